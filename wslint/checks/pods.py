@@ -1,0 +1,147 @@
+"""Pod-level rules: readiness (WS201), drain on shutdown (WS202, WS203), resources (WS401)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from wslint.checks.base import checks
+from wslint.engine import CheckContext
+from wslint.k8s import Container, Workload
+from wslint.model import Fix, KObject, Problem, dig, dig_list
+
+DEFAULT_GRACE_SECONDS = 30
+
+
+def _example_port(container: Container) -> Any:
+    ports = container.ports()
+    for port in ports:
+        if port.name and "ws" in port.name.lower():
+            return port.name
+    if ports:
+        return ports[0].name or ports[0].number
+    return 8080
+
+
+@checks("WS201")
+def missing_readiness_probe(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
+    workload = ctx.graph.workload(obj)
+    for container in ctx.graph.target_containers(workload):
+        if isinstance(container.data.get("readinessProbe"), dict):
+            continue
+        port = _example_port(container)
+        yield Problem(
+            container.path + ("readinessProbe",),
+            f'{obj.ref}: container "{container.name}" has no readinessProbe, so it receives '
+            f"WebSocket connections as soon as it starts, before it can accept them",
+            Fix(f'add a readinessProbe to container "{container.name}" that succeeds only when '
+                f"the server accepts connections",
+                "readinessProbe:\n"
+                "  httpGet:\n"
+                "    path: /healthz  # your server's readiness endpoint\n"
+                f"    port: {port}\n"
+                "  periodSeconds: 5\n"
+                "  failureThreshold: 2"))
+
+
+@checks("WS202")
+def missing_prestop_drain(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
+    workload = ctx.graph.workload(obj)
+    seconds = ctx.options["sleep-seconds"]
+    for container in ctx.graph.target_containers(workload):
+        if isinstance(dig(container.data, "lifecycle", "preStop"), dict):
+            continue
+        yield Problem(
+            container.path + ("lifecycle", "preStop"),
+            f'{obj.ref}: container "{container.name}" has no preStop hook: it gets SIGTERM '
+            f"while proxies still send it new connections, and open WebSockets drop at once",
+            Fix(f'add a preStop sleep of {seconds} s to container "{container.name}" so '
+                f"endpoints are removed before it stops (the sleep action needs Kubernetes 1.30+; "
+                f'before that use exec: {{command: ["sleep", "{seconds}"]}})',
+                f"lifecycle:\n  preStop:\n    sleep:\n      seconds: {seconds}"))
+
+
+# `sleep 10`, `sleep 5s`, `sleep 1m` in a shell command; loops make the duration unknown.
+_SLEEP = re.compile(r"\bsleep\s+(\d+(?:\.\d+)?)([smh]?)\b")
+_LOOP = re.compile(r"\b(?:while|until|for)\b")
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600}
+
+
+def prestop_seconds(container: dict) -> float:
+    """How long a container's preStop hook takes, when the manifest says: a `sleep` action, or
+    `sleep N` steps in an exec command. Anything else (a loop, an HTTP call) counts as 0."""
+    hook = dig(container, "lifecycle", "preStop")
+    if not isinstance(hook, dict):
+        return 0
+    seconds = dig(hook, "sleep", "seconds")
+    if type(seconds) is int:
+        return seconds
+    command = dig_list(hook, "exec", "command")
+    text = " ".join(str(part) for part in command if isinstance(part, (str, int, float)))
+    if not text or _LOOP.search(text):
+        return 0
+    return sum(float(n) * _UNIT[unit] for n, unit in _SLEEP.findall(text))
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+@checks("WS203")
+def termination_grace_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
+    workload: Workload = ctx.graph.workload(obj)
+    grace = workload.pod_spec.get("terminationGracePeriodSeconds")
+    explicit = type(grace) is int
+    effective = grace if explicit else DEFAULT_GRACE_SECONDS
+    prestop = max((prestop_seconds(c.data) for c in workload.containers()), default=0)
+    drain = ctx.options["drain-seconds"]
+    needed = prestop + drain
+    if effective >= needed:
+        return
+    stated = f"is {effective}" if explicit else f"is unset (so {DEFAULT_GRACE_SECONDS})"
+    budget = (f"the preStop hook ({_seconds(prestop)}) plus {_seconds(drain)} to drain connections"
+              if prestop else f"the {_seconds(drain)} needed to drain connections")
+    yield Problem(
+        workload.pod_spec_path + ("terminationGracePeriodSeconds",),
+        f"{obj.ref}: terminationGracePeriodSeconds {stated}, less than {budget} "
+        f"({_seconds(needed)}); the pod is killed with WebSockets still open",
+        Fix(f"set terminationGracePeriodSeconds to at least {needed:g}",
+            f"terminationGracePeriodSeconds: {int(needed) if needed == int(needed) else int(needed) + 1}"))
+
+
+_RESOURCE_LABELS = {
+    "requests.cpu": ("requests", "cpu", "250m"),
+    "requests.memory": ("requests", "memory", "256Mi"),
+    "limits.cpu": ("limits", "cpu", "1"),
+    "limits.memory": ("limits", "memory", "256Mi"),
+    "requests.ephemeral-storage": ("requests", "ephemeral-storage", "1Gi"),
+    "limits.ephemeral-storage": ("limits", "ephemeral-storage", "1Gi"),
+}
+
+
+@checks("WS401")
+def missing_resource_limits(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
+    workload = ctx.graph.workload(obj)
+    required = ctx.options["required"]
+    for container in workload.containers():
+        resources = container.data.get("resources")
+        missing = [name for name in required
+                   if dig(resources, *_RESOURCE_LABELS[name][:2]) in (None, "")]
+        if not missing:
+            continue
+        section, key, _ = _RESOURCE_LABELS[missing[0]]
+        lines = ["resources:"]
+        for part in ("requests", "limits"):
+            wanted = [(k, dig(resources, part, k) or example)
+                      for name, (p, k, example) in _RESOURCE_LABELS.items()
+                      if p == part and (name in required or dig(resources, part, k) is not None)]
+            if wanted:
+                lines.append(f"  {part}:")
+                lines += [f"    {k}: {v}  # size for your connection count" if f"{part}.{k}" in missing
+                          else f"    {k}: {v}" for k, v in wanted]
+        yield Problem(
+            container.path + ("resources", section, key),
+            f'{obj.ref}: container "{container.name}" sets no {", ".join("resources." + m for m in missing)}; '
+            f"each open WebSocket holds memory, and without requests and a memory limit the "
+            f"scheduler packs pods until they are OOM-killed with every connection",
+            Fix(f'set {", ".join(missing)} on container "{container.name}"', "\n".join(lines)))

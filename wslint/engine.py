@@ -1,0 +1,150 @@
+"""One lint run: read the inputs, build the graph once, run every selected rule over the objects of
+its kinds, and turn what the checks yield into located, sorted findings."""
+
+from __future__ import annotations
+
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from wslint.graph import Graph, GraphSettings
+from wslint.k8s import BUILTIN_WORKLOAD_KINDS, WorkloadKind
+from wslint.model import (Finding, InternalError, KObject, LintResult, Problem, Severity, Source,
+                          format_path)
+from wslint.plugin import INPUT_KIND, Plugins
+from wslint.routes import route_kinds
+from wslint.rules import Rule, select_rules
+from wslint.sources import LoadedSource, discover, load_source, read_input
+from wslint.yamltree import DEFAULT_MAX_DEPTH
+
+# Rule kinds that stand for a family of object kinds.
+WORKLOADS = "workloads"
+ROUTES = "routes"
+
+
+@dataclass
+class Settings:
+    """Everything a run is configured with (command line and configuration file, merged)."""
+
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    websocket_scope: str = "all"
+    default_controller: str | None = None
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    severities: dict[str, Severity] = field(default_factory=dict)
+    workload_kinds: dict[str, WorkloadKind] = field(
+        default_factory=lambda: dict(BUILTIN_WORKLOAD_KINDS))
+    max_depth: int = DEFAULT_MAX_DEPTH
+    stdin_filename: str = "<stdin>"
+    plugins: bool = True
+
+
+@dataclass
+class CheckContext:
+    """What a check gets besides the object: the graph, its rule and the rule's options."""
+
+    graph: Graph
+    rule: Rule
+    options: dict[str, Any]
+    settings: Settings
+
+
+class Linter:
+    def __init__(self, settings: Settings | None = None, plugins: Plugins | None = None) -> None:
+        self.settings = settings or Settings()
+        self.plugins = plugins or Plugins(third_party=self.settings.plugins)
+        self.all_rules = self.plugins.rules()
+        self.rules = select_rules(self.all_rules, self.settings.select, self.settings.ignore)
+        self.by_code = {rule.code: rule for rule in self.all_rules}
+        # Resolve options up front: an unknown or ill-typed option fails before any input is read.
+        self.options = {rule.code: rule.resolve_options(self.settings.rule_options.get(rule.code))
+                        for rule in self.all_rules}
+        self.enabled = {rule.code for rule in self.rules}
+
+    # --- inputs -------------------------------------------------------------------------------
+
+    def lint_paths(self, paths: list[str], excluded=None) -> LintResult:
+        loaded = [self.load(path) for path in discover(paths, excluded)]
+        return self.lint_loaded(loaded)
+
+    def load(self, path: str) -> LoadedSource:
+        source, problem = read_input(path, self.settings.stdin_filename)
+        if problem is not None:
+            loaded = LoadedSource(source)
+            loaded.problems.append(problem)
+            return loaded
+        return load_source(source, max_depth=self.settings.max_depth)
+
+    def lint_text(self, text: str, path: str = "<string>") -> LintResult:
+        """Lint YAML given as a string (tests, editors)."""
+        return self.lint_loaded([load_source(Source(path, text), max_depth=self.settings.max_depth)])
+
+    # --- the run ------------------------------------------------------------------------------
+
+    def lint_loaded(self, loaded: list[LoadedSource]) -> LintResult:
+        result = LintResult(files=len(loaded))
+        objects = [obj for item in loaded for obj in item.objects]
+        result.objects = len(objects)
+        result.skipped_documents = sum(item.skipped_documents for item in loaded)
+        findings: list[Finding] = []
+        for item in loaded:
+            for problem in item.problems:
+                rule = self.by_code.get(problem.code)
+                if rule is not None and problem.code in self.enabled:
+                    message = problem.message + (f"; {problem.hint}" if problem.hint else "")
+                    findings.append(Finding(rule.code, rule.name, self._severity(rule), message,
+                                            item.source.path, problem.line, problem.column))
+        graph = Graph(objects, GraphSettings(self.settings.workload_kinds,
+                                             self.settings.websocket_scope,
+                                             self.settings.default_controller))
+        findings += self._run_checks(objects, graph, result)
+        unique = {(f.code, f.file, f.line, f.column, f.message): f for f in findings}
+        result.findings = sorted(unique.values(), key=Finding.sort_key)
+        return result
+
+    def _rules_by_kind(self) -> dict[str, list[Rule]]:
+        by_kind: dict[str, list[Rule]] = defaultdict(list)
+        for rule in self.rules:
+            for kind in rule.kinds:
+                if kind == WORKLOADS:
+                    targets = list(self.settings.workload_kinds)
+                elif kind == ROUTES:
+                    targets = sorted(route_kinds())
+                elif kind == INPUT_KIND:
+                    targets = []
+                else:
+                    targets = [kind]
+                for target in targets:
+                    if rule not in by_kind[target]:
+                        by_kind[target].append(rule)
+        return by_kind
+
+    def _run_checks(self, objects: list[KObject], graph: Graph, result: LintResult) -> list[Finding]:
+        by_kind = self._rules_by_kind()
+        contexts = {rule.code: CheckContext(graph, rule, self.options[rule.code], self.settings)
+                    for rule in self.rules}
+        findings = []
+        for obj in objects:
+            for rule in by_kind.get(obj.kind, ()):
+                if rule.websocket_scope and not graph.in_scope(obj):
+                    continue
+                try:
+                    for problem in rule.check(obj, contexts[rule.code]) or ():
+                        findings.append(self._finding(rule, obj, problem))
+                except Exception as error:  # contain a faulty check: report it, keep the rest
+                    where = traceback.extract_tb(error.__traceback__)[-1]
+                    result.internal_errors.append(InternalError(
+                        rule.code, rule.plugin, f"{obj.ref} ({obj.source.path})",
+                        f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})"))
+        return findings
+
+    def _severity(self, rule: Rule) -> Severity:
+        return self.settings.severities.get(rule.code, rule.severity)
+
+    def _finding(self, rule: Rule, obj: KObject, problem: Problem) -> Finding:
+        target = problem.obj or obj
+        line, column = target.locate(problem.path)
+        return Finding(rule.code, rule.name, self._severity(rule), problem.message,
+                       target.source.path, line, column, target.ref, format_path(problem.path),
+                       problem.fix, problem.related, problem.controller)

@@ -1,0 +1,357 @@
+"""The resource graph: route -> Service -> workload, built once per run.
+
+Checks ask it questions (which Services select this workload, which routes reach this Service,
+which controller serves this route, does this workload serve WebSockets) instead of walking the
+input themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from wslint.controllers import (KIND_CONTROLLERS, controller_for_class_controller,
+                                detect_ingress_controller)
+from wslint.k8s import (BUILTIN_WORKLOAD_KINDS, Container, ServicePort, Workload, WorkloadKind,
+                        is_core, namespaces_match, service_ports, service_selector,
+                        workload_kind_of)
+from wslint.model import KObject, as_str_map, dig
+from wslint.routes import Backend, Route, extractor_for
+
+WEBSOCKET_ANNOTATION = "wslint.io/websocket"
+SCOPES = ("all", "detected")
+
+# Port names that say "WebSocket": ws, wss, websocket(s), socketio, and names built from them.
+_WS_PORT_NAME = re.compile(r"(?:^|[-_.])(?:ws|wss|websockets?|socket-?io|sockjs)(?:$|[-_.])", re.I)
+# URL paths WebSocket servers conventionally listen on.
+_WS_PATH = re.compile(
+    r"(?:^|/)(?:ws|wss|websockets?|socket\.io|sockjs(?:-node)?|cable|hubs?|signalr|realtime"
+    r"|graphql-ws)(?:$|[/.?])", re.I)
+WEBSOCKET_APP_PROTOCOLS = ("kubernetes.io/ws", "kubernetes.io/wss")
+
+# ingress-nginx: its ConfigMap's usual names; a controller's `--configmap=ns/name` flag wins.
+INGRESS_NGINX_CONFIGMAPS = ("ingress-nginx-controller", "nginx-configuration",
+                            "nginx-ingress-controller")
+
+
+def is_websocket_port_name(name: str | None) -> bool:
+    return bool(name) and bool(_WS_PORT_NAME.search(name))
+
+
+def is_websocket_path(path: str | None) -> bool:
+    return bool(path) and bool(_WS_PATH.search(path))
+
+
+def split_list(value: str | None) -> list[str]:
+    """A comma-separated annotation value."""
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+@dataclass
+class GraphSettings:
+    workload_kinds: dict[str, WorkloadKind] = field(
+        default_factory=lambda: dict(BUILTIN_WORKLOAD_KINDS))
+    websocket_scope: str = "all"
+    default_controller: str | None = None
+
+
+class Graph:
+    def __init__(self, objects: list[KObject], settings: GraphSettings | None = None) -> None:
+        self.settings = settings or GraphSettings()
+        self.objects = objects
+        self.by_kind: dict[str, list[KObject]] = defaultdict(list)
+        self.workloads: dict[int, Workload] = {}
+        self.services: list[KObject] = []
+        self.routes: dict[int, Route] = {}
+        for obj in objects:
+            self.by_kind[obj.kind].append(obj)
+            kind = workload_kind_of(obj, self.settings.workload_kinds)
+            if kind is not None:
+                self.workloads[id(obj)] = Workload(obj, kind)
+            elif obj.kind == "Service" and obj.api_version == "v1":
+                self.services.append(obj)
+        self._service_ids = {id(service) for service in self.services}
+        self._link_services()
+        self._ingress_classes()
+        for obj in objects:
+            extract = extractor_for(obj)
+            if extract is not None:
+                self.routes[id(obj)] = self._route(obj, extract(obj))
+        self._link_routes()
+        self._link_autoscalers()
+        self._scope: dict[int, list[str] | None] = {}
+
+    # --- workloads and Services -------------------------------------------------------------
+
+    def workload(self, obj: KObject) -> Workload | None:
+        return self.workloads.get(id(obj))
+
+    def _link_services(self) -> None:
+        self._selecting: dict[int, list[KObject]] = defaultdict(list)
+        self._selected: dict[int, list[Workload]] = defaultdict(list)
+        by_label: dict[tuple[str, str], list[Workload]] = defaultdict(list)
+        for workload in self.workloads.values():
+            for item in workload.pod_labels.items():
+                by_label[item].append(workload)
+        for service in self.services:
+            selector = service_selector(service)
+            if not selector:
+                continue
+            first = next(iter(selector.items()))
+            for workload in by_label.get(first, ()):
+                if namespaces_match(service.namespace, workload.obj.namespace) and all(
+                        workload.pod_labels.get(k) == v for k, v in selector.items()):
+                    self._selecting[id(workload.obj)].append(service)
+                    self._selected[id(service)].append(workload)
+
+    def services_for(self, workload: Workload) -> list[KObject]:
+        """The Services whose selector picks this workload's pods."""
+        return self._selecting.get(id(workload.obj), [])
+
+    def workloads_for(self, service: KObject) -> list[Workload]:
+        return self._selected.get(id(service), [])
+
+    def find_services(self, name: str, namespace: str | None) -> list[KObject]:
+        return [s for s in self._services_by_name.get(name, ())
+                if namespaces_match(namespace, s.namespace)]
+
+    def serving_containers(self, workload: Workload) -> list[Container] | None:
+        """The containers that Services send traffic to, resolving each `targetPort` by name or
+        number; None when no Service selects the workload or no port resolves."""
+        ports = [port for service in self.services_for(workload) for port in service_ports(service)]
+        if not ports:
+            return None
+        containers = workload.containers()
+        serving = []
+        for container in containers:
+            declared = container.ports()
+            names = {p.name for p in declared if p.name}
+            numbers = {p.number for p in declared if p.number is not None}
+            if any(port.target in names if isinstance(port.target, str) else port.target in numbers
+                   for port in ports):
+                serving.append(container)
+        if not serving and len(containers) == 1:
+            return containers  # one container serves whatever port it listens on
+        return serving or None
+
+    def target_containers(self, workload: Workload) -> list[Container]:
+        """The containers connection checks look at: those Services send traffic to when that
+        is known, else every container."""
+        return self.serving_containers(workload) or workload.containers()
+
+    # --- routes and controllers -------------------------------------------------------------
+
+    def _ingress_classes(self) -> None:
+        self.ingress_classes: dict[str, str] = {}
+        self.default_ingress_class: str | None = None
+        for obj in self.by_kind.get("IngressClass", ()):
+            controller = obj.get("spec", "controller")
+            if isinstance(controller, str):
+                self.ingress_classes[obj.name] = (controller_for_class_controller(controller)
+                                                  or f"other:{controller}")
+                if obj.annotations.get("ingressclass.kubernetes.io/is-default-class") == "true":
+                    self.default_ingress_class = obj.name
+
+    def _route(self, obj: KObject, backends: list[Backend]) -> Route:
+        route = Route(obj, backends)
+        implied = KIND_CONTROLLERS.get((obj.api_group, obj.kind))
+        if implied:
+            route.controller, route.controller_reason = implied, f"kind {obj.kind}"
+        elif obj.kind == "Ingress":
+            class_name = obj.get("spec", "ingressClassName")
+            if not isinstance(class_name, str):
+                class_name = obj.annotations.get("kubernetes.io/ingress.class")
+            detection = detect_ingress_controller(
+                obj.annotations, class_name, self.ingress_classes, self.default_ingress_class,
+                self.settings.default_controller)
+            route.controller, route.controller_reason = detection.controller, detection.reason
+        return route
+
+    def _link_routes(self) -> None:
+        self._services_by_name: dict[str, list[KObject]] = defaultdict(list)
+        for service in self.services:
+            self._services_by_name[service.name].append(service)
+        self._routes_to: dict[int, list[tuple[Route, Backend]]] = defaultdict(list)
+        for route in self.routes.values():
+            for backend in route.backends:
+                for service in self.find_services(backend.service, backend.namespace):
+                    self._routes_to[id(service)].append((route, backend))
+
+    def route(self, obj: KObject) -> Route | None:
+        return self.routes.get(id(obj))
+
+    def routes_to(self, service: KObject) -> list[tuple[Route, Backend]]:
+        """The routes, and their backends, that send traffic to this Service."""
+        return self._routes_to.get(id(service), [])
+
+    def ingress_nginx_configmaps(self) -> list[KObject]:
+        """The ingress-nginx controller ConfigMaps in the input: named by a controller's
+        `--configmap` flag, else by one of the chart's usual names."""
+        named: set[tuple[str | None, str]] = set()
+        for workload in self.workloads.values():
+            for container in workload.containers():
+                image = container.data.get("image")
+                if not (isinstance(image, str) and "ingress-nginx/controller" in image):
+                    continue
+                for arg in (dig(container.data, "args") or []):
+                    if isinstance(arg, str) and arg.startswith("--configmap="):
+                        namespace, _, name = arg.split("=", 1)[1].rpartition("/")
+                        named.add((namespace or None, name))
+        found = []
+        for obj in self.by_kind.get("ConfigMap", ()):
+            if named:
+                if any(obj.name == name and namespaces_match(namespace, obj.namespace)
+                       for namespace, name in named):
+                    found.append(obj)
+            elif obj.name in INGRESS_NGINX_CONFIGMAPS:
+                found.append(obj)
+        return found
+
+    # --- autoscalers ------------------------------------------------------------------------
+
+    def _link_autoscalers(self) -> None:
+        self._hpas: dict[int, list[KObject]] = defaultdict(list)
+        by_name: dict[tuple[str, str], list[Workload]] = defaultdict(list)
+        for workload in self.workloads.values():
+            by_name[(workload.obj.kind, workload.obj.name)].append(workload)
+        for hpa in self.by_kind.get("HorizontalPodAutoscaler", ()):
+            kind, name = hpa.get("spec", "scaleTargetRef", "kind"), hpa.get("spec", "scaleTargetRef", "name")
+            for workload in by_name.get((kind, name), ()) if isinstance(name, str) else ():
+                if namespaces_match(hpa.namespace, workload.obj.namespace):
+                    self._hpas[id(workload.obj)].append(hpa)
+
+    def autoscalers_for(self, workload: Workload) -> list[KObject]:
+        return self._hpas.get(id(workload.obj), [])
+
+    def max_pods(self, workload: Workload) -> int | None:
+        """How many pods the workload may run: the larger of its replicas and any HPA's
+        maxReplicas. None means unbounded (a DaemonSet: one per node)."""
+        replicas = workload.replicas()
+        if replicas is None and workload.kind.default_replicas is None:
+            return None
+        most = replicas or 1
+        for hpa in self.autoscalers_for(workload):
+            maximum = hpa.get("spec", "maxReplicas")
+            if type(maximum) is int:
+                most = max(most, maximum)
+        return most
+
+    # --- WebSocket scope --------------------------------------------------------------------
+
+    def websocket_signals(self, obj: KObject) -> list[str]:
+        """Why this object counts as carrying WebSocket traffic (empty when nothing says so)."""
+        key = id(obj)
+        if key not in self._scope:
+            self._scope[key] = None  # guards against cycles while computing
+            self._scope[key] = self._signals(obj)
+        return self._scope[key] or []
+
+    def opted_out(self, obj: KObject) -> bool:
+        if obj.annotations.get(WEBSOCKET_ANNOTATION) == "false":
+            return True
+        workload = self.workload(obj)
+        return workload is not None and workload.annotation(WEBSOCKET_ANNOTATION) == "false"
+
+    def in_scope(self, obj: KObject) -> bool:
+        """Whether connection rules apply to this object: never to batch workloads or objects
+        annotated `wslint.io/websocket: "false"`; with scope `detected`, only to objects with a
+        WebSocket signal."""
+        workload = self.workload(obj)
+        if workload is not None and not workload.long_running:
+            return False
+        if self.opted_out(obj):
+            return False
+        if self.settings.websocket_scope == "all":
+            return True
+        if workload is None and id(obj) not in self._service_ids and self.route(obj) is None:
+            return True  # the scope narrows workloads, Services and routes; nothing else
+        return bool(self.websocket_signals(obj))
+
+    def _signals(self, obj: KObject) -> list[str]:
+        if self.opted_out(obj):
+            return []
+        workload = self.workload(obj)
+        if workload is not None:
+            return self._workload_signals(workload)
+        if id(obj) in self._service_ids:
+            return self._service_signals(obj, include_workloads=True)
+        route = self.route(obj)
+        if route is not None:
+            signals = self._route_signals(route)
+            for backend in route.backends:
+                for service in self.find_services(backend.service, backend.namespace):
+                    signals += [f"Service {service.name}: {s}"
+                                for s in self._service_signals(service, include_workloads=True)]
+            return signals
+        return []
+
+    def _workload_signals(self, workload: Workload) -> list[str]:
+        signals = []
+        if workload.annotation(WEBSOCKET_ANNOTATION) == "true":
+            signals.append(f'annotation {WEBSOCKET_ANNOTATION}: "true"')
+        for container in workload.containers():
+            for port in container.ports():
+                if is_websocket_port_name(port.name):
+                    signals.append(f"container port named {port.name}")
+        for service in self.services_for(workload):
+            if not self.opted_out(service):
+                signals += [f"Service {service.name}: {s}"
+                            for s in self._service_signals(service, include_workloads=False)]
+        return signals
+
+    def _service_signals(self, service: KObject, include_workloads: bool) -> list[str]:
+        if self.opted_out(service):
+            return []
+        signals = []
+        if service.annotations.get(WEBSOCKET_ANNOTATION) == "true":
+            signals.append(f'annotation {WEBSOCKET_ANNOTATION}: "true"')
+        for port in service_ports(service):
+            if port.app_protocol in WEBSOCKET_APP_PROTOCOLS:
+                signals.append(f"port appProtocol {port.app_protocol}")
+            elif is_websocket_port_name(port.name):
+                signals.append(f"port named {port.name}")
+        for route, backend in self.routes_to(service):
+            if not self.opted_out(route.obj):
+                signals += self._route_signals(route, backend)
+        if include_workloads:
+            for workload in self.workloads_for(service):
+                if not self.opted_out(workload.obj):
+                    signals += [f"{workload.obj.kind} {workload.obj.name}: {s}"
+                                for s in self._workload_own_signals(workload)]
+        return signals
+
+    def _workload_own_signals(self, workload: Workload) -> list[str]:
+        signals = []
+        if workload.annotation(WEBSOCKET_ANNOTATION) == "true":
+            signals.append(f'annotation {WEBSOCKET_ANNOTATION}: "true"')
+        for container in workload.containers():
+            signals += [f"container port named {p.name}" for p in container.ports()
+                        if is_websocket_port_name(p.name)]
+        return signals
+
+    def _route_signals(self, route: Route, only: Backend | None = None) -> list[str]:
+        """Route-level WebSocket enablement and WebSocket-looking paths, for one backend or all."""
+        obj = route.obj
+        signals = []
+        if obj.annotations.get(WEBSOCKET_ANNOTATION) == "true":
+            signals.append(f"{obj.kind} {obj.name}: annotation {WEBSOCKET_ANNOTATION}")
+        for backend in route.backends if only is None else [only]:
+            if backend.service in split_list(obj.annotations.get("nginx.org/websocket-services")):
+                signals.append(f"{obj.kind} {obj.name}: nginx.org/websocket-services")
+            if obj.kind == "HTTPProxy" and dig(obj.data, *backend.group, "enableWebsockets") is True:
+                signals.append(f"{obj.kind} {obj.name}: enableWebsockets")
+            if obj.kind == "Mapping" and "websocket" in [
+                    str(u).lower() for u in (obj.get("spec", "allow_upgrade") or [])
+                    if isinstance(u, str)]:
+                signals.append(f"{obj.kind} {obj.name}: allow_upgrade websocket")
+            if backend.http_path and backend.http_path in split_list(
+                    obj.annotations.get("projectcontour.io/websocket-routes")):
+                signals.append(f"{obj.kind} {obj.name}: projectcontour.io/websocket-routes")
+            if is_websocket_path(backend.http_path):
+                signals.append(f"{obj.kind} {obj.name}: path {backend.http_path}")
+        return signals
+
+
+__all__ = ["Graph", "GraphSettings", "SCOPES", "ServicePort", "WEBSOCKET_ANNOTATION",
+           "as_str_map", "is_core", "is_websocket_path", "is_websocket_port_name", "split_list"]

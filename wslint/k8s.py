@@ -1,0 +1,187 @@
+"""What wslint knows about Kubernetes' own objects: workloads and their pod templates, containers,
+ports, label selectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from wslint.model import KObject, as_str_map, dig, dig_list, dig_map
+
+# API groups whose kinds are Kubernetes' own (a Knative `Service` is not a core Service).
+CORE_GROUPS = frozenset({"", "apps", "extensions", "batch"})
+
+
+@dataclass(frozen=True)
+class WorkloadKind:
+    """Where a kind keeps its pod template, and whether its pods serve connections."""
+
+    kind: str
+    template_path: tuple = ("spec", "template")  # () when the object is the pod itself
+    long_running: bool = True
+    replicas_path: tuple | None = ("spec", "replicas")  # None: not set by a replica count
+    default_replicas: int | None = 1  # None: one pod per node, so possibly many
+    api_group: str | None = None  # None: any of CORE_GROUPS
+
+
+BUILTIN_WORKLOAD_KINDS: dict[str, WorkloadKind] = {
+    kind.kind: kind for kind in (
+        WorkloadKind("Pod", template_path=(), replicas_path=None),
+        WorkloadKind("Deployment"),
+        WorkloadKind("StatefulSet"),
+        WorkloadKind("ReplicaSet"),
+        WorkloadKind("ReplicationController"),
+        WorkloadKind("DaemonSet", replicas_path=None, default_replicas=None),
+        WorkloadKind("Job", long_running=False, replicas_path=("spec", "parallelism")),
+        WorkloadKind("CronJob", template_path=("spec", "jobTemplate", "spec", "template"),
+                     long_running=False, replicas_path=None),
+    )
+}
+
+# Pods that run to completion serve no connections.
+_BATCH_RESTART_POLICIES = frozenset({"Never", "OnFailure"})
+
+
+def is_core(obj: KObject) -> bool:
+    return obj.api_group in CORE_GROUPS
+
+
+@dataclass
+class Port:
+    name: str | None
+    number: int | None
+    protocol: str
+
+
+@dataclass
+class Container:
+    index: int
+    data: dict
+    path: tuple  # path of the container within its object
+
+    @property
+    def name(self) -> str:
+        name = self.data.get("name")
+        return name if isinstance(name, str) else f"#{self.index}"
+
+    def ports(self) -> list[Port]:
+        return [_port(item, "containerPort") for item in dig_list(self.data, "ports")
+                if isinstance(item, dict)]
+
+
+def _port(item: dict, number_key: str) -> Port:
+    name = item.get("name")
+    number = item.get(number_key)
+    protocol = item.get("protocol")
+    return Port(name if isinstance(name, str) else None,
+                number if type(number) is int else None,
+                protocol if isinstance(protocol, str) else "TCP")
+
+
+class Workload:
+    """A workload object seen through its pod template."""
+
+    def __init__(self, obj: KObject, kind: WorkloadKind) -> None:
+        self.obj = obj
+        self.kind = kind
+        self.template_path = kind.template_path
+        template = obj.get(*kind.template_path) if kind.template_path else obj.data
+        self.template: dict = template if isinstance(template, dict) else {}
+        self.pod_spec_path: tuple = kind.template_path + ("spec",)
+        self.pod_spec: dict = dig_map(self.template, "spec")
+        self.pod_labels = as_str_map(dig(self.template, "metadata", "labels"))
+        self.pod_annotations = as_str_map(dig(self.template, "metadata", "annotations"))
+        restart = self.pod_spec.get("restartPolicy")
+        self.long_running = kind.long_running and restart not in _BATCH_RESTART_POLICIES
+
+    def containers(self) -> list[Container]:
+        base = self.pod_spec_path + ("containers",)
+        return [Container(index, item, base + (index,))
+                for index, item in enumerate(dig_list(self.pod_spec, "containers"))
+                if isinstance(item, dict)]
+
+    def replicas(self) -> int | None:
+        """The configured replica count; None when the kind has no such count (DaemonSet: one
+        pod per node) or the value is not an integer."""
+        if self.kind.replicas_path is None:
+            return self.kind.default_replicas
+        value = self.obj.get(*self.kind.replicas_path)
+        if value is None:
+            return self.kind.default_replicas
+        return value if type(value) is int else None
+
+    def annotation(self, key: str) -> str | None:
+        """An annotation on the workload or its pod template (the template's wins)."""
+        return self.pod_annotations.get(key, self.obj.annotations.get(key))
+
+
+def workload_kind_of(obj: KObject, kinds: dict[str, WorkloadKind]) -> WorkloadKind | None:
+    kind = kinds.get(obj.kind)
+    if kind is None:
+        return None
+    if kind.api_group is None:
+        return kind if obj.api_group in CORE_GROUPS else None
+    return kind if obj.api_group == kind.api_group else None
+
+
+def selector_matches(selector: Any, labels: dict[str, str]) -> bool:
+    """A LabelSelector (`matchLabels` and `matchExpressions`) against labels. An empty or
+    malformed selector matches nothing here: wslint only relates objects it can be sure of."""
+    if not isinstance(selector, dict):
+        return False
+    match_labels = as_str_map(selector.get("matchLabels"))
+    expressions = [e for e in dig_list(selector, "matchExpressions") if isinstance(e, dict)]
+    if not match_labels and not expressions:
+        return False
+    if any(labels.get(key) != value for key, value in match_labels.items()):
+        return False
+    for expression in expressions:
+        key = expression.get("key")
+        operator = expression.get("operator")
+        values = [str(v) for v in dig_list(expression, "values")]
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+        if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            return False
+    return True
+
+
+def namespaces_match(a: str | None, b: str | None) -> bool:
+    """An object without a namespace lands wherever it is applied, so it may share any."""
+    return a is None or b is None or a == b
+
+
+@dataclass
+class ServicePort:
+    index: int
+    name: str | None
+    port: int | None
+    target: int | str | None  # targetPort: a number, a container port name, or the port itself
+    app_protocol: str | None
+
+
+def service_ports(service: KObject) -> Iterator[ServicePort]:
+    for index, item in enumerate(dig_list(service.data, "spec", "ports")):
+        if not isinstance(item, dict):
+            continue
+        port = item.get("port")
+        port = port if type(port) is int else None
+        target = item.get("targetPort", port)
+        if not (type(target) is int or isinstance(target, str)):
+            target = port
+        if isinstance(target, str) and target.isdigit():
+            target = int(target)
+        name = item.get("name")
+        protocol = item.get("appProtocol")
+        yield ServicePort(index, name if isinstance(name, str) else None, port, target,
+                          protocol if isinstance(protocol, str) else None)
+
+
+def service_selector(service: KObject) -> dict[str, str]:
+    return as_str_map(service.get("spec", "selector"))

@@ -1,0 +1,252 @@
+"""The nouns every part of wslint shares: sources, Kubernetes objects, findings and fixes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from wslint.yamltree import Map, Seq, locate
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass
+class Source:
+    """One input: a file, or the standard input. `path` is what the user sees (as given on the
+    command line, joined with the path found below a directory)."""
+
+    path: str
+    text: str = ""
+    is_stdin: bool = False
+    # For rendered inputs (kustomize): where findings go when the object's origin is unknown.
+    real_path: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjRef:
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"apiVersion": self.api_version, "kind": self.kind,
+                "namespace": self.namespace, "name": self.name}
+
+
+def dig(node: Any, *path: Any) -> Any:
+    """The value at `path` below `node`, or None where a step is missing or of the wrong type.
+    Checks use it so that `metadata: null` or `containers: {}` never raise."""
+    for step in path:
+        if isinstance(node, dict):
+            node = node.get(step)
+        elif isinstance(node, list) and type(step) is int and -len(node) <= step < len(node):
+            node = node[step]
+        else:
+            return None
+    return node
+
+
+def dig_map(node: Any, *path: Any) -> Map | dict:
+    """Like `dig`, but an empty mapping when the value is missing or not a mapping."""
+    value = dig(node, *path)
+    return value if isinstance(value, dict) else {}
+
+
+def dig_list(node: Any, *path: Any) -> list:
+    value = dig(node, *path)
+    return value if isinstance(value, list) else []
+
+
+def as_str_map(value: Any) -> dict[str, str]:
+    """Labels, annotations, selectors: only string keys; values as Kubernetes would read them."""
+    if not isinstance(value, dict):
+        return {}
+    result = {}
+    for key, item in value.items():
+        if isinstance(key, str) and item is not None and not isinstance(item, (dict, list)):
+            result[key] = "true" if item is True else "false" if item is False else str(item)
+    return result
+
+
+@dataclass(eq=False)
+class KObject:
+    """One Kubernetes object: a document, or an item of a `kind: List`."""
+
+    data: Map
+    source: Source
+    doc_index: int
+    item_index: int | None = None  # position within a `kind: List`
+    origin: "Origin | None" = None  # where a rendered object came from (kustomize)
+
+    def __post_init__(self) -> None:
+        data = self.data
+        metadata = data.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        self.api_version: str = str(data.get("apiVersion"))
+        self.kind: str = str(data.get("kind"))
+        name = metadata.get("name")
+        if not isinstance(name, str) or not name:
+            generate = metadata.get("generateName")
+            name = f"{generate}*" if isinstance(generate, str) and generate else "<unnamed>"
+        self.name: str = name
+        namespace = metadata.get("namespace")
+        self.namespace: str | None = namespace if isinstance(namespace, str) and namespace else None
+        self.labels: dict[str, str] = as_str_map(metadata.get("labels"))
+        self.annotations: dict[str, str] = as_str_map(metadata.get("annotations"))
+        self.ref = ObjRef(self.api_version, self.kind, self.namespace, self.name)
+
+    @property
+    def api_group(self) -> str:
+        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
+
+    def get(self, *path: Any) -> Any:
+        return dig(self.data, *path)
+
+    def locate(self, path: tuple) -> tuple[int, int]:
+        return locate(self.data, path)
+
+    def sort_key(self) -> tuple:
+        return (self.source.path, self.doc_index, self.item_index or 0)
+
+    def __repr__(self) -> str:
+        return f"<KObject {self.ref} {self.source.path}#{self.doc_index}>"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a rendered object's text really is (e.g. kustomize's origin annotation)."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+
+def format_path(path: tuple) -> str:
+    """`("spec", "containers", 0, "name")` -> `spec.containers[0].name`; keys that are not plain
+    identifiers are quoted: `metadata.annotations["nginx.org/websocket-services"]`."""
+    out = []
+    for step in path:
+        if type(step) is int:
+            out.append(f"[{step}]")
+        elif isinstance(step, str) and step and all(ch.isalnum() or ch in "_-" for ch in step):
+            out.append(f".{step}" if out else step)
+        else:
+            text = str(step).replace("\\", "\\\\").replace('"', '\\"')
+            out.append(f'["{text}"]')
+    return "".join(out)
+
+
+class Applicability(str, enum.Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Fix:
+    """How to fix a finding: a one-line description, and the YAML to write where it helps."""
+
+    description: str
+    snippet: str | None = None
+    applicability: Applicability = Applicability.DISPLAY_ONLY
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"description": self.description, "snippet": self.snippet,
+                "applicability": str(self.applicability)}
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another object involved in a finding (the Service and the route behind it, ...)."""
+
+    obj: KObject
+    path: tuple = ()
+    message: str = ""
+
+
+@dataclass
+class Problem:
+    """What a check yields: the engine turns it into a Finding with a position and the rule's
+    identity. `obj` defaults to the object the check was given."""
+
+    path: tuple
+    message: str
+    fix: Fix | None = None
+    obj: KObject | None = None
+    related: tuple[Related, ...] = ()
+    controller: str | None = None
+
+
+@dataclass
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    file: str
+    line: int
+    column: int
+    object: ObjRef | None = None
+    path: str = ""
+    fix: Fix | None = None
+    related: tuple[Related, ...] = ()
+    controller: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line, self.column, self.code, self.message)
+
+
+@dataclass
+class InternalError:
+    """A check that raised: reported, and the run exits 2, but the other checks' findings stand."""
+
+    rule: str
+    plugin: str
+    obj: str
+    error: str
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    objects: int = 0
+    skipped_documents: int = 0  # YAML documents that are not Kubernetes objects
+    internal_errors: list[InternalError] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for finding in self.findings:
+            counts[str(finding.severity)] += 1
+        return counts
+
+
+__all__ = [
+    "Applicability", "Finding", "Fix", "InternalError", "KObject", "LintResult", "Map", "ObjRef",
+    "Origin", "Problem", "Related", "Seq", "Severity", "Source", "as_str_map", "dig", "dig_list",
+    "dig_map", "format_path",
+]

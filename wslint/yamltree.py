@@ -1,0 +1,319 @@
+"""YAML documents as plain dicts and lists that remember where each key came from.
+
+Parsing uses libyaml through ruamel.yaml's C extension: the C composer builds node trees with
+line/column marks, and one pass here turns them into `Map`/`Seq` (dict/list subclasses holding the
+1-based position of every key and item). Nothing is constructed from tags, so a manifest cannot make
+the parser run code; aliases become shared objects (an anchor is converted once, however often it is
+used); deep nesting is refused before libyaml's recursive composer could overflow the C stack.
+ruamel.yaml's round-trip loader, which keeps comments, is used only by `--fix`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from _ruamel_yaml import CParser
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+DEFAULT_MAX_DEPTH = 1000
+
+
+class Map(dict):
+    """A YAML mapping. `line`/`column`: where it starts (its first key for a block mapping);
+    `key_pos[key]`: where each key is written (for merged keys, in the anchor they came from)."""
+
+    __slots__ = ("line", "column", "key_pos")
+
+    def pos_of(self, key: Any) -> tuple[int, int]:
+        return self.key_pos.get(key, (self.line, self.column))
+
+
+class Seq(list):
+    """A YAML sequence. `item_pos[i]`: where item i starts (its first key for a mapping item)."""
+
+    __slots__ = ("line", "column", "item_pos")
+
+    def pos_of(self, index: int) -> tuple[int, int]:
+        if 0 <= index < len(self.item_pos):
+            return self.item_pos[index]
+        return (self.line, self.column)
+
+
+@dataclass
+class YamlProblem:
+    """Why a stream could not be parsed (or was refused), at a 1-based position."""
+
+    message: str
+    line: int
+    column: int
+    limit: str | None = None  # the option that refused the input, when a limit did
+
+
+@dataclass
+class ParsedStream:
+    documents: list[Any] = field(default_factory=list)
+    problem: YamlProblem | None = None
+    # Positions of mapping keys that are themselves collections: `{{ .Values.x }}` parses that way.
+    complex_keys: list[tuple[int, int]] = field(default_factory=list)
+    # (key, line, column) of each repeated key: the later value wins.
+    duplicate_keys: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+# The tag `_Composer.resolve` gives every untagged node; explicit tags are URIs or "!".
+_UNRESOLVED = "?"
+
+_TRUE = frozenset({"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"})
+_FALSE = frozenset({"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"})
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)\Z")
+_INT_BASED = re.compile(r"[-+]?0(?:x[0-9a-fA-F_]+|o[0-7_]+)\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_SPECIAL_FLOAT = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
+
+_plain_cache: dict[str, Any] = {}
+
+
+def resolve_plain(text: str) -> Any:
+    """The value of a plain (unquoted, untagged) scalar, as Kubernetes' YAML 1.1 reader sees it
+    (booleans and nulls, integers, floats; anything else is a string)."""
+    value = _plain_cache.get(text, _plain_cache)
+    if value is not _plain_cache:
+        return value
+    if text in _NULL:
+        value = None
+    elif text in _TRUE and text not in ("y", "Y"):
+        value = True
+    elif text in _FALSE and text not in ("n", "N"):
+        value = False
+    elif _INT.match(text):
+        value = int(text.replace("_", ""))
+    elif _INT_BASED.match(text):
+        value = int(text.replace("_", ""), 0)
+    elif _FLOAT.match(text) and any(ch.isdigit() for ch in text):
+        value = float(text.replace("_", ""))
+    elif text.lower() in _SPECIAL_FLOAT:
+        value = _SPECIAL_FLOAT[text.lower()]
+    else:
+        value = text
+    if len(_plain_cache) < 50_000:
+        _plain_cache[text] = value
+    return value
+
+
+def _tagged_scalar(tag: str, text: str) -> Any:
+    """An explicitly tagged scalar. Only the standard types are honoured; any other tag
+    (`!!python/...` included) leaves the text as a string: nothing is constructed."""
+    short = tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else None
+    if short == "int" or short == "float" or short == "bool" or short == "null":
+        value = resolve_plain(text)
+        if short == "int" and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if short == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if short == "bool" and isinstance(value, bool):
+            return value
+        if short == "null" and value is None:
+            return None
+    return text
+
+
+class _Composer(CParser):
+    """libyaml's composer with tag resolution deferred to `_Builder` (one cheap pass)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return _UNRESOLVED
+
+    def descend_resolver(self, parent: Any, index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
+class _RecursiveAlias(Exception):
+    def __init__(self, line: int, column: int) -> None:
+        self.line, self.column = line, column
+
+
+class _Builder:
+    """Turns one composed node tree into Map/Seq/scalars, converting each anchored node once."""
+
+    def __init__(self, stream: ParsedStream) -> None:
+        self.stream = stream
+        self.done: dict[int, Any] = {}
+        self.building: set[int] = set()
+
+    def build(self, node: Any) -> Any:
+        if type(node) is ScalarNode:
+            if node.tag == _UNRESOLVED:
+                return resolve_plain(node.value) if node.style == "" else node.value
+            if node.tag == "!":
+                return node.value
+            return _tagged_scalar(node.tag, node.value)
+        key = id(node)
+        built = self.done.get(key)
+        if built is not None:
+            if key in self.building:
+                mark = node.start_mark
+                raise _RecursiveAlias(mark.line + 1, mark.column + 1)
+            return built
+        self.building.add(key)
+        if type(node) is MappingNode:
+            built = self._mapping(node, key)
+        else:
+            built = Seq()
+            self.done[key] = built
+            built.line = node.start_mark.line + 1
+            built.column = node.start_mark.column + 1
+            positions = []
+            for item in node.value:
+                built.append(self.build(item))
+                mark = item.start_mark
+                positions.append((mark.line + 1, mark.column + 1))
+            built.item_pos = positions
+        self.building.discard(key)
+        return built
+
+    def _mapping(self, node: Any, key: int) -> Map:
+        mapping = Map()
+        self.done[key] = mapping
+        mapping.line = node.start_mark.line + 1
+        mapping.column = node.start_mark.column + 1
+        positions: dict[Any, tuple[int, int]] = {}
+        merges = []
+        for key_node, value_node in node.value:
+            mark = key_node.start_mark
+            pos = (mark.line + 1, mark.column + 1)
+            if type(key_node) is ScalarNode:
+                if key_node.style == "" and key_node.value == "<<" and key_node.tag == _UNRESOLVED:
+                    merges.append(value_node)
+                    continue
+                name = self.build(key_node)
+            else:
+                # A collection as a key: not valid in Kubernetes; typical of `{{ ... }}`.
+                self.stream.complex_keys.append(pos)
+                name = ("<complex key>",) + pos
+            if name in positions:
+                self.stream.duplicate_keys.append((str(name), pos[0], pos[1]))
+            mapping[name] = self.build(value_node)
+            positions[name] = pos
+        mapping.key_pos = positions
+        # Merge keys (`<<: *defaults`): the mapping's own keys win, then earlier sources win.
+        for source_node in merges:
+            sources = self.build(source_node)
+            for source in sources if isinstance(sources, Seq) else [sources]:
+                if isinstance(source, Map):
+                    for name, value in source.items():
+                        if name not in positions:
+                            mapping[name] = value
+                            positions[name] = source.key_pos[name]
+        return mapping
+
+
+def _depth_bound(text: str) -> int:
+    """A cheap upper bound on how deeply `text` can nest collections: block nesting needs a
+    growing column (a flush sequence under a key shares its parent's), flow nesting a bracket."""
+    brackets = text.count("[") + text.count("{")
+    longest = max(map(len, text.split("\n"))) if text else 0
+    return 2 * brackets + 2 * (longest + 1)
+
+
+def _exact_depth(text: str, limit: int) -> tuple[int, int, int] | None:
+    """Walk the event stream (iterative in libyaml) and return the position where nesting
+    first exceeds `limit`, or None. Parse errors are left to the composer."""
+    parser = _Composer(text)
+    depth = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None:
+                return None
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > limit:
+                    mark = event.start_mark
+                    return depth, mark.line + 1, mark.column + 1
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return None
+
+
+def _problem_from(error: Exception, text: str) -> YamlProblem:
+    if isinstance(error, MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        parts = [p for p in (error.context, error.problem) if p]
+        message = "; ".join(parts) if parts else str(error)
+        if mark is not None:
+            return YamlProblem(message, mark.line + 1, mark.column + 1)
+        return YamlProblem(message, 1, 1)
+    # ReaderError (a character YAML does not allow) gives a character offset.
+    position = getattr(error, "position", None)
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(position, int) and 0 <= position <= len(text):
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        return YamlProblem(message, line, column)
+    return YamlProblem(message, 1, 1)
+
+
+def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> ParsedStream:
+    """Parse every document of `text`. Documents before a syntax error are kept; the error is in
+    `problem`. Empty documents come back as None."""
+    stream = ParsedStream()
+    if _depth_bound(text) > max_depth:
+        too_deep = _exact_depth(text, max_depth)
+        if too_deep is not None:
+            _, line, column = too_deep
+            stream.problem = YamlProblem(
+                f"nesting deeper than {max_depth} levels; not parsed (limit: max-depth)",
+                line, column, limit="max-depth")
+            return stream
+    needed = 4 * max_depth + 1000
+    if sys.getrecursionlimit() < needed:
+        sys.setrecursionlimit(needed)
+    composer = _Composer(text)
+    try:
+        while composer.check_node():
+            node = composer.get_node()
+            stream.documents.append(None if node is None else _Builder(stream).build(node))
+    except _RecursiveAlias as error:
+        stream.problem = YamlProblem("an alias refers to the collection that contains it",
+                                     error.line, error.column)
+    except YAMLError as error:
+        stream.problem = _problem_from(error, text)
+    finally:
+        composer.dispose()
+    return stream
+
+
+def walk_path(root: Any, path: tuple) -> Iterator[tuple[Any, tuple[int, int] | None]]:
+    """Yield (value, position of the key or item that holds it) along `path` while it exists."""
+    node = root
+    for step in path:
+        if isinstance(node, Map):
+            if step not in node:
+                return
+            pos = node.key_pos.get(step)
+        elif isinstance(node, Seq) and type(step) is int and 0 <= step < len(node):
+            pos = node.item_pos[step]
+        else:
+            return
+        node = node[step]
+        yield node, pos
+
+
+def locate(root: Any, path: tuple) -> tuple[int, int]:
+    """The 1-based position a finding about `path` should point at: the key (or list item) of the
+    deepest part of the path that exists. A missing field thus points at the key of its nearest
+    existing parent, and a missing container field at the container's first key."""
+    best = (root.line, root.column) if isinstance(root, (Map, Seq)) else (1, 1)
+    for _value, pos in walk_path(root, path):
+        if pos is not None:
+            best = pos
+    return best
