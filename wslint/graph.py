@@ -43,6 +43,24 @@ def is_websocket_path(path: str | None) -> bool:
     return bool(path) and bool(_WS_PATH.search(path))
 
 
+def shared_depth(a: str, b: str) -> int:
+    """How many leading directories two file paths share."""
+    count = 0
+    for x, y in zip(a.split("/")[:-1], b.split("/")[:-1]):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def nearest_objects(candidates: list[KObject], path: str) -> list[KObject]:
+    """The candidates whose files share the longest directory prefix with `path`."""
+    if len(candidates) <= 1:
+        return candidates
+    best = max(shared_depth(obj.source.path, path) for obj in candidates)
+    return [obj for obj in candidates if shared_depth(obj.source.path, path) == best]
+
+
 def split_list(value: str | None) -> list[str]:
     """A comma-separated annotation value."""
     return [item.strip() for item in (value or "").split(",") if item.strip()]
@@ -72,6 +90,9 @@ class Graph:
             elif obj.kind == "Service" and obj.api_version == "v1":
                 self.services.append(obj)
         self._service_ids = {id(service) for service in self.services}
+        self._twins: dict[tuple, list[KObject]] = defaultdict(list)
+        for obj in objects:
+            self._twins[(obj.kind, obj.name)].append(obj)
         self._link_services()
         self._ingress_classes()
         for obj in objects:
@@ -83,6 +104,19 @@ class Graph:
         self._scope: dict[int, list[str] | None] = {}
 
     # --- workloads and Services -------------------------------------------------------------
+
+    def related(self, a: KObject, b: KObject) -> bool:
+        """Whether two objects can belong to the same deployment. An input may hold several
+        copies of one object (overlays, per-provider variants, a repository of several apps):
+        each copy relates only to the nearest copy of the other in the directory tree."""
+        return self._nearest_twin(a, b) and self._nearest_twin(b, a)
+
+    def _nearest_twin(self, a: KObject, b: KObject) -> bool:
+        twins = self._twins[(a.kind, a.name)]
+        if len(twins) == 1:
+            return True
+        depth = shared_depth(a.source.path, b.source.path)
+        return all(shared_depth(t.source.path, b.source.path) <= depth for t in twins)
 
     def workload(self, obj: KObject) -> Workload | None:
         return self.workloads.get(id(obj))
@@ -101,7 +135,8 @@ class Graph:
             first = next(iter(selector.items()))
             for workload in by_label.get(first, ()):
                 if namespaces_match(service.namespace, workload.obj.namespace) and all(
-                        workload.pod_labels.get(k) == v for k, v in selector.items()):
+                        workload.pod_labels.get(k) == v for k, v in selector.items()) and \
+                        self.related(service, workload.obj):
                     self._selecting[id(workload.obj)].append(service)
                     self._selected[id(service)].append(workload)
 
@@ -143,15 +178,29 @@ class Graph:
     # --- routes and controllers -------------------------------------------------------------
 
     def _ingress_classes(self) -> None:
-        self.ingress_classes: dict[str, str] = {}
-        self.default_ingress_class: str | None = None
+        self._classes: dict[str, list[tuple[KObject, str]]] = defaultdict(list)
         for obj in self.by_kind.get("IngressClass", ()):
             controller = obj.get("spec", "controller")
             if isinstance(controller, str):
-                self.ingress_classes[obj.name] = (controller_for_class_controller(controller)
-                                                  or f"other:{controller}")
-                if obj.annotations.get("ingressclass.kubernetes.io/is-default-class") == "true":
-                    self.default_ingress_class = obj.name
+                self._classes[obj.name].append(
+                    (obj, controller_for_class_controller(controller) or f"other:{controller}"))
+
+    def ingress_classes_for(self, route: KObject) -> tuple[dict[str, str], str | None]:
+        """The IngressClasses the route can see, by name -> controller, and the default class.
+        When the input holds several classes of one name (a repository of several clusters),
+        the one nearest the route in the directory tree counts; a tie between different
+        controllers counts as unknown."""
+        classes: dict[str, str] = {}
+        defaults = []
+        for name, candidates in self._classes.items():
+            nearest = nearest_objects([obj for obj, _ in candidates], route.source.path)
+            controllers = {c for obj, c in candidates if obj in nearest}
+            if len(controllers) == 1:
+                classes[name] = controllers.pop()
+                if any(obj.annotations.get("ingressclass.kubernetes.io/is-default-class") == "true"
+                       for obj in nearest):
+                    defaults.append(name)
+        return classes, defaults[0] if len(defaults) == 1 else None
 
     def _route(self, obj: KObject, backends: list[Backend]) -> Route:
         route = Route(obj, backends)
@@ -162,8 +211,9 @@ class Graph:
             class_name = obj.get("spec", "ingressClassName")
             if not isinstance(class_name, str):
                 class_name = obj.annotations.get("kubernetes.io/ingress.class")
+            classes, default_class = self.ingress_classes_for(obj)
             detection = detect_ingress_controller(
-                obj.annotations, class_name, self.ingress_classes, self.default_ingress_class,
+                obj.annotations, class_name, classes, default_class,
                 self.settings.default_controller)
             route.controller, route.controller_reason = detection.controller, detection.reason
         return route
@@ -176,7 +226,8 @@ class Graph:
         for route in self.routes.values():
             for backend in route.backends:
                 for service in self.find_services(backend.service, backend.namespace):
-                    self._routes_to[id(service)].append((route, backend))
+                    if self.related(route.obj, service):
+                        self._routes_to[id(service)].append((route, backend))
 
     def route(self, obj: KObject) -> Route | None:
         return self.routes.get(id(obj))
@@ -218,7 +269,8 @@ class Graph:
         for hpa in self.by_kind.get("HorizontalPodAutoscaler", ()):
             kind, name = hpa.get("spec", "scaleTargetRef", "kind"), hpa.get("spec", "scaleTargetRef", "name")
             for workload in by_name.get((kind, name), ()) if isinstance(name, str) else ():
-                if namespaces_match(hpa.namespace, workload.obj.namespace):
+                if namespaces_match(hpa.namespace, workload.obj.namespace) and \
+                        self.related(hpa, workload.obj):
                     self._hpas[id(workload.obj)].append(hpa)
 
     def autoscalers_for(self, workload: Workload) -> list[KObject]:

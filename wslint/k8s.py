@@ -164,6 +164,27 @@ class ServicePort:
     port: int | None
     target: int | str | None  # targetPort: a number, a container port name, or the port itself
     app_protocol: str | None
+    protocol: str = "TCP"
+
+    def may_carry_websockets(self) -> bool:
+        """False for ports that clearly speak something else than HTTP: UDP and SCTP, an
+        appProtocol or a port name (`redis`, `grpc-api`: Istio's `<protocol>[-suffix]`
+        convention) naming another protocol, or a well-known database or broker port."""
+        if self.protocol in ("UDP", "SCTP"):
+            return False
+        if self.app_protocol and self.app_protocol.lower().rsplit("/", 1)[-1] in NON_HTTP_PROTOCOLS:
+            return False
+        if self.name and self.name.lower().split("-")[0] in NON_HTTP_PROTOCOLS:
+            return False
+        return self.port not in NON_HTTP_PORTS
+
+
+NON_HTTP_PROTOCOLS = frozenset({
+    "grpc", "mongo", "mongodb", "mysql", "redis", "udp", "dns", "cql", "postgres", "postgresql",
+    "amqp", "amqps", "kafka", "zookeeper", "zk", "memcache", "memcached", "smtp", "ssh", "nats",
+    "mqtt", "thrift", "metrics", "prometheus", "gossip", "raft", "etcd", "ldap", "statsd"})
+NON_HTTP_PORTS = frozenset({22, 25, 53, 2181, 2379, 2380, 3306, 4222, 5432, 5672, 6379, 7000, 7001,
+                            8125, 9042, 9092, 9100, 11211, 26257, 27017})
 
 
 def service_ports(service: KObject) -> Iterator[ServicePort]:
@@ -178,10 +199,30 @@ def service_ports(service: KObject) -> Iterator[ServicePort]:
         if isinstance(target, str) and target.isdigit():
             target = int(target)
         name = item.get("name")
-        protocol = item.get("appProtocol")
+        app_protocol = item.get("appProtocol")
+        protocol = item.get("protocol")
         yield ServicePort(index, name if isinstance(name, str) else None, port, target,
-                          protocol if isinstance(protocol, str) else None)
+                          app_protocol if isinstance(app_protocol, str) else None,
+                          protocol if isinstance(protocol, str) else "TCP")
 
 
 def service_selector(service: KObject) -> dict[str, str]:
     return as_str_map(service.get("spec", "selector"))
+
+
+def is_headless(service: KObject) -> bool:
+    """A headless Service balances nothing: clients resolve the pod addresses themselves."""
+    return service.get("spec", "clusterIP") == "None"
+
+
+# Images of L7 proxies and ingress controllers: they keep no application session, so stickiness
+# in front of them is beside the point (what matters is how they balance to their backends).
+_PROXY_IMAGES = ("ingress-nginx/controller", "nginx/nginx-ingress", "nginx-plus-ingress",
+                 "kubernetes-ingress-controller", "haproxytech/kubernetes-ingress",
+                 "haproxy-ingress", "traefik", "envoyproxy/envoy", "projectcontour/contour",
+                 "kong/kong", "kong-gateway", "emissary", "ambassador", "istio/proxyv2")
+
+
+def is_proxy_workload(workload: "Workload") -> bool:
+    images = [c.data.get("image") for c in workload.containers()]
+    return any(isinstance(image, str) and any(p in image for p in _PROXY_IMAGES) for image in images)

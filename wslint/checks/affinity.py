@@ -9,7 +9,7 @@ from typing import Iterator
 from wslint.checks.base import checks
 from wslint.engine import CheckContext
 from wslint.graph import Graph, split_list
-from wslint.k8s import namespaces_match
+from wslint.k8s import is_headless, is_proxy_workload, namespaces_match, service_ports
 from wslint.model import Fix, KObject, Problem, Related, dig, dig_list
 from wslint.routes import Backend, Route
 
@@ -149,9 +149,14 @@ def missing_session_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Proble
     pods = graph.max_pods(workload)
     if pods is not None and pods <= 1:
         return
-    services = [s for s in graph.services_for(workload) if not graph.opted_out(s)]
+    if is_proxy_workload(workload):
+        return  # a proxy keeps no session; how it balances to its own backends is what counts
+    # Services that balance connections that may be WebSockets (not headless, not Redis & co).
+    services = [s for s in graph.services_for(workload)
+                if not graph.opted_out(s) and not is_headless(s)
+                and any(p.may_carry_websockets() for p in service_ports(s))]
     if not services:
-        return  # nothing in the input routes connections to it
+        return  # nothing in the input balances WebSocket connections to it
     routes = [pair for service in services for pair in graph.routes_to(service)]
     if any(service_stickiness(s, graph) for s in services):
         return
@@ -165,7 +170,7 @@ def missing_session_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Proble
     yield Problem(
         replicas_path,
         f"{obj.ref} runs {count} and nothing in front of it is sticky "
-        f"(Service {', '.join(s.name for s in services)}"
+        f"(Service {', '.join(dict.fromkeys(s.name for s in services))}"
         f"{', routes ' + ', '.join(sorted({str(r.obj.ref) for r, _ in routes})) if routes else ''}): "
         f"reconnects and Socket.IO/SockJS polling requests land on other pods that do not know "
         f"the session",

@@ -32,8 +32,8 @@ def missing_readiness_probe(obj: KObject, ctx: CheckContext) -> Iterator[Problem
         port = _example_port(container)
         yield Problem(
             container.path + ("readinessProbe",),
-            f'{obj.ref}: container "{container.name}" has no readinessProbe, so it receives '
-            f"WebSocket connections as soon as it starts, before it can accept them",
+            f'{obj.ref}: container "{container.name}" has no readinessProbe: it is sent '
+            f"connections as soon as it starts, before it can accept them",
             Fix(f'add a readinessProbe to container "{container.name}" that succeeds only when '
                 f"the server accepts connections",
                 "readinessProbe:\n"
@@ -54,7 +54,7 @@ def missing_prestop_drain(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
         yield Problem(
             container.path + ("lifecycle", "preStop"),
             f'{obj.ref}: container "{container.name}" has no preStop hook: it gets SIGTERM '
-            f"while proxies still send it new connections, and open WebSockets drop at once",
+            f"while proxies still send it new connections, and open connections drop at once",
             Fix(f'add a preStop sleep of {seconds} s to container "{container.name}" so '
                 f"endpoints are removed before it stops (the sleep action needs Kubernetes 1.30+; "
                 f'before that use exec: {{command: ["sleep", "{seconds}"]}})',
@@ -104,7 +104,7 @@ def termination_grace_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Pro
     yield Problem(
         workload.pod_spec_path + ("terminationGracePeriodSeconds",),
         f"{obj.ref}: terminationGracePeriodSeconds {stated}, less than {budget} "
-        f"({_seconds(needed)}); the pod is killed with WebSockets still open",
+        f"({_seconds(needed)}); the pod is killed with connections still open",
         Fix(f"set terminationGracePeriodSeconds to at least {needed:g}",
             f"terminationGracePeriodSeconds: {int(needed) if needed == int(needed) else int(needed) + 1}"))
 
@@ -142,6 +142,6 @@ def missing_resource_limits(obj: KObject, ctx: CheckContext) -> Iterator[Problem
         yield Problem(
             container.path + ("resources", section, key),
             f'{obj.ref}: container "{container.name}" sets no {", ".join("resources." + m for m in missing)}; '
-            f"each open WebSocket holds memory, and without requests and a memory limit the "
-            f"scheduler packs pods until they are OOM-killed with every connection",
+            f"long-lived connections hold memory, and without requests and a memory limit the "
+            f"scheduler packs pods until one is OOM-killed with all its connections",
             Fix(f'set {", ".join(missing)} on container "{container.name}"', "\n".join(lines)))
