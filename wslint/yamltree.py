@@ -247,8 +247,12 @@ def _exact_depth(text: str, limit: int) -> tuple[int, int, int] | None:
 def _problem_from(error: Exception, text: str) -> YamlProblem:
     if isinstance(error, MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
-        parts = [p for p in (error.context, error.problem) if p]
-        message = "; ".join(parts) if parts else str(error)
+        context = error.context
+        if context and error.context_mark is not None and error.problem_mark is not None:
+            context += (f" started at line {error.context_mark.line + 1}, "
+                        f"column {error.context_mark.column + 1}")
+        parts = [p for p in (context, error.problem) if p]
+        message = ": ".join(parts) if parts else str(error)
         if mark is not None:
             return YamlProblem(message, mark.line + 1, mark.column + 1)
         return YamlProblem(message, 1, 1)

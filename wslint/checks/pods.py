@@ -99,12 +99,13 @@ def termination_grace_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Pro
     if effective >= needed:
         return
     stated = f"is {effective}" if explicit else f"is unset (so {DEFAULT_GRACE_SECONDS})"
-    budget = (f"the preStop hook ({_seconds(prestop)}) plus {_seconds(drain)} to drain connections"
+    budget = (f"the preStop hook ({_seconds(prestop)}) plus {_seconds(drain)} to drain "
+              f"connections ({_seconds(needed)})"
               if prestop else f"the {_seconds(drain)} needed to drain connections")
     yield Problem(
         workload.pod_spec_path + ("terminationGracePeriodSeconds",),
-        f"{obj.ref}: terminationGracePeriodSeconds {stated}, less than {budget} "
-        f"({_seconds(needed)}); the pod is killed with connections still open",
+        f"{obj.ref}: terminationGracePeriodSeconds {stated}, less than {budget}; the pod is "
+        f"killed with connections still open",
         Fix(f"set terminationGracePeriodSeconds to at least {needed:g}",
             f"terminationGracePeriodSeconds: {int(needed) if needed == int(needed) else int(needed) + 1}"))
 
