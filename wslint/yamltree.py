@@ -135,6 +135,14 @@ class _Composer(CParser):
         pass
 
 
+def _first_key_mark(node: Any) -> Any:
+    """Where a node starts for a reader: a block mapping at its first key (past any `&anchor`
+    or tag written before it), anything else at its own start."""
+    if type(node) is MappingNode and node.value and node.flow_style is not True:
+        return node.value[0][0].start_mark
+    return node.start_mark
+
+
 class _RecursiveAlias(Exception):
     def __init__(self, line: int, column: int) -> None:
         self.line, self.column = line, column
@@ -173,7 +181,7 @@ class _Builder:
             positions = []
             for item in node.value:
                 built.append(self.build(item))
-                mark = item.start_mark
+                mark = _first_key_mark(item)
                 positions.append((mark.line + 1, mark.column + 1))
             built.item_pos = positions
         self.building.discard(key)
@@ -182,8 +190,9 @@ class _Builder:
     def _mapping(self, node: Any, key: int) -> Map:
         mapping = Map()
         self.done[key] = mapping
-        mapping.line = node.start_mark.line + 1
-        mapping.column = node.start_mark.column + 1
+        mark = _first_key_mark(node)
+        mapping.line = mark.line + 1
+        mapping.column = mark.column + 1
         positions: dict[Any, tuple[int, int]] = {}
         merges = []
         for key_node, value_node in node.value:
