@@ -19,6 +19,7 @@ from _ruamel_yaml import CParser
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode
+from ruamel.yaml.tag import Tag
 
 DEFAULT_MAX_DEPTH = 1000
 
@@ -66,6 +67,9 @@ class ParsedStream:
 
 # The tag `_Composer.resolve` gives every untagged node; explicit tags are URIs or "!".
 _UNRESOLVED = "?"
+# Given as a Tag object: a node given a string wraps it in a new Tag, and reading `node.tag`
+# back decodes it again, which cost more than the whole C parse. Untagged nodes share this one.
+_UNRESOLVED_TAG = Tag(suffix=_UNRESOLVED)
 
 _TRUE = frozenset({"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"})
 _FALSE = frozenset({"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"})
@@ -125,8 +129,8 @@ def _tagged_scalar(tag: str, text: str) -> Any:
 class _Composer(CParser):
     """libyaml's composer with tag resolution deferred to `_Builder` (one cheap pass)."""
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        return _UNRESOLVED
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Tag:
+        return _UNRESOLVED_TAG
 
     def descend_resolver(self, parent: Any, index: Any) -> None:
         pass
@@ -158,7 +162,7 @@ class _Builder:
 
     def build(self, node: Any) -> Any:
         if type(node) is ScalarNode:
-            if node.tag == _UNRESOLVED:
+            if node.ctag is _UNRESOLVED_TAG:
                 return resolve_plain(node.value) if node.style == "" else node.value
             if node.tag == "!":
                 return node.value
@@ -199,7 +203,7 @@ class _Builder:
             mark = key_node.start_mark
             pos = (mark.line + 1, mark.column + 1)
             if type(key_node) is ScalarNode:
-                if key_node.style == "" and key_node.value == "<<" and key_node.tag == _UNRESOLVED:
+                if key_node.style == "" and key_node.value == "<<" and key_node.ctag is _UNRESOLVED_TAG:
                     merges.append(value_node)
                     continue
                 name = self.build(key_node)
