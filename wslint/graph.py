@@ -102,6 +102,7 @@ class Graph:
         self._link_routes()
         self._link_autoscalers()
         self._scope: dict[int, list[str] | None] = {}
+        self._nginx_configmaps: list[KObject] | None = None
 
     # --- workloads and Services -------------------------------------------------------------
 
@@ -239,6 +240,11 @@ class Graph:
     def ingress_nginx_configmaps(self) -> list[KObject]:
         """The ingress-nginx controller ConfigMaps in the input: named by a controller's
         `--configmap` flag, else by one of the chart's usual names."""
+        if self._nginx_configmaps is None:  # asked once per ConfigMap: look through workloads once
+            self._nginx_configmaps = self._find_ingress_nginx_configmaps()
+        return self._nginx_configmaps
+
+    def _find_ingress_nginx_configmaps(self) -> list[KObject]:
         named: set[tuple[str | None, str]] = set()
         for workload in self.workloads.values():
             for container in workload.containers():
