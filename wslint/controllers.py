@@ -33,7 +33,8 @@ CONTROLLERS: dict[str, Controller] = {c.id: c for c in (
     Controller("emissary", "Emissary-ingress", ("getambassador.io/",), ("ambassador", "emissary"),
                ("getambassador.io/",)),
     Controller("istio", "Istio", ("istio.io/",), ("istio",), ()),
-    Controller("kong", "Kong Ingress Controller", ("ingress-controllers.konghq.com/",), ("kong",),
+    Controller("kong", "Kong Ingress Controller",
+               ("ingress-controllers.konghq.com/", "konghq.com/kic-gateway-controller"), ("kong",),
                ("konghq.com/",)),
     Controller("aws-alb", "AWS Load Balancer Controller (ALB)", ("ingress.k8s.aws/",), ("alb",),
                ("alb.ingress.kubernetes.io/",)),
@@ -42,17 +43,46 @@ CONTROLLERS: dict[str, Controller] = {c.id: c for c in (
     Controller("azure-agic", "Azure Application Gateway Ingress Controller",
                ("azure/application-gateway",), ("azure/application-gateway",),
                ("appgw.ingress.kubernetes.io/",)),
+    # Gateway API implementations known only by their GatewayClass `spec.controllerName`.
+    Controller("envoy-gateway", "Envoy Gateway", ("gateway.envoyproxy.io/",)),
+    Controller("nginx-gateway-fabric", "NGINX Gateway Fabric", ("gateway.nginx.org/",)),
 )}
+
+# Class names that more than one controller installs by default: `nginx` is ingress-nginx's and
+# NGINX Inc's. Only an IngressClass object or the annotations tell them apart.
+AMBIGUOUS_CLASS_NAMES = frozenset({"nginx"})
 
 # The controller an object kind implies by itself.
 KIND_CONTROLLERS = {
     ("projectcontour.io", "HTTPProxy"): "contour",
     ("getambassador.io", "Mapping"): "emissary",
     ("networking.istio.io", "VirtualService"): "istio",
+    ("networking.istio.io", "DestinationRule"): "istio",
     ("traefik.io", "IngressRoute"): "traefik",
     ("traefik.containo.us", "IngressRoute"): "traefik",
     ("nginx.org", "VirtualServer"): "nginx-inc",
+    ("cloud.google.com", "BackendConfig"): "gce",
+    ("configuration.konghq.com", "KongUpstreamPolicy"): "kong",
 }
+
+
+class UnknownControllerError(ValueError):
+    """A controller id that wslint does not know (the `default-controller` setting)."""
+
+
+def check_controller_id(value: str) -> str:
+    """`value` when it names a known controller, else an error listing the known ones."""
+    if value not in CONTROLLERS:
+        raise UnknownControllerError(
+            f"unknown controller {value!r} (known: {', '.join(sorted(CONTROLLERS))})")
+    return value
+
+
+def controller_title(controller: str | None) -> str:
+    """How messages name a controller id (`other:` ids keep the class's controller string)."""
+    if controller in CONTROLLERS:
+        return CONTROLLERS[controller].title
+    return (controller or "unknown").removeprefix("other:")
 
 
 def controller_for_class_controller(value: str) -> str | None:
@@ -65,6 +95,8 @@ def controller_for_class_controller(value: str) -> str | None:
 
 
 def controller_for_class_name(name: str) -> str | None:
+    """The controller a well-known class name stands for (`nginx`: ingress-nginx, though NGINX
+    Inc's controller installs that name too: see AMBIGUOUS_CLASS_NAMES)."""
     for controller in CONTROLLERS.values():
         if name in controller.class_names:
             return controller.id
@@ -85,6 +117,7 @@ def controllers_by_annotations(annotations: dict[str, str]) -> list[str]:
 class Detection:
     controller: str | None
     reason: str
+    explicit: bool = False  # decided by the class or the configured default, not by annotations
 
 
 def detect_ingress_controller(annotations: dict[str, str], class_name: str | None,
@@ -100,20 +133,22 @@ def detect_ingress_controller(annotations: dict[str, str], class_name: str | Non
     """
     by_annotation = controllers_by_annotations(annotations)
     if class_name and class_name in ingress_classes:
-        return Detection(ingress_classes[class_name], f"IngressClass {class_name}")
+        return Detection(ingress_classes[class_name], f"IngressClass {class_name}", True)
     if class_name:
         by_name = controller_for_class_name(class_name)
+        telling = class_name not in AMBIGUOUS_CLASS_NAMES
         if by_name and by_name in by_annotation:
-            return Detection(by_name, f"class {class_name}")
+            return Detection(by_name, f"class {class_name}", telling)
         if len(by_annotation) == 1:
             return Detection(by_annotation[0], "annotations")
         if by_name:
-            return Detection(by_name, f"class {class_name}")
+            return Detection(by_name, f"class {class_name}", telling)
         return Detection(None, f"unknown class {class_name}")
     if len(by_annotation) == 1:
         return Detection(by_annotation[0], "annotations")
     if default_class and default_class in ingress_classes:
-        return Detection(ingress_classes[default_class], f"default IngressClass {default_class}")
+        return Detection(ingress_classes[default_class], f"default IngressClass {default_class}",
+                         True)
     if default_controller:
-        return Detection(default_controller, "configured default")
+        return Detection(default_controller, "configured default", True)
     return Detection(None, "unknown")

@@ -7,6 +7,7 @@ input themselves.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,10 +15,10 @@ from dataclasses import dataclass, field
 from wslint.controllers import (KIND_CONTROLLERS, controller_for_class_controller,
                                 detect_ingress_controller)
 from wslint.k8s import (BUILTIN_WORKLOAD_KINDS, Container, ServicePort, Workload, WorkloadKind,
-                        is_core, namespaces_match, service_ports, service_selector,
-                        workload_kind_of)
-from wslint.model import KObject, as_str_map, dig
-from wslint.routes import Backend, Route, extractor_for
+                        is_core, namespaces_match, selector_matches, service_ports,
+                        service_selector, workload_kind_of)
+from wslint.model import KObject, as_str_map, dig, dig_list
+from wslint.routes import Backend, Route, extractor_for, service_host
 
 WEBSOCKET_ANNOTATION = "wslint.io/websocket"
 SCOPES = ("all", "detected")
@@ -29,6 +30,7 @@ _WS_PATH = re.compile(
     r"(?:^|/)(?:ws|wss|websockets?|socket\.io|sockjs(?:-node)?|cable|hubs?|signalr|realtime"
     r"|graphql-ws)(?:$|[/.?])", re.I)
 WEBSOCKET_APP_PROTOCOLS = ("kubernetes.io/ws", "kubernetes.io/wss")
+BACKEND_CONFIG_ANNOTATIONS = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
 
 # ingress-nginx: its ConfigMap's usual names; a controller's `--configmap=ns/name` flag wins.
 INGRESS_NGINX_CONFIGMAPS = ("ingress-nginx-controller", "nginx-configuration",
@@ -53,12 +55,19 @@ def shared_depth(a: str, b: str) -> int:
     return count
 
 
+def placement(obj: KObject) -> str:
+    """Where an object sits in the input's directory tree: its file, or for an object rendered
+    by kustomize, the kustomization that rendered it (so that two overlays of one base, whose
+    objects come from the same files, stay apart)."""
+    return obj.source.real_path or obj.source.path
+
+
 def nearest_objects(candidates: list[KObject], path: str) -> list[KObject]:
-    """The candidates whose files share the longest directory prefix with `path`."""
+    """The candidates placed in the longest directory prefix shared with `path`."""
     if len(candidates) <= 1:
         return candidates
-    best = max(shared_depth(obj.source.path, path) for obj in candidates)
-    return [obj for obj in candidates if shared_depth(obj.source.path, path) == best]
+    best = max(shared_depth(placement(obj), path) for obj in candidates)
+    return [obj for obj in candidates if shared_depth(placement(obj), path) == best]
 
 
 def split_list(value: str | None) -> list[str]:
@@ -116,8 +125,8 @@ class Graph:
         twins = self._twins[(a.kind, a.name)]
         if len(twins) == 1:
             return True
-        depth = shared_depth(a.source.path, b.source.path)
-        return all(shared_depth(t.source.path, b.source.path) <= depth for t in twins)
+        depth = shared_depth(placement(a), placement(b))
+        return all(shared_depth(placement(t), placement(b)) <= depth for t in twins)
 
     def workload(self, obj: KObject) -> Workload | None:
         return self.workloads.get(id(obj))
@@ -194,7 +203,7 @@ class Graph:
         classes: dict[str, str] = {}
         defaults = []
         for name, candidates in self._classes.items():
-            nearest = nearest_objects([obj for obj, _ in candidates], route.source.path)
+            nearest = nearest_objects([obj for obj, _ in candidates], placement(route))
             controllers = {c for obj, c in candidates if obj in nearest}
             if len(controllers) == 1:
                 classes[name] = controllers.pop()
@@ -217,7 +226,41 @@ class Graph:
                 obj.annotations, class_name, classes, default_class,
                 self.settings.default_controller)
             route.controller, route.controller_reason = detection.controller, detection.reason
+            route.controller_explicit = detection.explicit
+        elif obj.kind == "HTTPRoute":
+            route.controller, route.controller_reason = self._gateway_controller(obj)
+            route.controller_explicit = route.controller is not None
         return route
+
+    def _gateway_controller(self, route: KObject) -> tuple[str | None, str]:
+        """The controller of the Gateways an HTTPRoute attaches to (`parentRefs`), through their
+        GatewayClass's `controllerName`; else the configured default controller."""
+        found = set()
+        for ref in dig_list(route.data, "spec", "parentRefs"):
+            name = dig(ref, "name")
+            if not isinstance(name, str) or dig(ref, "kind") not in (None, "Gateway"):
+                continue
+            namespace = dig(ref, "namespace") or route.namespace
+            for gateway in self.by_kind.get("Gateway", ()):
+                if gateway.api_group != "gateway.networking.k8s.io" or gateway.name != name or \
+                        not namespaces_match(namespace, gateway.namespace):
+                    continue
+                class_name = gateway.get("spec", "gatewayClassName")
+                for gateway_class in self.by_kind.get("GatewayClass", ()):
+                    controller = gateway_class.get("spec", "controllerName")
+                    if gateway_class.name == class_name and isinstance(controller, str):
+                        found.add((controller_for_class_controller(controller)
+                                   or f"other:{controller}", f"GatewayClass {class_name}"))
+        if len({controller for controller, _ in found}) == 1:
+            return found.pop()
+        if self.settings.default_controller:
+            return self.settings.default_controller, "configured default"
+        return None, "unknown"
+
+    def controllers_for(self, service: KObject) -> list[str]:
+        """The controllers of the routes that reach a Service, in the order first seen."""
+        return list(dict.fromkeys(route.controller for route, _ in self.routes_to(service)
+                                  if route.controller))
 
     def _link_routes(self) -> None:
         self._services_by_name: dict[str, list[KObject]] = defaultdict(list)
@@ -265,10 +308,67 @@ class Graph:
                 found.append(obj)
         return found
 
+    # --- policies attached to Services ------------------------------------------------------
+
+    def backend_configs_for(self, service: KObject) -> list[KObject]:
+        """The GKE BackendConfigs a Service names in `cloud.google.com/backend-config`
+        (`{"default": NAME}` or `{"ports": {PORT: NAME}}`)."""
+        names: set[str] = set()
+        for key in BACKEND_CONFIG_ANNOTATIONS:
+            try:
+                value = json.loads(service.annotations.get(key, "null"))
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                if isinstance(value.get("default"), str):
+                    names.add(value["default"])
+                if isinstance(value.get("ports"), dict):
+                    names.update(v for v in value["ports"].values() if isinstance(v, str))
+        return [config for config in self.by_kind.get("BackendConfig", ())
+                if config.name in names and namespaces_match(config.namespace, service.namespace)
+                and self.related(config, service)]
+
+    def destination_rules_for(self, service: KObject) -> list[KObject]:
+        """The Istio DestinationRules whose `host` names the Service."""
+        rules = []
+        for rule in self.by_kind.get("DestinationRule", ()):
+            host = rule.get("spec", "host")
+            found = service_host(host, rule.namespace) if isinstance(host, str) else None
+            if found and found[0] == service.name and namespaces_match(found[1], service.namespace) \
+                    and self.related(rule, service):
+                rules.append(rule)
+        return rules
+
+    def upstream_policies_for(self, service: KObject) -> list[KObject]:
+        """The Kong KongUpstreamPolicy a Service names in `konghq.com/upstream-policy`."""
+        name = service.annotations.get("konghq.com/upstream-policy")
+        return [policy for policy in self.by_kind.get("KongUpstreamPolicy", ())
+                if name and policy.name == name
+                and namespaces_match(policy.namespace, service.namespace)
+                and self.related(policy, service)]
+
+    # --- disruption budgets -----------------------------------------------------------------
+
+    def disruption_budgets_for(self, workload: Workload) -> list[KObject]:
+        """The PodDisruptionBudgets whose selector picks the workload's pods."""
+        return [pdb for pdb in self.by_kind.get("PodDisruptionBudget", ())
+                if namespaces_match(pdb.namespace, workload.obj.namespace)
+                and selector_matches(pdb.get("spec", "selector"), workload.pod_labels)
+                and self.related(pdb, workload.obj)]
+
+    def namespace_labels(self, obj: KObject) -> dict[str, str]:
+        """The labels of the Namespace object the input holds for obj's namespace (the nearest
+        copy), or none."""
+        candidates = [ns for ns in self.by_kind.get("Namespace", ())
+                      if obj.namespace and ns.name == obj.namespace]
+        nearest = nearest_objects(candidates, placement(obj))
+        return nearest[0].labels if nearest else {}
+
     # --- autoscalers ------------------------------------------------------------------------
 
     def _link_autoscalers(self) -> None:
         self._hpas: dict[int, list[KObject]] = defaultdict(list)
+        self._hpa_targets: dict[int, list[Workload]] = defaultdict(list)
         by_name: dict[tuple[str, str], list[Workload]] = defaultdict(list)
         for workload in self.workloads.values():
             by_name[(workload.obj.kind, workload.obj.name)].append(workload)
@@ -278,9 +378,14 @@ class Graph:
                 if namespaces_match(hpa.namespace, workload.obj.namespace) and \
                         self.related(hpa, workload.obj):
                     self._hpas[id(workload.obj)].append(hpa)
+                    self._hpa_targets[id(hpa)].append(workload)
 
     def autoscalers_for(self, workload: Workload) -> list[KObject]:
         return self._hpas.get(id(workload.obj), [])
+
+    def autoscaler_targets(self, hpa: KObject) -> list[Workload]:
+        """The workloads an HPA's `scaleTargetRef` names (the nearest copy of each)."""
+        return self._hpa_targets.get(id(hpa), [])
 
     def max_pods(self, workload: Workload) -> int | None:
         """How many pods the workload may run: the larger of its replicas and any HPA's

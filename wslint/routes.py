@@ -29,6 +29,9 @@ class Route:
     backends: list[Backend] = field(default_factory=list)
     controller: str | None = None
     controller_reason: str = ""
+    # True when the route's class (IngressClass, class name, GatewayClass) or the configured
+    # default names the controller, not merely the annotations it carries.
+    controller_explicit: bool = False
 
 
 Extractor = Callable[[KObject], list[Backend]]
@@ -125,3 +128,93 @@ def _mapping(obj: KObject) -> list[Backend]:
     prefix = obj.get("spec", "prefix")
     return [Backend(name, namespace or obj.namespace, int(port) if port else None,
                     ("spec", "service"), prefix if isinstance(prefix, str) else None, ("spec",))]
+
+
+@route_kind("gateway.networking.k8s.io", "HTTPRoute")
+def _httproute(obj: KObject) -> list[Backend]:
+    """Gateway API: `rules[].backendRefs[]` naming Services (the default kind)."""
+    backends = []
+    for rule_index, rule in enumerate(dig_list(obj.data, "spec", "rules")):
+        if not isinstance(rule, dict):
+            continue
+        paths = [dig(match, "path", "value") for match in dig_list(rule, "matches")]
+        paths = [p for p in paths if isinstance(p, str)]
+        http_path = paths[0] if paths else "/"
+        for ref_index, ref in enumerate(dig_list(rule, "backendRefs")):
+            if not (isinstance(ref, dict) and isinstance(ref.get("name"), str)):
+                continue
+            if ref.get("kind", "Service") != "Service" or ref.get("group", "") not in ("", "core"):
+                continue
+            namespace = ref.get("namespace")
+            backends.append(Backend(
+                ref["name"], namespace if isinstance(namespace, str) else obj.namespace,
+                ref.get("port"), ("spec", "rules", rule_index, "backendRefs", ref_index, "name"),
+                http_path, ("spec", "rules", rule_index)))
+    return backends
+
+
+def service_host(host: str, namespace: str | None) -> tuple[str, str | None] | None:
+    """A Kubernetes Service named by a host: `name`, `name.ns`, `name.ns.svc[.cluster.local]`.
+    None for hosts outside the cluster (`api.example.com`) and wildcards."""
+    if not host or "*" in host:
+        return None
+    parts = host.split(".")
+    if len(parts) == 1:
+        return parts[0], namespace
+    if len(parts) == 2 or parts[2] == "svc":
+        return parts[0], parts[1]
+    return None
+
+
+@route_kind("networking.istio.io", "VirtualService")
+def _virtualservice(obj: KObject) -> list[Backend]:
+    """Istio: `http[].route[].destination.host` (also `tcp` and `tls` routes)."""
+    backends = []
+    for section in ("http", "tcp", "tls"):
+        for rule_index, rule in enumerate(dig_list(obj.data, "spec", section)):
+            if not isinstance(rule, dict):
+                continue
+            prefixes = [dig(match, "uri", kind) for match in dig_list(rule, "match")
+                        for kind in ("prefix", "exact")]
+            prefixes = [p for p in prefixes if isinstance(p, str)]
+            http_path = (prefixes[0] if prefixes else "/") if section == "http" else None
+            for dest_index, destination in enumerate(dig_list(rule, "route")):
+                host = dig(destination, "destination", "host")
+                found = service_host(host, obj.namespace) if isinstance(host, str) else None
+                if found is None:
+                    continue
+                where = ("spec", section, rule_index, "route", dest_index, "destination")
+                backends.append(Backend(found[0], found[1], dig(destination, "destination", "port",
+                                                                "number"),
+                                        where + ("host",), http_path, ("spec", section, rule_index)))
+    return backends
+
+
+# Traefik rules: PathPrefix(`/ws`) or Path(`/ws`)
+_TRAEFIK_PATH = re.compile(r"Path(?:Prefix)?\(\s*[`\"']([^`\"']+)")
+
+
+def _ingressroute(obj: KObject) -> list[Backend]:
+    """Traefik: `routes[].services[]` of kind Service (the default)."""
+    backends = []
+    for route_index, route in enumerate(dig_list(obj.data, "spec", "routes")):
+        if not isinstance(route, dict):
+            continue
+        match = _TRAEFIK_PATH.search(route.get("match") or "") if isinstance(
+            route.get("match"), str) else None
+        http_path = match.group(1) if match else "/"
+        for service_index, service in enumerate(dig_list(route, "services")):
+            if not (isinstance(service, dict) and isinstance(service.get("name"), str)):
+                continue
+            if service.get("kind", "Service") != "Service":
+                continue  # a TraefikService: weighted or mirrored groups of Services
+            namespace = service.get("namespace")
+            backends.append(Backend(
+                service["name"], namespace if isinstance(namespace, str) else obj.namespace,
+                service.get("port"), ("spec", "routes", route_index, "services", service_index, "name"),
+                http_path, ("spec", "routes", route_index, "services", service_index)))
+    return backends
+
+
+for _group in ("traefik.io", "traefik.containo.us"):
+    route_kind(_group, "IngressRoute")(_ingressroute)

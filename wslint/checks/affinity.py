@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Iterator
 
 from wslint.checks.base import checks
 from wslint.engine import CheckContext
 from wslint.graph import Graph, split_list
-from wslint.k8s import is_headless, is_proxy_workload, namespaces_match, service_ports
+from wslint.k8s import is_headless, is_proxy_workload, service_ports
 from wslint.model import Fix, KObject, Problem, Related, dig, dig_list
 from wslint.routes import Backend, Route
-
-BACKEND_CONFIG = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
 
 
 def _attributes(value: str | None) -> dict[str, str]:
@@ -30,38 +27,6 @@ def _alb_sticky(annotations: dict[str, str]) -> bool:
     return attributes.get("stickiness.enabled", "").lower() == "true"
 
 
-def _backend_configs(service: KObject, graph: Graph) -> list[KObject]:
-    """The GKE BackendConfigs a Service names (`{"default": ...}` or `{"ports": {...}}`)."""
-    names: set[str] = set()
-    for key in BACKEND_CONFIG:
-        try:
-            value = json.loads(service.annotations.get(key, "null"))
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            if isinstance(value.get("default"), str):
-                names.add(value["default"])
-            if isinstance(value.get("ports"), dict):
-                names.update(v for v in value["ports"].values() if isinstance(v, str))
-    return [c for c in graph.by_kind.get("BackendConfig", ())
-            if c.name in names and namespaces_match(c.namespace, service.namespace)]
-
-
-def _destination_rules(service: KObject, graph: Graph) -> list[KObject]:
-    namespace = service.namespace
-    hosts = {service.name}
-    if namespace:
-        hosts |= {f"{service.name}.{namespace}", f"{service.name}.{namespace}.svc",
-                  f"{service.name}.{namespace}.svc.cluster.local"}
-    rules = []
-    for rule in graph.by_kind.get("DestinationRule", ()):
-        host = rule.get("spec", "host")
-        if isinstance(host, str) and (host in hosts or (
-                host.split(".")[0] == service.name and namespaces_match(rule.namespace, namespace))):
-            rules.append(rule)
-    return rules
-
-
 def service_stickiness(service: KObject, graph: Graph) -> list[str]:
     """Stickiness configured at the Service, or on objects attached to it."""
     found = []
@@ -76,20 +41,20 @@ def service_stickiness(service: KObject, graph: Graph) -> list[str]:
         found.append(f"{service.ref} HAProxy cookie persistence")
     if _alb_sticky(annotations):
         found.append(f"{service.ref} ALB target-group stickiness")
-    for config in _backend_configs(service, graph):
+    for config in graph.backend_configs_for(service):
         if dig(config.data, "spec", "sessionAffinity", "affinityType") in ("GENERATED_COOKIE", "CLIENT_IP"):
             found.append(f"{config.ref} sessionAffinity")
-    policy = annotations.get("konghq.com/upstream-policy")
-    for upstream in graph.by_kind.get("KongUpstreamPolicy", ()):
-        if upstream.name == policy and namespaces_match(upstream.namespace, service.namespace) and (
-                upstream.get("spec", "algorithm") in ("consistent-hashing", "sticky-sessions")
-                or isinstance(upstream.get("spec", "hashOn"), dict)):
+    for upstream in graph.upstream_policies_for(service):
+        if upstream.get("spec", "algorithm") in ("consistent-hashing", "sticky-sessions") \
+                or isinstance(upstream.get("spec", "hashOn"), dict):
             found.append(f"{upstream.ref} hashing")
-    for rule in _destination_rules(service, graph):
-        policies = [dig(rule.data, "spec", "trafficPolicy", "loadBalancer")]
-        policies += [dig(p, "loadBalancer") for p in
-                     dig_list(rule.data, "spec", "trafficPolicy", "portLevelSettings")]
-        if any(isinstance(dig(p, "consistentHash"), dict) for p in policies):
+    for rule in graph.destination_rules_for(service):
+        # The rule's own policy, its per-port policies, and its subsets' (a VirtualService
+        # routing to a subset gets that subset's load balancer).
+        policies = [dig(rule.data, "spec", "trafficPolicy")]
+        policies += [dig(s, "trafficPolicy") for s in dig_list(rule.data, "spec", "subsets")]
+        policies += [p for policy in list(policies) for p in dig_list(policy, "portLevelSettings")]
+        if any(isinstance(dig(p, "loadBalancer", "consistentHash"), dict) for p in policies):
             found.append(f"{rule.ref} consistentHash")
     return found
 
@@ -124,6 +89,12 @@ def route_stickiness(route: Route, backend: Backend) -> list[str]:
         if dig(balancer, "policy") in ("ring_hash", "maglev") and any(
                 k in balancer for k in ("cookie", "header", "source_ip")):
             found.append(f"{obj.ref} {balancer['policy']} load balancing")
+    if obj.kind == "HTTPRoute" and isinstance(dig(obj.data, *backend.group, "sessionPersistence"),
+                                              dict):
+        found.append(f"{obj.ref} sessionPersistence")
+    if obj.kind == "IngressRoute" and isinstance(dig(obj.data, *backend.group, "sticky", "cookie"),
+                                                 dict):
+        found.append(f"{obj.ref} sticky cookie")
     return found
 
 
@@ -137,6 +108,21 @@ def _fix(workload_ref: str, services: list[KObject], routes: list[tuple[Route, B
     if "contour" in controllers and any(r.obj.kind == "HTTPProxy" for r, _ in routes):
         return Fix("add a cookie load-balancing policy to the HTTPProxy route",
                    "loadBalancerPolicy:\n  strategy: Cookie")
+    if "istio" in controllers:
+        host = services[0].name
+        return Fix(f"hash clients to pods with a DestinationRule for host {host} (the Envoy "
+                   f"sidecars balance to pod IPs, so a Service's sessionAffinity is bypassed)",
+                   "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n"
+                   f"  name: {host}\nspec:\n  host: {host}\n  trafficPolicy:\n"
+                   "    loadBalancer:\n      consistentHash:\n        httpCookie:\n"
+                   "          name: session\n          ttl: 3600s")
+    if any(r.obj.kind == "IngressRoute" for r, _ in routes):
+        return Fix("add a sticky cookie to the IngressRoute's service entry",
+                   "sticky:\n  cookie:\n    name: session\n    httpOnly: true")
+    if "traefik" in controllers:
+        return Fix("enable Traefik's sticky cookie on the Service (Traefik balances to pod IPs, "
+                   "so sessionAffinity would be bypassed)",
+                   'traefik.ingress.kubernetes.io/service.sticky.cookie: "true"')
     names = ", ".join(s.name for s in services)
     return Fix(f"add session affinity to Service {names} (or cookie stickiness at the ingress)",
                "sessionAffinity: ClientIP\nsessionAffinityConfig:\n  clientIP:\n    timeoutSeconds: 10800")
