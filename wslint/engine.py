@@ -16,6 +16,7 @@ from wslint.plugin import INPUT_KIND, Plugins
 from wslint.routes import route_kinds
 from wslint.rules import Rule, select_rules
 from wslint.sources import LoadedSource, discover, load_source, read_input
+from wslint.suppressions import UNUSED_CODE, Exemption, Suppressions
 from wslint.yamltree import DEFAULT_MAX_DEPTH
 
 # Rule kinds that stand for a family of object kinds.
@@ -38,6 +39,8 @@ class Settings:
     max_depth: int = DEFAULT_MAX_DEPTH
     stdin_filename: str = "<stdin>"
     plugins: bool = True
+    rule_dirs: list[str] = field(default_factory=list)  # directories of YAML rules (custom rules)
+    exemptions: list[Exemption] = field(default_factory=list)  # configured suppressions
 
 
 @dataclass
@@ -53,7 +56,8 @@ class CheckContext:
 class Linter:
     def __init__(self, settings: Settings | None = None, plugins: Plugins | None = None) -> None:
         self.settings = settings or Settings()
-        self.plugins = plugins or Plugins(third_party=self.settings.plugins)
+        self.plugins = plugins or Plugins(third_party=self.settings.plugins,
+                                          rule_dirs=self.settings.rule_dirs)
         self.all_rules = self.plugins.rules()
         self.rules = select_rules(self.all_rules, self.settings.select, self.settings.ignore)
         self.by_code = {rule.code: rule for rule in self.all_rules}
@@ -82,10 +86,13 @@ class Linter:
 
     # --- the run ------------------------------------------------------------------------------
 
-    def lint_loaded(self, loaded: list[LoadedSource]) -> LintResult:
+    def lint_loaded(self, loaded: list[LoadedSource], context: list[LoadedSource] = ()) -> LintResult:
+        """Lint `loaded`; the objects of `context` join the graph (a Deployment is judged with
+        the Service in the file beside it) but nothing is reported about their files."""
         result = LintResult(files=len(loaded))
         objects = [obj for item in loaded for obj in item.objects]
         result.objects = len(objects)
+        result.sources = {item.source.path: item.source for item in loaded}
         result.skipped_documents = sum(item.skipped_documents for item in loaded)
         findings: list[Finding] = []
         for item in loaded:
@@ -95,13 +102,31 @@ class Linter:
                     message = problem.message + (f"; {problem.hint}" if problem.hint else "")
                     findings.append(Finding(rule.code, rule.name, self._severity(rule), message,
                                             item.source.path, problem.line, problem.column))
-        graph = Graph(objects, GraphSettings(self.settings.workload_kinds,
-                                             self.settings.websocket_scope,
-                                             self.settings.default_controller))
-        findings += self._run_checks(objects, graph, result)
+        everything = objects + [obj for item in context for obj in item.objects]
+        graph = Graph(everything, GraphSettings(self.settings.workload_kinds,
+                                                self.settings.websocket_scope,
+                                                self.settings.default_controller))
+        findings += self._run_checks(everything, graph, result)
+        if context:
+            findings = [f for f in findings if f.file in result.sources]
         unique = {(f.code, f.file, f.line, f.column, f.message): f for f in findings}
-        result.findings = sorted(unique.values(), key=Finding.sort_key)
+        findings = sorted(unique.values(), key=Finding.sort_key)
+        result.findings = self._suppress(findings, loaded, result)
         return result
+
+    def _suppress(self, findings: list[Finding], loaded: list[LoadedSource],
+                  result: LintResult) -> list[Finding]:
+        """The one place where suppressions (annotations, comments, configured exemptions) are
+        applied, whatever rule a finding comes from; unused ones become WS903 findings."""
+        suppressions = Suppressions(((item.source, item.objects) for item in loaded),
+                                    self.settings.workload_kinds, self.settings.exemptions)
+        if not suppressions:
+            return findings
+        unused = self.by_code.get(UNUSED_CODE)
+        outcome = suppressions.apply(findings, self.by_code, self.enabled,
+                                     self._severity(unused) if unused else None)
+        result.suppressed = outcome.suppressed
+        return sorted(outcome.kept + outcome.unused, key=Finding.sort_key)
 
     def _rules_by_kind(self) -> dict[str, list[Rule]]:
         by_kind: dict[str, list[Rule]] = defaultdict(list)

@@ -237,6 +237,10 @@ class LintResult:
     objects: int = 0
     skipped_documents: int = 0  # YAML documents that are not Kubernetes objects
     internal_errors: list[InternalError] = field(default_factory=list)
+    suppressed: int = 0  # findings silenced by annotations, comments or configured exemptions
+    baselined: int = 0  # findings hidden because the baseline holds them
+    # The inputs by reported path: reporters that show source positions read the text from here.
+    sources: dict[str, Source] = field(default_factory=dict, repr=False)
 
     def counts(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0}

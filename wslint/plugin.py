@@ -53,7 +53,8 @@ class CheckSet:
         return register
 
     def bind(self, rules: list[Rule], plugin: str) -> list[Rule]:
-        """Attach each rule's check; a rule without one (or a check without a rule) is an error."""
+        """Attach each rule's check; a rule without one (or a check without a rule) is an error.
+        A declarative rule (a `check` in its YAML) brings its own."""
         declared = {rule.code for rule in rules}
         for code in self.functions:
             if code not in declared:
@@ -61,6 +62,11 @@ class CheckSet:
         for rule in rules:
             rule.plugin = plugin
             if rule.kinds == (INPUT_KIND,):
+                continue
+            if rule.check is not None:
+                if rule.code in self.functions:
+                    raise RuleDefinitionError(f"{rule.source}: rule {rule.code} has a YAML check "
+                                              f"and a Python one")
                 continue
             if rule.code not in self.functions:
                 raise RuleDefinitionError(f"{rule.source}: rule {rule.code} has no check")
@@ -82,7 +88,7 @@ class PluginFailure:
 class Plugins:
     """The loaded plugins, what they provide, and what failed to load."""
 
-    def __init__(self, third_party: bool = True) -> None:
+    def __init__(self, third_party: bool = True, rule_dirs: list[str] = ()) -> None:
         if os.environ.get(NO_PLUGINS_ENV, "").strip() not in ("", "0"):
             third_party = False
         from wslint import hookspecs
@@ -91,7 +97,12 @@ class Plugins:
         self.manager.add_hookspecs(hookspecs)
         self.failures: list[PluginFailure] = []
         self._load(third_party)
+        if rule_dirs:  # users' YAML rules arrive as a plugin like any other
+            from wslint.declarative import RuleDirectories
+
+            self.manager.register(RuleDirectories(rule_dirs), name="rule-dirs")
         self.manager.check_pending()
+        self._rules: list[Rule] | None = None
 
     def _load(self, third_party: bool) -> None:
         from importlib.metadata import entry_points
@@ -115,6 +126,11 @@ class Plugins:
             self.manager.register(checks, name="builtin")
 
     def rules(self) -> list[Rule]:
+        if self._rules is None:
+            self._rules = self._collect_rules()
+        return self._rules
+
+    def _collect_rules(self) -> list[Rule]:
         rules: list[Rule] = []
         for impl in self.manager.hook.wslint_rules.get_hookimpls():
             try:

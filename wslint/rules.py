@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from wslint.model import Problem, Severity
+from wslint.model import Applicability, Problem, Severity
 from wslint.yamltree import Map, parse_stream
 
 CODE = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 DOC_SECTIONS = ("what", "why", "example", "use-instead", "fix")
-OPTIONAL_DOC_SECTIONS = ("notes",)
+OPTIONAL_DOC_SECTIONS = ("fix-safety", "notes")
 OPTION_TYPES = {
     "integer": int, "number": (int, float), "string": str, "boolean": bool, "string-list": list,
 }
@@ -43,6 +43,7 @@ class OptionSpec:
     description: str
     minimum: float | None = None
     choices: tuple | None = None
+    pattern: str | None = None  # a regular expression a string must match in full
 
     def validate(self, value: Any) -> Any:
         expected = OPTION_TYPES[self.type]
@@ -57,6 +58,11 @@ class OptionSpec:
             bad = [v for v in (value if isinstance(value, list) else [value]) if v not in self.choices]
             if bad:
                 raise OptionError(f"expected one of {', '.join(map(str, self.choices))}, got {bad[0]!r}")
+        if self.pattern is not None:
+            bad = [v for v in (value if isinstance(value, list) else [value])
+                   if not re.fullmatch(self.pattern, v)]
+            if bad:
+                raise OptionError(f"expected a value matching {self.pattern}, got {bad[0]!r}")
         return list(value) if isinstance(value, list) else value
 
     def describe_type(self) -> str:
@@ -75,6 +81,9 @@ class Rule:
     options: dict[str, OptionSpec] = field(default_factory=dict)
     websocket_scope: bool = True
     tags: tuple[str, ...] = ()
+    # What `--fix` may do with the rule's fixes: apply them (safe), apply them only with
+    # `--unsafe-fixes` (unsafe), or show them (display-only). A fix may declare itself less safe.
+    fix_safety: Applicability = Applicability.DISPLAY_ONLY
     check: CheckFunction | None = None
     plugin: str = "builtin"
     source: str = ""  # the file that declares it
@@ -100,8 +109,8 @@ class Rule:
 # --- reading rule files -------------------------------------------------------------------------
 
 _RULE_KEYS = {"code", "name", "severity", "summary", "kinds", "websocket-scope", "tags",
-              "options", "docs"}
-_OPTION_KEYS = {"type", "default", "description", "minimum", "choices"}
+              "fix-safety", "options", "docs", "check"}
+_OPTION_KEYS = {"type", "default", "description", "minimum", "choices", "pattern"}
 
 
 def _fail(path: str, node: Any, key: Any, message: str) -> RuleDefinitionError:
@@ -116,7 +125,10 @@ def _text(path: str, node: Map, key: str) -> str:
     return value.strip()
 
 
-def parse_rule(text: str, path: str) -> Rule:
+def parse_rule(text: str, path: str, require_docs: bool = True) -> Rule:
+    """A rule from its YAML text. A rule with a `check` section is declarative (see
+    wslint/declarative.py) and needs no Python; `require_docs` is False for users' own rules,
+    whose docs default to what the check says."""
     stream = parse_stream(text)
     if stream.problem:
         raise RuleDefinitionError(f"{path}:{stream.problem.line}: {stream.problem.message}")
@@ -140,23 +152,44 @@ def parse_rule(text: str, path: str) -> Rule:
     kinds = data.get("kinds")
     if not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
         raise _fail(path, data, "kinds" if "kinds" in data else None, "'kinds' must list object kinds")
+    check = None
+    if "check" in data:
+        from wslint.declarative import compile_check
+
+        check = compile_check(path, data["check"])
     docs = data.get("docs")
+    if docs is None and not require_docs:
+        docs = Map()
+        docs.line, docs.column, docs.key_pos = data.line, data.column, {}
     if not isinstance(docs, Map):
         raise _fail(path, data, "docs" if "docs" in data else None, "'docs' must be a mapping")
     for key in docs:
         if key not in DOC_SECTIONS + OPTIONAL_DOC_SECTIONS:
             raise _fail(path, docs, key, f"unknown doc section {key!r}")
-    doc_texts = {key: _text(path, docs, key) for key in DOC_SECTIONS}
-    doc_texts.update({key: _text(path, docs, key) for key in OPTIONAL_DOC_SECTIONS if key in docs})
+    required = DOC_SECTIONS if require_docs else ()
+    doc_texts = {key: _text(path, docs, key) for key in required}
+    doc_texts.update({key: _text(path, docs, key) for key in DOC_SECTIONS + OPTIONAL_DOC_SECTIONS
+                      if key in docs and key not in required})
     scope = data.get("websocket-scope", True)
     if not isinstance(scope, bool):
         raise _fail(path, data, "websocket-scope", "'websocket-scope' must be true or false")
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise _fail(path, data, "tags", "'tags' must be a list of strings")
-    return Rule(code=code, name=name, severity=severity, summary=_text(path, data, "summary"),
+    try:
+        fix_safety = Applicability(data.get("fix-safety", "display-only"))
+    except ValueError:
+        raise _fail(path, data, "fix-safety", "'fix-safety' must be one of "
+                    + ", ".join(a.value for a in Applicability)) from None
+    summary = _text(path, data, "summary")
+    if check is not None and not require_docs:
+        from wslint.declarative import default_docs
+
+        doc_texts = {**default_docs(summary, check), **doc_texts}
+    return Rule(code=code, name=name, severity=severity, summary=summary,
                 kinds=tuple(kinds), docs=doc_texts, options=_parse_options(path, data),
-                websocket_scope=scope, tags=tuple(tags), source=path)
+                websocket_scope=scope, tags=tuple(tags), fix_safety=fix_safety, check=check,
+                source=path)
 
 
 def _parse_options(path: str, data: Map) -> dict[str, OptionSpec]:
@@ -174,8 +207,16 @@ def _parse_options(path: str, data: Map) -> dict[str, OptionSpec]:
         if kind not in OPTION_TYPES:
             raise _fail(path, spec, "type", f"option type must be one of {', '.join(OPTION_TYPES)}")
         choices = spec.get("choices")
+        pattern = spec.get("pattern")
+        if pattern is not None and (kind not in ("string", "string-list") or not isinstance(pattern, str)):
+            raise _fail(path, spec, "pattern", "'pattern' must be a regular expression for a string option")
+        try:
+            re.compile(pattern or "")
+        except re.error as error:
+            raise _fail(path, spec, "pattern", f"'pattern' is not a regular expression: {error}") from None
         option = OptionSpec(name, kind, spec.get("default"), _text(path, spec, "description"),
-                            spec.get("minimum"), tuple(choices) if isinstance(choices, list) else None)
+                            spec.get("minimum"), tuple(choices) if isinstance(choices, list) else None,
+                            pattern)
         try:
             option.validate(option.default)
         except OptionError as error:

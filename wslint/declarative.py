@@ -1,0 +1,350 @@
+"""Rules declared entirely in YAML: a JSONPath selector into the object and a condition.
+
+The same format serves wslint's own simple rules (in `rules/`) and an organisation's policy rules
+(in the directories named by `rule-dirs` or `--rules-dir`): a rule file as described in
+`wslint/rules.py`, with a `check` instead of Python code::
+
+    code: ACME101
+    name: missing-team-label
+    severity: warning
+    summary: Workloads carry a team label
+    kinds: [workloads]
+    websocket-scope: false
+    check:
+      select: metadata.labels.team          # JSONPath (jsonpath-ng, with filters)
+      condition: missing                    # what makes the rule fire
+      message: "{object} has no team label"
+      fix: "add metadata.labels.team naming the owning team"
+
+Conditions: `missing` (absent or null), `present`, `equals`, `not-equals`, `matches` and
+`not-matches` (a regular expression, searched), `less-than`, `greater-than` (numbers or Kubernetes
+quantities such as `500m` or `2Gi`); all but the first two take a `value`. Every selected field
+that meets the condition gives one finding, located at that field. For `missing`, the selector's
+trailing plain fields are checked below each match of the part before them, so
+`spec.template.spec.containers[*].resources.limits.memory` fires once per container without the
+limit, located at the nearest part of the path that exists.
+
+Message and fix placeholders: `{object}` (Kind/namespace/name), `{kind}`, `{name}`,
+`{namespace}`, `{path}` (the field), `{value}` (the value found) and `{expected}` (the rule's
+`value`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from jsonpath_ng import jsonpath as jp
+from jsonpath_ng.ext import parse as parse_jsonpath
+
+from wslint.model import Fix, KObject, Problem, format_path
+from wslint.plugin import hookimpl
+from wslint.rules import Rule, RuleDefinitionError, parse_rule
+from wslint.yamltree import Map
+
+CONDITIONS = ("missing", "present", "equals", "not-equals", "matches", "not-matches", "less-than",
+              "greater-than")
+VALUELESS = ("missing", "present")
+PLACEHOLDERS = ("object", "kind", "name", "namespace", "path", "value", "expected")
+CHECK_KEYS = {"select", "condition", "value", "message", "fix"}
+RESERVED_PREFIX = "WS"  # wslint's own codes; rules from rule-dirs use their own prefix
+
+_QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
+_SUFFIX = {None: 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
+           "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+
+
+def number(value: Any) -> float | None:
+    """A number, or a string holding one or a Kubernetes quantity (`250m`, `1.5Gi`); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        match = _QUANTITY.match(value.strip())
+        if match:
+            return float(match.group(1)) * _SUFFIX[match.group(2)]
+    return None
+
+
+def _scalar_text(value: Any) -> str:
+    """A value as Kubernetes would read it in an annotation: `true`, `60`, `1.0`."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def _show_value(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, default=str, separators=(", ", ": "))
+    else:
+        text = _scalar_text(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(frozen=True)
+class DeclaredCheck:
+    """A rule's `check` section, compiled."""
+
+    select: str
+    expression: Any  # the parsed JSONPath
+    prefix: Any  # the JSONPath before `tail`, or None for the object itself
+    tail: tuple  # trailing plain fields and indexes
+    condition: str
+    value: Any
+    message: str
+    fix: Fix | None
+
+    def __call__(self, obj: KObject, ctx: Any = None) -> Iterator[Problem]:
+        if self.condition == "missing":
+            yield from self._missing(obj)
+            return
+        for match in self.expression.find(obj.data):
+            if match.value is None or not self._fires(match.value):
+                continue
+            yield self._problem(obj, jsonpath_tuple(match.full_path), match.value)
+
+    def _missing(self, obj: KObject) -> Iterator[Problem]:
+        if not self.tail:  # no plain fields at the end: missing means nothing matches at all
+            if all(match.value is None for match in self.expression.find(obj.data)):
+                yield self._problem(obj, (), None)
+            return
+        if self.prefix is None:
+            bases = [((), obj.data)]
+        else:
+            bases = [(jsonpath_tuple(m.full_path), m.value) for m in self.prefix.find(obj.data)]
+        for base_path, base in bases:
+            value = base
+            for step in self.tail:
+                value = _step(value, step)
+            if value is None:
+                yield self._problem(obj, base_path + self.tail, None)
+
+    def _fires(self, actual: Any) -> bool:
+        condition, expected = self.condition, self.value
+        if condition == "present":
+            return True
+        if condition in ("equals", "not-equals"):
+            same = actual == expected and type(actual) is type(expected) or (
+                not isinstance(actual, (dict, list)) and not isinstance(expected, (dict, list))
+                and _scalar_text(actual) == _scalar_text(expected))
+            return same if condition == "equals" else not same
+        if condition in ("matches", "not-matches"):
+            if isinstance(actual, (dict, list)):
+                return False
+            found = expected.search(_scalar_text(actual)) is not None
+            return found if condition == "matches" else not found
+        measured = number(actual)
+        if measured is None:
+            return False  # not comparable: a value of another kind is some other rule's business
+        limit = number(expected)
+        return measured < limit if condition == "less-than" else measured > limit
+
+    def _problem(self, obj: KObject, path: tuple, value: Any) -> Problem:
+        fields = {
+            "object": str(obj.ref), "kind": obj.kind, "name": obj.name,
+            "namespace": obj.namespace or "", "path": format_path(path),
+            "value": "" if value is None else _show_value(value),
+            "expected": "" if self.value is None else (
+                self.value.pattern if isinstance(self.value, re.Pattern) else _show_value(self.value)),
+        }
+        fix = None
+        if self.fix is not None:
+            fix = Fix(self.fix.description.format_map(fields),
+                      self.fix.snippet.format_map(fields) if self.fix.snippet else None)
+        return Problem(path, self.message.format_map(fields), fix)
+
+    def describe(self) -> str:
+        """One sentence for generated docs: what makes the rule fire."""
+        field_text = f"`{self.select}`"
+        if self.condition in VALUELESS:
+            return f"Fires when {field_text} is {self.condition}."
+        expected = self.value.pattern if isinstance(self.value, re.Pattern) else _show_value(self.value)
+        verb = {"equals": "equals", "not-equals": "is set to anything but",
+                "matches": "matches the regular expression", "not-matches":
+                "does not match the regular expression", "less-than": "is less than",
+                "greater-than": "is greater than"}[self.condition]
+        return f"Fires when {field_text} {verb} `{expected}`."
+
+
+def _step(value: Any, step: Any) -> Any:
+    if isinstance(value, dict):
+        return value.get(step)
+    if isinstance(value, list) and type(step) is int and -len(value) <= step < len(value):
+        return value[step]
+    return None
+
+
+# --- JSONPath ---------------------------------------------------------------------------------
+
+def jsonpath_tuple(path: Any) -> tuple:
+    """jsonpath-ng's full path of a match (`Child(Fields('spec'), Index(0))`) as wslint's path
+    tuple (`("spec", 0)`), which `locate()` and `format_path()` understand."""
+    if isinstance(path, jp.Child):
+        return jsonpath_tuple(path.left) + jsonpath_tuple(path.right)
+    if isinstance(path, jp.Fields) and len(path.fields) == 1:
+        return (path.fields[0],)
+    if isinstance(path, jp.Index):
+        indices = getattr(path, "indices", None) or (path.index,)
+        return tuple(indices)
+    if isinstance(path, (jp.Root, jp.This)):
+        return ()
+    raise ValueError(f"no field path for {path!r}")
+
+
+def _flatten(expression: Any) -> list:
+    if isinstance(expression, jp.Child):
+        return _flatten(expression.left) + _flatten(expression.right)
+    return [expression]
+
+
+def _plain_step(step: Any) -> Any:
+    """The key or index of a step that names exactly one place, else None."""
+    if isinstance(step, jp.Fields) and len(step.fields) == 1 and step.fields[0] != "*":
+        return step.fields[0]
+    if isinstance(step, jp.Index):
+        indices = getattr(step, "indices", None) or (step.index,)
+        if len(indices) == 1:
+            return indices[0]
+    return None
+
+
+def _split(expression: Any) -> tuple[Any, tuple]:
+    steps = [s for s in _flatten(expression) if not isinstance(s, (jp.Root, jp.This))]
+    tail: list = []
+    while steps and _plain_step(steps[-1]) is not None:
+        tail.insert(0, _plain_step(steps.pop()))
+    prefix = None
+    for step in steps:
+        prefix = step if prefix is None else jp.Child(prefix, step)
+    return prefix, tuple(tail)
+
+
+# --- reading the `check` section --------------------------------------------------------------
+
+def _fail(path: str, node: Any, key: Any, message: str) -> RuleDefinitionError:
+    line = node.pos_of(key)[0] if isinstance(node, Map) and key in node else getattr(node, "line", 1)
+    return RuleDefinitionError(f"{path}:{line}: {message}")
+
+
+def _template(path: str, node: Map, key: str, text: Any) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise _fail(path, node, key, f"'{key}' must be a non-empty string")
+    try:
+        for _literal, name, spec, conversion in string.Formatter().parse(text):
+            if name is None:
+                continue
+            if name not in PLACEHOLDERS or spec or conversion:
+                raise _fail(path, node, key, f"unknown placeholder {{{name}}} in '{key}' (known: "
+                                             + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+                                             + "; write {{ and }} for braces)")
+    except ValueError as error:
+        raise _fail(path, node, key, f"'{key}' is not a valid template: {error}") from None
+    return text.strip()
+
+
+def compile_check(path: str, node: Any) -> DeclaredCheck:
+    """Validate a rule file's `check` mapping; errors name the file and line."""
+    if not isinstance(node, Map):
+        raise _fail(path, node, None, "'check' must be a mapping with select, condition, message")
+    for key in node:
+        if key not in CHECK_KEYS:
+            raise _fail(path, node, key, f"unknown check key {key!r} (expected one of "
+                                         f"{', '.join(sorted(CHECK_KEYS))})")
+    select = node.get("select")
+    if not isinstance(select, str) or not select.strip():
+        raise _fail(path, node, "select", "'select' must be a JSONPath such as metadata.labels.team")
+    try:
+        expression = parse_jsonpath(select)
+    except Exception as error:  # JSONPathError, and plain exceptions from ply on odd input
+        raise _fail(path, node, "select", f"'select' is not a valid JSONPath: {error}") from None
+    condition = node.get("condition")
+    if condition not in CONDITIONS:
+        raise _fail(path, node, "condition" if "condition" in node else None,
+                    f"'condition' must be one of {', '.join(CONDITIONS)}, got {condition!r}")
+    value = node.get("value")
+    if condition in VALUELESS:
+        if "value" in node:
+            raise _fail(path, node, "value", f"condition {condition!r} takes no 'value'")
+    elif "value" not in node:
+        raise _fail(path, node, "condition", f"condition {condition!r} needs a 'value'")
+    elif condition in ("matches", "not-matches"):
+        if not isinstance(value, str):
+            raise _fail(path, node, "value", f"condition {condition!r} needs a regular expression")
+        try:
+            value = re.compile(value)
+        except re.error as error:
+            raise _fail(path, node, "value", f"'value' is not a regular expression: {error}") from None
+    elif condition in ("less-than", "greater-than") and number(value) is None:
+        raise _fail(path, node, "value", f"condition {condition!r} needs a number or a quantity "
+                                         f"such as 500m or 2Gi, got {value!r}")
+    elif isinstance(value, (dict, list)) or value is None:
+        raise _fail(path, node, "value", f"condition {condition!r} needs a scalar 'value'")
+    message = _template(path, node, "message", node.get("message"))
+    fix = None
+    if "fix" in node:
+        given = node["fix"]
+        if isinstance(given, Map):
+            unknown = [k for k in given if k not in ("description", "snippet")]
+            if unknown:
+                raise _fail(path, given, unknown[0], f"unknown fix key {unknown[0]!r} "
+                                                     f"(expected description, snippet)")
+            snippet = given.get("snippet")
+            fix = Fix(_template(path, given, "description", given.get("description")),
+                      _template(path, given, "snippet", snippet) if snippet is not None else None)
+        else:
+            fix = Fix(_template(path, node, "fix", given))
+    prefix, tail = _split(expression)
+    return DeclaredCheck(select.strip(), expression, prefix, tail, condition, value, message, fix)
+
+
+# --- rule directories -------------------------------------------------------------------------
+
+def read_rule_dir(directory: str) -> list[Rule]:
+    """The YAML rules of one `rule-dirs` directory: each needs a `check` (there is no Python
+    to bind) and a code outside wslint's own `WS` prefix."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise RuleDefinitionError(f"{directory}: rule directory not found")
+    rules = []
+    for entry in sorted(list(root.glob("*.yaml")) + list(root.glob("*.yml"))):
+        shown = entry.as_posix()
+        try:
+            text = entry.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise RuleDefinitionError(f"{shown}: cannot read rule file: {error}") from None
+        rule = parse_rule(text, shown, require_docs=False)
+        if rule.check is None:
+            raise RuleDefinitionError(f"{shown}:1: a rule in a rule directory needs a 'check' "
+                                      f"(select, condition, message)")
+        if rule.code.startswith(RESERVED_PREFIX):
+            raise RuleDefinitionError(f"{shown}:1: code {rule.code}: the {RESERVED_PREFIX} prefix "
+                                      f"is wslint's own; use your organisation's (e.g. ACME101)")
+        rules.append(rule)
+    return rules
+
+
+class RuleDirectories:
+    """A plugin providing the rules of the configured rule directories."""
+
+    def __init__(self, directories: list[str]) -> None:
+        self.directories = list(directories)
+
+    @hookimpl
+    def wslint_rules(self) -> list[Rule]:
+        return [rule for directory in self.directories for rule in read_rule_dir(directory)]
+
+
+def default_docs(rule_summary: str, check: DeclaredCheck) -> dict[str, str]:
+    """Documentation for a rule file that gives none: what the check does and its fix."""
+    docs = {"what": f"{rule_summary}. {check.describe()}"}
+    if check.fix is not None:
+        docs["fix"] = check.fix.description
+    return docs
+
