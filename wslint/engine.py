@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wslint.graph import Graph, GraphSettings
 from wslint.k8s import BUILTIN_WORKLOAD_KINDS, WorkloadKind
-from wslint.model import (Finding, InternalError, KObject, LintResult, Problem, Severity, Source,
-                          format_path)
+from wslint.model import (Applicability, Finding, Fix, InternalError, KObject, LintResult, Problem,
+                          Severity, Source, format_path)
 from wslint.plugin import INPUT_KIND, Plugins
 from wslint.routes import route_kinds
 from wslint.rules import Rule, select_rules
@@ -68,9 +68,14 @@ class Linter:
 
     # --- inputs -------------------------------------------------------------------------------
 
-    def lint_paths(self, paths: list[str], excluded=None) -> LintResult:
-        loaded = [self.load(path) for path in discover(paths, excluded)]
-        return self.lint_loaded(loaded)
+    def lint_paths(self, paths: list[str], excluded=None, context_paths: list[str] = ()) -> LintResult:
+        """Lint `paths`; the files of `context_paths` are read for their objects only (see
+        `wslint.context`)."""
+        context = self.load_paths(context_paths, excluded) if context_paths else []
+        return self.lint_loaded(self.load_paths(paths, excluded), context)
+
+    def load_paths(self, paths: list[str], excluded=None) -> list[LoadedSource]:
+        return [self.load(path) for path in discover(paths, excluded)]
 
     def load(self, path: str) -> LoadedSource:
         source, problem = read_input(path, self.settings.stdin_filename)
@@ -172,4 +177,18 @@ class Linter:
         line, column = target.locate(problem.path)
         return Finding(rule.code, rule.name, self._severity(rule), problem.message,
                        target.source.path, line, column, target.ref, format_path(problem.path),
-                       problem.fix, problem.related, problem.controller)
+                       _bound_fix(problem.fix, rule, target), problem.related, problem.controller)
+
+
+# From the safest to the least: a fix is as safe as the less safe of itself and its rule.
+_SAFETY_ORDER = (Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY)
+
+
+def _bound_fix(fix: Fix | None, rule: Rule, obj: KObject) -> Fix | None:
+    """The fix with each edit bound to the object it changes and its applicability settled."""
+    if fix is None:
+        return None
+    edits = tuple(edit if edit.obj is not None else replace(edit, obj=obj) for edit in fix.edits)
+    applicability = max(fix.applicability or rule.fix_safety, rule.fix_safety,
+                        key=_SAFETY_ORDER.index) if edits else Applicability.DISPLAY_ONLY
+    return replace(fix, edits=edits, applicability=applicability)

@@ -166,17 +166,63 @@ class Applicability(str, enum.Enum):
         return self.value
 
 
+class EditOp(str, enum.Enum):
+    SET = "set"  # set the value at a path, creating missing mappings on the way
+    REMOVE = "remove"  # remove the key at a path (nothing to do when it is missing)
+    APPEND = "append"  # add an item to the list at a path unless it is there; create the list
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change a fix makes, as data: an operation at a path within a Kubernetes object.
+    `obj` is the object to change; None means the object the finding is about (the engine fills
+    it in). `--fix` applies edits with ruamel.yaml's round trip (wslint/fix.py)."""
+
+    op: EditOp
+    path: tuple
+    value: Any = None
+    obj: "KObject | None" = field(default=None, compare=False)
+
+    @classmethod
+    def set(cls, path: tuple, value: Any, obj: "KObject | None" = None) -> "Edit":
+        return cls(EditOp.SET, tuple(path), value, obj)
+
+    @classmethod
+    def remove(cls, path: tuple, obj: "KObject | None" = None) -> "Edit":
+        return cls(EditOp.REMOVE, tuple(path), None, obj)
+
+    @classmethod
+    def append(cls, path: tuple, value: Any, obj: "KObject | None" = None) -> "Edit":
+        return cls(EditOp.APPEND, tuple(path), value, obj)
+
+    def as_dict(self) -> dict[str, Any]:
+        edit = {"op": str(self.op), "path": format_path(self.path)}
+        if self.op is not EditOp.REMOVE:
+            edit["value"] = self.value
+        if self.obj is not None:
+            edit["object"] = self.obj.ref.as_dict()
+            edit["file"] = self.obj.source.path
+        return edit
+
+
 @dataclass(frozen=True)
 class Fix:
-    """How to fix a finding: a one-line description, and the YAML to write where it helps."""
+    """How to fix a finding: a one-line description, the YAML to write where it helps, and the
+    edits `--fix` makes. `applicability` None means the rule's declared fix safety; a fix without
+    edits is display-only whatever it says (there is nothing to write)."""
 
     description: str
     snippet: str | None = None
-    applicability: Applicability = Applicability.DISPLAY_ONLY
+    applicability: Applicability | None = None
+    edits: tuple[Edit, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"description": self.description, "snippet": self.snippet,
-                "applicability": str(self.applicability)}
+                "applicability": str(self.applicability or Applicability.DISPLAY_ONLY),
+                "edits": [edit.as_dict() for edit in self.edits]}
 
 
 @dataclass(frozen=True)
@@ -250,7 +296,7 @@ class LintResult:
 
 
 __all__ = [
-    "Applicability", "Finding", "Fix", "InternalError", "KObject", "LintResult", "Map", "ObjRef",
+    "Applicability", "Edit", "EditOp", "Finding", "Fix", "InternalError", "KObject", "LintResult", "Map", "ObjRef",
     "Origin", "Problem", "Related", "Seq", "Severity", "Source", "as_str_map", "dig", "dig_list",
     "dig_map", "format_path",
 ]

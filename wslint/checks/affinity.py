@@ -9,7 +9,7 @@ from wslint.checks.base import checks
 from wslint.engine import CheckContext
 from wslint.graph import Graph, split_list
 from wslint.k8s import is_headless, is_proxy_workload, service_ports
-from wslint.model import Fix, KObject, Problem, Related, dig, dig_list
+from wslint.model import Edit, Fix, KObject, Problem, Related, dig, dig_list
 from wslint.routes import Backend, Route
 
 
@@ -98,16 +98,35 @@ def route_stickiness(route: Route, backend: Backend) -> list[str]:
     return found
 
 
+def _annotate(objects: list[KObject], annotations: dict[str, str]) -> tuple[Edit, ...]:
+    unique = list({id(obj): obj for obj in objects}.values())
+    return tuple(Edit.set(("metadata", "annotations", key), value, obj)
+                 for obj in unique for key, value in annotations.items())
+
+
+def _set_on_backends(routes: list[tuple[Route, Backend]], kind: str, key: str,
+                     value: dict) -> tuple[Edit, ...]:
+    """`key: value` on each route rule of this kind that holds a backend (once per rule)."""
+    rules = {(id(r.obj), b.group): (r.obj, b.group) for r, b in routes if r.obj.kind == kind}
+    return tuple(Edit.set(group + (key,), value, obj) for obj, group in rules.values())
+
+
 def _fix(workload_ref: str, services: list[KObject], routes: list[tuple[Route, Backend]]) -> Fix:
     controllers = {route.controller for route, _ in routes}
     if "ingress-nginx" in controllers:
+        nginx_routes = [r.obj for r, _ in routes
+                        if r.controller == "ingress-nginx" and r.obj.kind == "Ingress"]
         return Fix("pin clients with a cookie at ingress-nginx (it balances to pod IPs directly, "
                    "so a Service's sessionAffinity would be bypassed)",
                    'nginx.ingress.kubernetes.io/affinity: "cookie"\n'
-                   'nginx.ingress.kubernetes.io/affinity-mode: "persistent"')
+                   'nginx.ingress.kubernetes.io/affinity-mode: "persistent"',
+                   edits=_annotate(nginx_routes, {"nginx.ingress.kubernetes.io/affinity": "cookie",
+                                                  "nginx.ingress.kubernetes.io/affinity-mode": "persistent"}))
     if "contour" in controllers and any(r.obj.kind == "HTTPProxy" for r, _ in routes):
         return Fix("add a cookie load-balancing policy to the HTTPProxy route",
-                   "loadBalancerPolicy:\n  strategy: Cookie")
+                   "loadBalancerPolicy:\n  strategy: Cookie",
+                   edits=_set_on_backends(routes, "HTTPProxy", "loadBalancerPolicy",
+                                          {"strategy": "Cookie"}))
     if "istio" in controllers:
         host = services[0].name
         return Fix(f"hash clients to pods with a DestinationRule for host {host} (the Envoy "
@@ -118,14 +137,21 @@ def _fix(workload_ref: str, services: list[KObject], routes: list[tuple[Route, B
                    "          name: session\n          ttl: 3600s")
     if any(r.obj.kind == "IngressRoute" for r, _ in routes):
         return Fix("add a sticky cookie to the IngressRoute's service entry",
-                   "sticky:\n  cookie:\n    name: session\n    httpOnly: true")
+                   "sticky:\n  cookie:\n    name: session\n    httpOnly: true",
+                   edits=_set_on_backends(routes, "IngressRoute", "sticky",
+                                          {"cookie": {"name": "session", "httpOnly": True}}))
     if "traefik" in controllers:
         return Fix("enable Traefik's sticky cookie on the Service (Traefik balances to pod IPs, "
                    "so sessionAffinity would be bypassed)",
-                   'traefik.ingress.kubernetes.io/service.sticky.cookie: "true"')
+                   'traefik.ingress.kubernetes.io/service.sticky.cookie: "true"',
+                   edits=_annotate(services, {"traefik.ingress.kubernetes.io/service.sticky.cookie": "true"}))
     names = ", ".join(s.name for s in services)
     return Fix(f"add session affinity to Service {names} (or cookie stickiness at the ingress)",
-               "sessionAffinity: ClientIP\nsessionAffinityConfig:\n  clientIP:\n    timeoutSeconds: 10800")
+               "sessionAffinity: ClientIP\nsessionAffinityConfig:\n  clientIP:\n    timeoutSeconds: 10800",
+               edits=tuple(edit for service in services for edit in (
+                   Edit.set(("spec", "sessionAffinity"), "ClientIP", service),
+                   Edit.set(("spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds"), 10800,
+                            service))))
 
 
 @checks("WS301")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Iterator
 
 from wslint.checks.base import checks
 from wslint.engine import CheckContext
 from wslint.k8s import Container, Workload
-from wslint.model import Fix, KObject, Problem, dig, dig_list
+from wslint.model import Applicability, Edit, Fix, KObject, Problem, dig, dig_list
 
 DEFAULT_GRACE_SECONDS = 30
 
@@ -44,6 +45,32 @@ def missing_readiness_probe(obj: KObject, ctx: CheckContext) -> Iterator[Problem
                 "  failureThreshold: 2"))
 
 
+# The preStop `sleep` action is on by default from Kubernetes 1.30 (beta; GA in 1.34).
+SLEEP_ACTION_SINCE = (1, 30)
+
+
+def _version(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")[:2]
+    return int(major), int(minor)
+
+
+def _prestop_fix(container: Container, seconds: int, kubernetes_version: str) -> Fix:
+    path = container.path + ("lifecycle", "preStop")
+    if _version(kubernetes_version) >= SLEEP_ACTION_SINCE:
+        return Fix(f'add a preStop sleep of {seconds} s to container "{container.name}" so '
+                   f"endpoints are removed before it stops (the sleep action needs Kubernetes "
+                   f'1.30+; before that use exec: {{command: ["sleep", "{seconds}"]}})',
+                   f"lifecycle:\n  preStop:\n    sleep:\n      seconds: {seconds}",
+                   edits=(Edit.set(path, {"sleep": {"seconds": seconds}}),))
+    # Older clusters have no sleep action: run `sleep`, which the image must contain.
+    return Fix(f'add a preStop hook running `sleep {seconds}` to container "{container.name}" '
+               f"so endpoints are removed before it stops (Kubernetes {kubernetes_version} has "
+               f"no sleep action; the image needs a `sleep` binary)",
+               f'lifecycle:\n  preStop:\n    exec:\n      command: ["sleep", "{seconds}"]',
+               Applicability.UNSAFE,
+               (Edit.set(path, {"exec": {"command": ["sleep", str(seconds)]}}),))
+
+
 @checks("WS202")
 def missing_prestop_drain(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     workload = ctx.graph.workload(obj)
@@ -55,10 +82,7 @@ def missing_prestop_drain(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
             container.path + ("lifecycle", "preStop"),
             f'{obj.ref}: container "{container.name}" has no preStop hook: it gets SIGTERM '
             f"while proxies still send it new connections, and open connections drop at once",
-            Fix(f'add a preStop sleep of {seconds} s to container "{container.name}" so '
-                f"endpoints are removed before it stops (the sleep action needs Kubernetes 1.30+; "
-                f'before that use exec: {{command: ["sleep", "{seconds}"]}})',
-                f"lifecycle:\n  preStop:\n    sleep:\n      seconds: {seconds}"))
+            _prestop_fix(container, seconds, ctx.options["kubernetes-version"]))
 
 
 # `sleep 10`, `sleep 5s`, `sleep 1m` in a shell command; loops make the duration unknown.
@@ -102,12 +126,14 @@ def termination_grace_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Pro
     budget = (f"the preStop hook ({_seconds(prestop)}) plus {_seconds(drain)} to drain "
               f"connections ({_seconds(needed)})"
               if prestop else f"the {_seconds(drain)} needed to drain connections")
+    path = workload.pod_spec_path + ("terminationGracePeriodSeconds",)
+    seconds = math.ceil(needed)
     yield Problem(
-        workload.pod_spec_path + ("terminationGracePeriodSeconds",),
+        path,
         f"{obj.ref}: terminationGracePeriodSeconds {stated}, less than {budget}; the pod is "
         f"killed with connections still open",
         Fix(f"set terminationGracePeriodSeconds to at least {needed:g}",
-            f"terminationGracePeriodSeconds: {int(needed) if needed == int(needed) else int(needed) + 1}"))
+            f"terminationGracePeriodSeconds: {seconds}", edits=(Edit.set(path, seconds),)))
 
 
 _RESOURCE_LABELS = {

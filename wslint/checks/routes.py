@@ -7,7 +7,7 @@ from typing import Iterator
 from wslint.checks.base import checks
 from wslint.engine import CheckContext
 from wslint.graph import is_websocket_path, split_list
-from wslint.model import Fix, KObject, Problem, dig
+from wslint.model import Edit, Fix, KObject, Problem, dig
 from wslint.routes import Backend, Route
 
 NGINX = "nginx.ingress.kubernetes.io/"
@@ -36,7 +36,8 @@ def _ingress_nginx(route: Route) -> Iterator[Problem]:
             f'{obj.ref}: {HTTP_VERSION} is "{version}"; HTTP/1.0 to the backend cannot carry '
             f"the Upgrade, so every WebSocket handshake through this Ingress fails",
             Fix('set it to "1.1" (or remove it: 1.1 is the ingress-nginx default)',
-                f'{HTTP_VERSION}: "1.1"'), controller=route.controller)
+                f'{HTTP_VERSION}: "1.1"', edits=(Edit.set(annotation_path(HTTP_VERSION), "1.1"),)),
+            controller=route.controller)
     header = obj.annotations.get(CONNECTION_HEADER)
     if header is not None and _connection_header_breaks_upgrade(header):
         yield Problem(
@@ -44,7 +45,9 @@ def _ingress_nginx(route: Route) -> Iterator[Problem]:
             f'{obj.ref}: {CONNECTION_HEADER} fixes the Connection header to "{header}", which '
             f"replaces the Upgrade that WebSocket handshakes need",
             Fix(f"remove {CONNECTION_HEADER}: ingress-nginx already sends "
-                f"`Connection: $connection_upgrade`"), controller=route.controller)
+                f"`Connection: $connection_upgrade`",
+                edits=(Edit.remove(annotation_path(CONNECTION_HEADER)),)),
+            controller=route.controller)
 
 
 def ingress_nginx_configmap(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
@@ -67,7 +70,8 @@ def ingress_nginx_configmap(obj: KObject, ctx: CheckContext) -> Iterator[Problem
         f'{obj.ref}: ingress-nginx proxy-http-version is "{version}" for the whole controller; '
         f"{who}, and HTTP/1.0 cannot carry the WebSocket Upgrade",
         Fix('set proxy-http-version to "1.1" (or remove it: 1.1 is the default)',
-            'proxy-http-version: "1.1"'), controller="ingress-nginx")
+            'proxy-http-version: "1.1"', edits=(Edit.set(("data", "proxy-http-version"), "1.1"),)),
+        controller="ingress-nginx")
 
 
 def _backends_needing_websockets(route: Route, ctx: CheckContext) -> list[Backend]:
@@ -104,7 +108,8 @@ def _nginx_inc(route: Route, ctx: CheckContext) -> Iterator[Problem]:
         f"{obj.ref}: the NGINX Ingress Controller passes WebSocket upgrades only to Services "
         f"listed in {NGINX_INC_WS}; {', '.join(missing)} "
         f"{'is' if len(missing) == 1 else 'are'} not listed, so handshakes get no 101",
-        Fix(f"list {', '.join(missing)} in {NGINX_INC_WS}", f'{NGINX_INC_WS}: "{value}"'),
+        Fix(f"list {', '.join(missing)} in {NGINX_INC_WS}", f'{NGINX_INC_WS}: "{value}"',
+            edits=(Edit.set(annotation_path(NGINX_INC_WS), value),)),
         controller=route.controller)
 
 
@@ -119,7 +124,8 @@ def _contour_httpproxy(route: Route, ctx: CheckContext) -> Iterator[Problem]:
             group + ("enableWebsockets",),
             f"{obj.ref}: route to {', '.join(services)} does not set enableWebsockets: true; "
             f"Envoy answers WebSocket upgrades on it with 403",
-            Fix("set enableWebsockets: true on the route", "enableWebsockets: true"),
+            Fix("set enableWebsockets: true on the route", "enableWebsockets: true",
+                edits=(Edit.set(group + ("enableWebsockets",), True),)),
             controller=route.controller)
 
 
@@ -133,13 +139,14 @@ def _contour_ingress(route: Route, ctx: CheckContext) -> Iterator[Problem]:
     missing = _unique([b.http_path or "/" for b in needed if (b.http_path or "/") not in listed])
     if not missing:
         return
+    value = ",".join(listed + missing)
     yield Problem(
         annotation_path(CONTOUR_WS),
         f"{obj.ref}: Contour enables WebSockets only on the paths listed in {CONTOUR_WS}; "
         f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not listed, so Envoy "
         f"answers their upgrades with 403",
-        Fix(f"list the WebSocket paths in {CONTOUR_WS}",
-            f'{CONTOUR_WS}: "{",".join(listed + missing)}"'), controller=route.controller)
+        Fix(f"list the WebSocket paths in {CONTOUR_WS}", f'{CONTOUR_WS}: "{value}"',
+            edits=(Edit.set(annotation_path(CONTOUR_WS), value),)), controller=route.controller)
 
 
 def _emissary_mapping(route: Route, ctx: CheckContext) -> Iterator[Problem]:
@@ -149,12 +156,16 @@ def _emissary_mapping(route: Route, ctx: CheckContext) -> Iterator[Problem]:
     upgrades = obj.get("spec", "allow_upgrade")
     if isinstance(upgrades, list) and "websocket" in [str(u).lower() for u in upgrades]:
         return
+    path = ("spec", "allow_upgrade")
     yield Problem(
-        ("spec", "allow_upgrade"),
+        path,
         f"{obj.ref}: the Mapping does not allow the websocket upgrade; Emissary refuses "
         f"WebSocket handshakes on it",
         Fix("add allow_upgrade: [websocket] to the Mapping's spec",
-            "allow_upgrade:\n- websocket"), controller=route.controller)
+            "allow_upgrade:\n- websocket",
+            edits=(Edit.append(path, "websocket") if isinstance(upgrades, list)
+                   else Edit.set(path, ["websocket"]),)),
+        controller=route.controller)
 
 
 @checks("WS101")
