@@ -48,9 +48,10 @@ CONTROLLERS: dict[str, Controller] = {c.id: c for c in (
     Controller("nginx-gateway-fabric", "NGINX Gateway Fabric", ("gateway.nginx.org/",)),
 )}
 
-# Class names that more than one controller installs by default: `nginx` is ingress-nginx's and
-# NGINX Inc's. Only an IngressClass object or the annotations tell them apart.
-AMBIGUOUS_CLASS_NAMES = frozenset({"nginx"})
+# Class names that more than one controller answers to by default: `nginx` (ingress-nginx and
+# NGINX Inc), `haproxy` (HAProxy Ingress's documented class, and HAProxy Technologies'). Only an
+# IngressClass object or the annotations tell them apart.
+AMBIGUOUS_CLASS_NAMES = frozenset({"nginx", "haproxy"})
 
 # The controller an object kind implies by itself.
 KIND_CONTROLLERS = {
@@ -127,9 +128,10 @@ def detect_ingress_controller(annotations: dict[str, str], class_name: str | Non
 
     `ingress_classes` maps IngressClass names found in the input to controller ids; `default_class`
     is the input's IngressClass marked `is-default-class`. In order: the IngressClass object the
-    Ingress names; the annotation prefixes of a single controller (they disambiguate the class
-    name `nginx`, which NGINX Inc's controller also uses); a well-known class name; the default
-    IngressClass; the configured default controller.
+    Ingress names; a well-known class name (for the name `nginx`, which both NGINX controllers
+    install, the annotation prefixes of a single controller decide first); the annotation
+    prefixes of a single controller; the default IngressClass; the configured default
+    controller. `explicit` is set when the class or the configured default decided.
     """
     by_annotation = controllers_by_annotations(annotations)
     if class_name and class_name in ingress_classes:
@@ -137,12 +139,12 @@ def detect_ingress_controller(annotations: dict[str, str], class_name: str | Non
     if class_name:
         by_name = controller_for_class_name(class_name)
         telling = class_name not in AMBIGUOUS_CLASS_NAMES
-        if by_name and by_name in by_annotation:
+        if by_name and (telling or by_name in by_annotation):
             return Detection(by_name, f"class {class_name}", telling)
         if len(by_annotation) == 1:
             return Detection(by_annotation[0], "annotations")
         if by_name:
-            return Detection(by_name, f"class {class_name}", telling)
+            return Detection(by_name, f"class {class_name}")
         return Detection(None, f"unknown class {class_name}")
     if len(by_annotation) == 1:
         return Detection(by_annotation[0], "annotations")

@@ -30,6 +30,7 @@ _WS_PATH = re.compile(
     r"(?:^|/)(?:ws|wss|websockets?|socket\.io|sockjs(?:-node)?|cable|hubs?|signalr|realtime"
     r"|graphql-ws)(?:$|[/.?])", re.I)
 WEBSOCKET_APP_PROTOCOLS = ("kubernetes.io/ws", "kubernetes.io/wss")
+ISTIO_INJECT = "sidecar.istio.io/inject"
 BACKEND_CONFIG_ANNOTATIONS = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
 
 # ingress-nginx: its ConfigMap's usual names; a controller's `--configmap=ns/name` flag wins.
@@ -356,6 +357,18 @@ class Graph:
                 and selector_matches(pdb.get("spec", "selector"), workload.pod_labels)
                 and self.related(pdb, workload.obj)]
 
+    def istio_injected(self, workload: Workload) -> bool:
+        """Whether Istio injects a sidecar into the workload's pods: the pod template says so
+        (`sidecar.istio.io/inject`), the input's Namespace enables injection, or the manifest
+        already holds an `istio-proxy` container."""
+        if any(c.name == "istio-proxy" for c in workload.containers()):
+            return True
+        pod_says = workload.pod_labels.get(ISTIO_INJECT, workload.pod_annotations.get(ISTIO_INJECT))
+        if pod_says is not None:
+            return pod_says == "true"
+        labels = self.namespace_labels(workload.obj)
+        return labels.get("istio-injection") == "enabled" or "istio.io/rev" in labels
+
     def namespace_labels(self, obj: KObject) -> dict[str, str]:
         """The labels of the Namespace object the input holds for obj's namespace (the nearest
         copy), or none."""
@@ -492,6 +505,10 @@ class Graph:
             signals += [f"container port named {p.name}" for p in container.ports()
                         if is_websocket_port_name(p.name)]
         return signals
+
+    def route_signals(self, route: Route, backend: Backend) -> list[str]:
+        """The WebSocket signals a route gives for one of its backends."""
+        return [] if self.opted_out(route.obj) else self._route_signals(route, backend)
 
     def _route_signals(self, route: Route, only: Backend | None = None) -> list[str]:
         """Route-level WebSocket enablement and WebSocket-looking paths, for one backend or all."""

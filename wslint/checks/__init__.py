@@ -10,7 +10,8 @@ from wslint.plugin import hookimpl
 @hookimpl
 def wslint_rules():
     from wslint.checks import affinity, pods, routes  # noqa: F401  (registers the checks)
-    from wslint.checks import timeouts  # noqa: F401
+    from wslint.checks import (app_protocol, dead_annotations, probes,  # noqa: F401
+                               scaling, shutdown, stickiness, timeouts)
     from wslint.checks.base import checks
     from wslint.plugin import load_rules
     from wslint.rules import builtin_rules_dir

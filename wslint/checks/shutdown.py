@@ -1,0 +1,144 @@
+"""Shutdown: a preStop hook that can never finish (WS204), and an Istio sidecar that leaves before
+the application has drained its connections (WS206)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterator
+
+from wslint.checks.base import checks
+from wslint.checks.durations import go_duration
+from wslint.checks.pods import prestop_seconds
+from wslint.engine import CheckContext
+from wslint.k8s import Container, Workload
+from wslint.model import Fix, KObject, Problem, dig
+from wslint.yamltree import Map, parse_stream
+
+SLEEP_FIX = "lifecycle:\n  preStop:\n    sleep:\n      seconds: 15"
+
+_LOOP = re.compile(r"\b(?:while|until)\b")
+# `lsof -i:8080`, `lsof -i :8080`, `lsof -iTCP:8080`, `lsof -n -P -i tcp:$PORT`
+_LSOF = re.compile(r"\blsof\b[^;|&`)]*?-i\s*(?:tcp|TCP)?\s*:?\s*(\$\{?\w+\}?|\d+|[A-Z_]+)?")
+_ESTABLISHED = re.compile(r"-s\s*TCP:ESTABLISHED|\bESTABLISHED\b", re.IGNORECASE)
+# netstat or ss listing listening sockets too (-a, -l), grepped for the port.
+_SOCKET_LIST = re.compile(r"\b(?:netstat|ss)\s+-\w*[al]\w*")
+_FOREVER = re.compile(r"\bsleep\s+infinity\b|\btail\s+-f\b|\b(?:while\s+(?:true|:)|until\s+false)\b")
+_EXIT = re.compile(r"\b(?:break|exit|return)\b")
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "busybox"})
+# Tools an exec hook typically calls, which a distroless image does not have either.
+TOOLS = frozenset({"sleep", "lsof", "curl", "wget", "kill", "pkill", "netstat", "ss"})
+
+
+def _exec_command(container: Container) -> tuple[list, tuple] | None:
+    path = ("lifecycle", "preStop", "exec", "command")
+    command = dig(container.data, *path)
+    if not isinstance(command, list) or not command:
+        return None
+    return [str(part) for part in command if isinstance(part, (str, int, float))], \
+        container.path + path
+
+
+def _never_exits(text: str) -> str | None:
+    """Why a preStop command never returns on its own, or None."""
+    if _LOOP.search(text):
+        lsof = _LSOF.search(text)
+        if lsof and not _ESTABLISHED.search(text):
+            return (f"`{lsof.group(0).strip()}` also matches the socket the server listens on, "
+                    f"so the loop waiting for it to come back empty never ends")
+        if _SOCKET_LIST.search(text) and not _ESTABLISHED.search(text):
+            return ("the socket listing includes the listening socket, so the loop waiting for "
+                    "the port to go quiet never ends")
+    forever = _FOREVER.search(text)
+    if forever and not (forever.group(0).startswith(("while", "until")) and _EXIT.search(text)):
+        return f"`{forever.group(0)}` never returns"
+    return None
+
+
+def _distroless(image: object) -> bool:
+    """An image known to ship no shell: Google's distroless images (their `:debug` tags carry a
+    busybox shell)."""
+    return isinstance(image, str) and "distroless" in image and ":debug" not in image
+
+
+@checks("WS204")
+def prestop_never_exits(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
+    workload: Workload = ctx.graph.workload(obj)
+    for container in workload.containers():
+        found = _exec_command(container)
+        if found is None:
+            continue
+        command, path = found
+        program = command[0].rsplit("/", 1)[-1]
+        image = container.data.get("image")
+        if _distroless(image) and (program in SHELLS or program in TOOLS):
+            yield Problem(
+                path,
+                f'{obj.ref}: container "{container.name}" runs its preStop hook with '
+                f'`{command[0]}`, but its image {image} is distroless and has no shell or '
+                f"tools: the hook fails at once and the container gets SIGTERM with no drain",
+                Fix("use the kubelet's sleep action, which needs nothing in the image "
+                    "(Kubernetes 1.30+), and let the application drain on SIGTERM", SLEEP_FIX))
+            continue
+        why = _never_exits(" ".join(command))
+        if why is None:
+            continue
+        yield Problem(
+            path,
+            f'{obj.ref}: container "{container.name}" has a preStop hook that never exits: '
+            f"{why}; SIGTERM waits for the hook, so every shutdown burns the whole grace period "
+            f"and ends in SIGKILL with connections still open",
+            Fix("sleep a bounded time so endpoints are removed, and close connections in the "
+                "application's SIGTERM handler; if you must wait for clients, filter "
+                "established connections and give up after a deadline",
+                SLEEP_FIX + "\n# or, bounded and filtered:\n# exec:\n#   command: [\"/bin/sh\", "
+                "\"-c\", \"for i in $(seq 25); do lsof -nP -iTCP:8080 -sTCP:ESTABLISHED "
+                ">/dev/null || exit 0; sleep 1; done\"]"))
+
+
+# --- WS206 -------------------------------------------------------------------------------------
+
+PROXY_CONFIG = "proxy.istio.io/config"
+DEFAULT_DRAIN = 5.0
+
+
+def proxy_config(workload: Workload) -> dict:
+    """The pod's `proxy.istio.io/config` annotation (YAML or JSON), or {}."""
+    text = workload.pod_annotations.get(PROXY_CONFIG)
+    if not text:
+        return {}
+    stream = parse_stream(text)
+    document = stream.documents[0] if stream.documents and not stream.problem else None
+    return dict(document) if isinstance(document, Map) else {}
+
+
+@checks("WS206")
+def sidecar_drain_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
+    graph = ctx.graph
+    workload: Workload = graph.workload(obj)
+    if not graph.istio_injected(workload):
+        return
+    config = proxy_config(workload)
+    written = config.get("terminationDrainDuration")
+    drain = go_duration(written) if isinstance(written, str) else None
+    if written is not None and drain is None:
+        return  # not a duration: cannot tell what the proxy does
+    drain = DEFAULT_DRAIN if drain is None else drain
+    app = [c for c in workload.containers() if c.name != "istio-proxy"]
+    prestop = max((prestop_seconds(c.data) for c in app), default=0)
+    needed = prestop + ctx.options["drain-seconds"]
+    if drain >= needed:
+        return
+    annotations = workload.template_path + ("metadata", "annotations")
+    stated = f"is {written}" if written is not None else f"is unset (so {DEFAULT_DRAIN:g}s)"
+    budget = (f"the app's preStop ({prestop:g} s) plus {ctx.options['drain-seconds']} s to drain"
+              if prestop else f"the {ctx.options['drain-seconds']} s the app needs to drain")
+    merged = {**config, "terminationDrainDuration": f"{needed:g}s"}
+    yield Problem(
+        annotations + ((PROXY_CONFIG,) if PROXY_CONFIG in workload.pod_annotations else ()),
+        f"{obj.ref}: the Istio sidecar's terminationDrainDuration {stated}, shorter than "
+        f"{budget} ({needed:g} s); the proxy exits first and every WebSocket through it is cut "
+        f"before the application can close it",
+        Fix(f"set terminationDrainDuration to at least {needed:g}s in the pod template's "
+            f"{PROXY_CONFIG} annotation (and keep terminationGracePeriodSeconds above it)",
+            f"{PROXY_CONFIG}: '{json.dumps(merged)}'"), controller="istio")
