@@ -76,6 +76,30 @@ def split_list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
+class _SelectorIndex:
+    """Objects with a label selector (`spec.selector`), by one of their `matchLabels`: asking
+    which of them may select some pods looks at those sharing a label with the pods (and at the
+    few with expressions only), not at every one: linear, not quadratic, in the input."""
+
+    def __init__(self, objects: list[KObject]) -> None:
+        self.order = {id(obj): index for index, obj in enumerate(objects)}
+        self.by_label: dict[tuple[str, str], list[KObject]] = defaultdict(list)
+        self.unlabelled: list[KObject] = []
+        for obj in objects:
+            match_labels = as_str_map(dig(obj.data, "spec", "selector", "matchLabels"))
+            if match_labels:
+                self.by_label[next(iter(match_labels.items()))].append(obj)
+            else:
+                self.unlabelled.append(obj)
+
+    def candidates(self, labels: dict[str, str]) -> list[KObject]:
+        """Every object whose selector may match `labels`, in input order."""
+        found = list(self.unlabelled)
+        for item in labels.items():
+            found += self.by_label.get(item, ())
+        return sorted(found, key=lambda obj: self.order[id(obj)])
+
+
 @dataclass
 class GraphSettings:
     workload_kinds: dict[str, WorkloadKind] = field(
@@ -113,6 +137,7 @@ class Graph:
         self._link_autoscalers()
         self._scope: dict[int, list[str] | None] = {}
         self._nginx_configmaps: list[KObject] | None = None
+        self._budgets: _SelectorIndex | None = None
 
     # --- workloads and Services -------------------------------------------------------------
 
@@ -352,7 +377,9 @@ class Graph:
 
     def disruption_budgets_for(self, workload: Workload) -> list[KObject]:
         """The PodDisruptionBudgets whose selector picks the workload's pods."""
-        return [pdb for pdb in self.by_kind.get("PodDisruptionBudget", ())
+        if self._budgets is None:
+            self._budgets = _SelectorIndex(self.by_kind.get("PodDisruptionBudget", ()))
+        return [pdb for pdb in self._budgets.candidates(workload.pod_labels)
                 if namespaces_match(pdb.namespace, workload.obj.namespace)
                 and selector_matches(pdb.get("spec", "selector"), workload.pod_labels)
                 and self.related(pdb, workload.obj)]
