@@ -55,8 +55,9 @@ def main() -> None:
               help="Output format: text, json, or one a plugin adds.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of standard output.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True,
-              help="Exit 1 when a finding of this severity or higher is reported.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Exit 1 when a finding of this severity or higher is reported (default: "
+                   "warning).")
 @click.option("--select", multiple=True, metavar="RULES",
               help="Only these rules: codes, code prefixes (WS2) or names; comma-separated.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (same forms).")
@@ -71,30 +72,81 @@ def main() -> None:
               "(also: WSLINT_NO_PLUGINS=1).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Read the configuration from FILE (default: the nearest .wslint.yaml, or "
+                   "pyproject.toml with [tool.wslint], from here up to the repository root).")
+@click.option("--no-config", is_flag=True, help="Read no configuration file.")
+@click.option("--exclude", multiple=True, metavar="GLOBS",
+              help="Skip files matching these globs (added to the configuration's exclude).")
+@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Load YAML rules from DIR (added to the configuration's rule-dirs).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only the findings that are not recorded in this baseline.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Record the current findings in FILE as the baseline, and exit 0.")
+@click.option("--context", "with_context", is_flag=True,
+              help="Also read the other manifests in the given files' directories (or under "
+                   "--context-root) to relate objects; report only on the given files.")
+@click.option("--context-root", type=click.Path(file_okay=False), metavar="DIR",
+              help="With --context: read every manifest under DIR as context.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope, stdin_filename,
-         max_depth, no_plugins, color, quiet, statistics) -> None:
+         max_depth, no_plugins, color, quiet, statistics, config_file, no_config, exclude,
+         rules_dir, baseline_file, write_baseline, with_context, context_root) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""
     from wslint.engine import Linter, Settings
     from wslint.report import ReportSettings
     from wslint.rules import OptionError, RuleDefinitionError, SelectionError
     from wslint.sources import InputError
 
-    settings = Settings(select=_split(select), ignore=_split(ignore),
-                        stdin_filename=stdin_filename, plugins=not no_plugins)
+    from wslint.baseline import BaselineError, load_baseline, write_baseline as record_baseline
+    from wslint.config import ConfigError
+    from wslint.context import context_files
+
+    settings = Settings(stdin_filename=stdin_filename, plugins=not no_plugins)
+    try:
+        config = _configuration(config_file, no_config)
+        plugins = _plugins(config, settings, rules_dir)
+        if config is not None:
+            config.apply(settings, plugins.rules())
+    except (ConfigError, RuleDefinitionError) as error:
+        _fail(str(error))
+    # Command-line flags override the file: --select replaces its select and ignore,
+    # --ignore adds to its ignore.
+    if select:
+        settings.select, settings.ignore = _split(select), []
+    settings.ignore += _split(ignore)
     if websocket_scope:
         settings.websocket_scope = websocket_scope
     if max_depth:
         settings.max_depth = max_depth
+    fail_on = fail_on or (config.get("fail-on") if config else None) or "warning"
+    baseline_file = baseline_file or (config.get("baseline") if config else None)
+    excluded = _excluder(config, exclude, [f for f in (baseline_file, write_baseline) if f])
+    context_root = context_root or (config.get("context-root") if config else None)
     try:
-        linter = Linter(settings)
+        linter = Linter(settings, plugins)
         reporters = linter.plugins.reporters()
         if output_format not in reporters:
             _fail(f"unknown format {output_format!r} (choose from {', '.join(sorted(reporters))})")
-        result = linter.lint_paths(list(paths) or ["."])
-    except (InputError, SelectionError, OptionError, RuleDefinitionError) as error:
+        baseline = load_baseline(baseline_file) if baseline_file and not write_baseline else None
+        targets = list(paths) or ["."]
+        context = (context_files(targets, context_root, excluded)
+                   if with_context or context_root else [])
+        result = linter.lint_paths(targets, excluded, context)
+    except (InputError, SelectionError, OptionError, RuleDefinitionError, BaselineError) as error:
         _fail(str(error))
+    if write_baseline:
+        try:
+            recorded = record_baseline(write_baseline, result)
+        except BaselineError as error:
+            _fail(str(error))
+        click.echo(f"wslint: recorded {recorded} finding{'s' if recorded != 1 else ''} in "
+                   f"{write_baseline}", err=True)
+        sys.exit(EXIT_ERROR if result.internal_errors else EXIT_OK)
+    if baseline is not None:
+        baseline.apply(result)
 
     stream = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
     try:
@@ -116,6 +168,47 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
     sys.exit(exit_status(result, fail_on))
 
 
+def _configuration(config_file: str | None, no_config: bool):
+    """The configuration file to use: the one named, or the nearest one, or none."""
+    from pathlib import Path
+
+    from wslint.config import find_config, load_config
+
+    if no_config:
+        return None
+    path = Path(config_file) if config_file else find_config()
+    return load_config(path) if path is not None else None
+
+
+def _plugins(config, settings, rules_dirs: tuple[str, ...]):
+    """The plugins, with the YAML rules of the configured and the given rule directories."""
+    from wslint.plugin import Plugins
+
+    settings.rule_dirs = [*(config.get("rule-dirs", []) if config else []),
+                          *(os.path.abspath(d) for d in rules_dirs)]
+    plugins = Plugins(third_party=settings.plugins, rule_dirs=settings.rule_dirs)
+    plugins.rules()  # read the rule files now: a broken one is a usage error
+    return plugins
+
+
+def _excluder(config, patterns: tuple[str, ...], baselines: list[str]):
+    """One predicate for the configuration's exclude globs (relative to its directory), the
+    command line's (relative to the working directory), and the baseline files (JSON that is
+    not a manifest)."""
+    from pathlib import Path
+
+    from wslint.config import path_matcher
+
+    own = {os.path.abspath(path) for path in baselines}
+    matchers = [m for m in (
+        path_matcher(config.get("exclude", []), config.directory) if config else None,
+        path_matcher(_split(patterns), Path.cwd()),
+        (lambda path: os.path.abspath(path) in own) if own else None) if m is not None]
+    if not matchers:
+        return None
+    return lambda path: any(matcher(path) for matcher in matchers)
+
+
 def exit_status(result, fail_on: str) -> int:
     if fail_on == "never":
         return EXIT_OK
@@ -125,15 +218,34 @@ def exit_status(result, fail_on: str) -> int:
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK
 
 
+def _config_options(command):
+    """--config and --no-config, for the commands that list rules (rule-dirs add to them)."""
+    command = click.option("--no-config", is_flag=True, help="Read no configuration file.")(command)
+    return click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+                        help="Read the configuration (its rule-dirs) from FILE.")(command)
+
+
+def _configured_rules(config_file, no_config: bool, third_party: bool):
+    from wslint.config import ConfigError
+    from wslint.engine import Settings
+    from wslint.rules import RuleDefinitionError
+
+    try:
+        config = _configuration(config_file, no_config)
+        return _plugins(config, Settings(plugins=third_party), ()).rules()
+    except (ConfigError, RuleDefinitionError) as error:
+        _fail(str(error))
+
+
 @main.command("rules")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@click.option("--no-plugins", is_flag=True, help="List only wslint's own rules.")
-def rules_command(output_format: str, no_plugins: bool) -> None:
+@click.option("--no-plugins", is_flag=True,
+              help="List no third-party plugin's rules (only wslint's own and rule-dirs').")
+@_config_options
+def rules_command(output_format: str, no_plugins: bool, config_file, no_config) -> None:
     """List every rule: code, name, severity and summary."""
-    from wslint.plugin import Plugins
-
-    rules = Plugins(third_party=not no_plugins).rules()
+    rules = _configured_rules(config_file, no_config, not no_plugins)
     if output_format == "json":
         import json
 
@@ -149,12 +261,13 @@ def rules_command(output_format: str, no_plugins: bool) -> None:
 
 @main.command("explain")
 @click.argument("rule")
-def explain(rule: str) -> None:
+@_config_options
+def explain(rule: str, config_file, no_config) -> None:
     """Print a rule's documentation (RULE: a code such as WS203, or a name)."""
     from wslint.docs import render_rule_text
-    from wslint.plugin import Plugins
 
-    matches = [r for r in Plugins().rules() if rule in (r.code, r.name) or rule.upper() == r.code]
+    rules = _configured_rules(config_file, no_config, True)
+    matches = [r for r in rules if rule in (r.code, r.name) or rule.upper() == r.code]
     if not matches:
         _fail(f"unknown rule {rule!r} (see `wslint rules`)")
     click.echo(render_rule_text(matches[0]))

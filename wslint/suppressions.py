@@ -208,10 +208,13 @@ class Suppressions:
         self._by_line: dict[tuple[str, int], list[Directive]] = {}
         self._by_file: dict[str, list[Directive]] = {}
         self._by_object: dict[tuple[str, ObjRef], list[Directive]] = {}
+        # Where each copy of an object starts, for a file that holds one object several times.
+        self._starts: dict[tuple[str, ObjRef], list[int]] = {}
         for source, objects in sources:
             for directive in comment_directives(source):
                 self._add(directive)
             for obj in objects:
+                self._starts.setdefault((source.path, obj.ref), []).append(obj.data.line)
                 for directive in annotation_directives(obj, workload_kinds):
                     self._add(directive)
 
@@ -234,12 +237,14 @@ class Suppressions:
         found = list(self._by_line.get((finding.file, finding.line), ()))
         found += self._by_file.get(finding.file, ())
         if finding.object is not None:
-            owners = self._by_object.get((finding.file, finding.object), ())
+            key = (finding.file, finding.object)
+            owners = self._by_object.get(key, ())
             if owners:
                 # The same object twice in one file: the copy whose document holds the finding.
-                starts = sorted({d.obj.data.line for d in owners if d.obj.data.line <= finding.line})
-                nearest = starts[-1] if starts else None
-                found += [d for d in owners if d.obj.data.line == nearest or nearest is None]
+                starts = self._starts[key]
+                before = [line for line in starts if line <= finding.line]
+                start = max(before) if before else min(starts)
+                found += [d for d in owners if d.obj.data.line == start]
         return found
 
     def silences(self, finding: Finding, rule: Rule, exclude: Directive | None = None) -> bool:

@@ -46,6 +46,8 @@ class JsonReporter(Reporter):
                 "errors": counts["error"],
                 "warnings": counts["warning"],
                 "info": counts["info"],
+                "suppressed": result.suppressed,
+                "baselined": result.baselined,
                 "internal_errors": [e.__dict__ for e in result.internal_errors],
             },
         }

@@ -47,4 +47,7 @@ class TextReporter(Reporter):
         if result.skipped_documents:
             scope += f"; {result.skipped_documents} non-Kubernetes document" \
                      f"{'s' if result.skipped_documents != 1 else ''} skipped"
-        return f"{head} in {scope}."
+        hidden = [f"{count} {what}" for count, what in ((result.suppressed, "suppressed"),
+                                                        (result.baselined, "in the baseline"))
+                  if count]
+        return f"{head} in {scope}" + (f" ({', '.join(hidden)} not shown)." if hidden else ".")
