@@ -4,8 +4,13 @@ A fixture file names its rule and lists cases. Each case has a `manifest` (the Y
 the file `manifest.yaml`) or `files` (several files, for cross-file context), the findings it must
 give (`expect`: rule, line, column, optionally `file`, and text the message or the fix must
 contain: `message-contains`, `fix-contains`), and optionally `options` for the rule and `settings`
-for the run (`websocket-scope`, `max-depth`). Only findings of the fixture's rule (or the codes in
+for the run (`websocket-scope`, `max-depth`, and as a configuration file would give them,
+`default-controller` and `workload-kinds`). Only findings of the fixture's rule (or the codes in
 `rules:`) are compared, and they must match exactly: nothing missing, nothing extra.
+
+A case may also give `fixed`: the text `wslint --fix` makes of the manifest (with `files`, a
+mapping of the files it changes to their text; the others must stay as they are). Fixing that
+text again must change nothing. `settings: {unsafe-fixes: true}` applies the unsafe fixes too.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import FIXTURES
+from wslint.config import load_config
 from wslint.engine import Linter, Settings
+from wslint.fix import fix, fix_text
 from wslint.plugin import Plugins
 
-CASE_KEYS = {"name", "manifest", "expect", "options", "settings", "files"}
+CASE_KEYS = {"name", "manifest", "expect", "options", "settings", "files", "fixed"}
 FIXTURE_FILES = sorted((FIXTURES / "rules").glob("*.yaml"))
 
 
@@ -32,7 +39,11 @@ def _cases():
             yield pytest.param(data, case, id=f"{path.stem}-{case['name']}")
 
 
-def _settings(data, case) -> Settings:
+# Settings a case may give as a configuration file would (read by wslint.config).
+CONFIG_SETTINGS = ("default-controller", "workload-kinds")
+
+
+def _settings(data, case, tmp_path) -> Settings:
     given = case.get("settings") or {}
     settings = Settings(select=data.get("rules") or [data["rule"]],
                         rule_options={data["rule"]: case.get("options") or {}})
@@ -40,6 +51,11 @@ def _settings(data, case) -> Settings:
         settings.websocket_scope = given["websocket-scope"]
     if "max-depth" in given:
         settings.max_depth = given["max-depth"]
+    configured = {key: given[key] for key in CONFIG_SETTINGS if key in given}
+    if configured:
+        path = tmp_path / ".wslint.yaml"
+        YAML(typ="safe").dump(configured, path)
+        load_config(path).apply(settings, Plugins(third_party=False).rules())
     return settings
 
 
@@ -47,7 +63,7 @@ def _settings(data, case) -> Settings:
 def test_rule_case(data, case, tmp_path):
     unknown = set(case) - CASE_KEYS
     assert not unknown, f"unknown case keys {unknown}"
-    linter = Linter(_settings(data, case))
+    linter = Linter(_settings(data, case, tmp_path))
     if "files" in case:  # several files: cross-file relations
         for name, text in case["files"].items():
             (tmp_path / name).write_text(text, encoding="utf-8")
@@ -72,6 +88,29 @@ def test_rule_case(data, case, tmp_path):
         for text in expected.get("fix-contains", []):
             assert text in fix, (text, fix)
     assert not result.internal_errors
+    if "fixed" in case:
+        _check_fixed(linter, case, tmp_path)
+
+
+def _check_fixed(linter, case, tmp_path):
+    unsafe = bool((case.get("settings") or {}).get("unsafe-fixes"))
+    if "files" in case:
+        def fix_files():
+            outcome = fix(linter, linter.load_paths([str(tmp_path)]), unsafe=unsafe)
+            prefix = tmp_path.as_posix() + "/"
+            return outcome, {f.source.path.removeprefix(prefix): f.fixed for f in outcome.files}
+        outcome, fixed = fix_files()
+        assert fixed == case["fixed"]
+        for name, text in fixed.items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        again, _ = fix_files()
+    else:
+        outcome = fix_text(linter, case["manifest"], "manifest.yaml", unsafe=unsafe)
+        fixed = outcome.files[0].fixed if outcome.files else case["manifest"]
+        assert fixed == case["fixed"]
+        again = fix_text(linter, fixed, "manifest.yaml", unsafe=unsafe)
+    assert not outcome.notices
+    assert not again.files, "a second --fix must change nothing"
 
 
 def test_every_rule_has_passing_and_failing_cases():

@@ -13,6 +13,7 @@ import sys
 import click
 
 from wslint import __version__
+from wslint.controllers import CONTROLLERS as CONTROLLER_IDS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "never")
@@ -64,6 +65,13 @@ def main() -> None:
 @click.option("--websocket-scope", type=click.Choice(["all", "detected"]), default=None,
               help="Which workloads the connection rules apply to: every long-running one (all, "
                    "the default) or only those with a WebSocket signal (detected).")
+@click.option("--default-controller", type=click.Choice(sorted(CONTROLLER_IDS)), default=None,
+              metavar="CONTROLLER",
+              help="The controller serving routes whose class the input does not tell "
+                   f"(one of: {', '.join(sorted(CONTROLLER_IDS))}).")
+@click.option("--no-kustomize", is_flag=True,
+              help="Lint the raw files of kustomization directories instead of rendering them "
+                   "with `kubectl kustomize`.")
 @click.option("--stdin-filename", default="<stdin>", show_default=True,
               help="The file name to report for input read from `-`.")
 @click.option("--max-depth", type=click.IntRange(min=1), default=None,
@@ -93,7 +101,8 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope, stdin_filename,
          max_depth, no_plugins, color, quiet, statistics, config_file, no_config, exclude,
-         rules_dir, baseline_file, write_baseline, with_context, context_root) -> None:
+         rules_dir, baseline_file, write_baseline, with_context, context_root,
+         default_controller, no_kustomize) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""
     from wslint.engine import Linter, Settings
     from wslint.report import ReportSettings
@@ -119,6 +128,10 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
     settings.ignore += _split(ignore)
     if websocket_scope:
         settings.websocket_scope = websocket_scope
+    if default_controller:
+        settings.default_controller = default_controller
+    if no_kustomize:
+        settings.kustomize = False
     if max_depth:
         settings.max_depth = max_depth
     fail_on = fail_on or (config.get("fail-on") if config else None) or "warning"

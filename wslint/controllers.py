@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wslint.rules import OptionError
+
 
 @dataclass(frozen=True)
 class Controller:
@@ -67,7 +69,7 @@ KIND_CONTROLLERS = {
 }
 
 
-class UnknownControllerError(ValueError):
+class UnknownControllerError(OptionError):
     """A controller id that wslint does not know (the `default-controller` setting)."""
 
 

@@ -8,6 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from wslint import kustomize
+from wslint.controllers import check_controller_id
 from wslint.graph import Graph, GraphSettings
 from wslint.k8s import BUILTIN_WORKLOAD_KINDS, WorkloadKind
 from wslint.model import (Applicability, Finding, Fix, InternalError, KObject, LintResult, Problem,
@@ -39,6 +41,7 @@ class Settings:
     max_depth: int = DEFAULT_MAX_DEPTH
     stdin_filename: str = "<stdin>"
     plugins: bool = True
+    kustomize: bool = True  # render kustomization directories (wslint.kustomize)
     rule_dirs: list[str] = field(default_factory=list)  # directories of YAML rules (custom rules)
     exemptions: list[Exemption] = field(default_factory=list)  # configured suppressions
 
@@ -56,6 +59,8 @@ class CheckContext:
 class Linter:
     def __init__(self, settings: Settings | None = None, plugins: Plugins | None = None) -> None:
         self.settings = settings or Settings()
+        if self.settings.default_controller is not None:
+            check_controller_id(self.settings.default_controller)
         self.plugins = plugins or Plugins(third_party=self.settings.plugins,
                                           rule_dirs=self.settings.rule_dirs)
         self.all_rules = self.plugins.rules()
@@ -71,8 +76,12 @@ class Linter:
     def lint_paths(self, paths: list[str], excluded=None, context_paths: list[str] = ()) -> LintResult:
         """Lint `paths`; the files of `context_paths` are read for their objects only (see
         `wslint.context`)."""
+        files = discover(paths, excluded)
+        rendered: list[LoadedSource] = []
+        if self.settings.kustomize:
+            files, rendered = kustomize.expand(paths, files, self.settings.max_depth)
         context = self.load_paths(context_paths, excluded) if context_paths else []
-        return self.lint_loaded(self.load_paths(paths, excluded), context)
+        return self.lint_loaded([self.load(path) for path in files] + rendered, context)
 
     def load_paths(self, paths: list[str], excluded=None) -> list[LoadedSource]:
         return [self.load(path) for path in discover(paths, excluded)]

@@ -116,11 +116,14 @@ class Workload:
 
 
 def workload_kind_of(obj: KObject, kinds: dict[str, WorkloadKind]) -> WorkloadKind | None:
+    """How `obj` keeps its pods, if it is a workload. A kind without an API group matches Kubernetes'
+    own groups for the built-in kinds, and any group for a configured kind (`Rollout`)."""
     kind = kinds.get(obj.kind)
     if kind is None:
         return None
     if kind.api_group is None:
-        return kind if obj.api_group in CORE_GROUPS else None
+        builtin = obj.kind in BUILTIN_WORKLOAD_KINDS
+        return kind if obj.api_group in CORE_GROUPS or not builtin else None
     return kind if obj.api_group == kind.api_group else None
 
 
