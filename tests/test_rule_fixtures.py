@@ -7,6 +7,10 @@ contain: `message-contains`, `fix-contains`), and optionally `options` for the r
 for the run (`websocket-scope`, `max-depth`, and as a configuration file would give them,
 `default-controller` and `workload-kinds`). Only findings of the fixture's rule (or the codes in
 `rules:`) are compared, and they must match exactly: nothing missing, nothing extra.
+
+A case may also give `fixed`: the text `wslint --fix` makes of the manifest (with `files`, a
+mapping of the files it changes to their text; the others must stay as they are). Fixing that
+text again must change nothing. `settings: {unsafe-fixes: true}` applies the unsafe fixes too.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from ruamel.yaml import YAML
 from conftest import FIXTURES
 from wslint.config import load_config
 from wslint.engine import Linter, Settings
+from wslint.fix import fix, fix_text
 from wslint.plugin import Plugins
 
-CASE_KEYS = {"name", "manifest", "expect", "options", "settings", "files"}
+CASE_KEYS = {"name", "manifest", "expect", "options", "settings", "files", "fixed"}
 FIXTURE_FILES = sorted((FIXTURES / "rules").glob("*.yaml"))
 
 
@@ -83,6 +88,29 @@ def test_rule_case(data, case, tmp_path):
         for text in expected.get("fix-contains", []):
             assert text in fix, (text, fix)
     assert not result.internal_errors
+    if "fixed" in case:
+        _check_fixed(linter, case, tmp_path)
+
+
+def _check_fixed(linter, case, tmp_path):
+    unsafe = bool((case.get("settings") or {}).get("unsafe-fixes"))
+    if "files" in case:
+        def fix_files():
+            outcome = fix(linter, linter.load_paths([str(tmp_path)]), unsafe=unsafe)
+            prefix = tmp_path.as_posix() + "/"
+            return outcome, {f.source.path.removeprefix(prefix): f.fixed for f in outcome.files}
+        outcome, fixed = fix_files()
+        assert fixed == case["fixed"]
+        for name, text in fixed.items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        again, _ = fix_files()
+    else:
+        outcome = fix_text(linter, case["manifest"], "manifest.yaml", unsafe=unsafe)
+        fixed = outcome.files[0].fixed if outcome.files else case["manifest"]
+        assert fixed == case["fixed"]
+        again = fix_text(linter, fixed, "manifest.yaml", unsafe=unsafe)
+    assert not outcome.notices
+    assert not again.files, "a second --fix must change nothing"
 
 
 def test_every_rule_has_passing_and_failing_cases():

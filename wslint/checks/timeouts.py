@@ -13,7 +13,7 @@ from wslint.checks.durations import (contour_duration, go_duration, haproxy_time
 from wslint.checks.routes import annotation_path
 from wslint.engine import CheckContext
 from wslint.graph import Graph, nearest_objects, placement, split_list
-from wslint.model import Fix, KObject, Problem, Related, dig, dig_list
+from wslint.model import Applicability, Edit, Fix, KObject, Problem, Related, dig, dig_list
 from wslint.routes import Route
 
 NGINX = "nginx.ingress.kubernetes.io/"
@@ -89,6 +89,18 @@ def _too_short_problem(obj: KObject, found: list[Timeout], what: str, fix: Fix,
 IDLE_CUT = "an idle WebSocket is closed when it runs out, and clients must reconnect"
 
 
+def _raise(short: list[Timeout], value: str) -> tuple[Edit, ...]:
+    """Edits setting each too-short annotation timeout (explicit or defaulted) to `value`."""
+    return tuple(Edit.set(annotation_path(t.key), value) for t in short)
+
+
+def _rewrite_fix(description: str, key: str, value: str, understood: float | None) -> Fix:
+    """The same duration written in the form the controller reads is safe; a value nothing
+    could read is replaced by a suggestion, which changes the timeout: unsafe."""
+    return Fix(description, f'{key}: "{value}"',
+               None if understood else Applicability.UNSAFE, (Edit.set(annotation_path(key), value),))
+
+
 # --- WS102 per controller -------------------------------------------------------------------------
 
 def _ingress_nginx(route: Route, ctx: CheckContext, minimum: int) -> Iterator[Problem]:
@@ -113,7 +125,7 @@ def _ingress_nginx(route: Route, ctx: CheckContext, minimum: int) -> Iterator[Pr
         yield _too_short_problem(
             obj, short, "ingress-nginx proxy timeouts", Fix(
                 f'set both ingress-nginx proxy timeouts to {minimum} (whole seconds, no unit)',
-                snippet), route.controller, minimum, IDLE_CUT)
+                snippet, edits=_raise(short, str(minimum))), route.controller, minimum, IDLE_CUT)
 
 
 def _ingress_nginx_configmap(obj: KObject, ctx: CheckContext, minimum: int) -> Iterator[Problem]:
@@ -136,7 +148,8 @@ def _ingress_nginx_configmap(obj: KObject, ctx: CheckContext, minimum: int) -> I
             ("data", name),
             f"{obj.ref}: ingress-nginx {name} is {seconds_text(value)} for the whole controller, "
             f"below {seconds_text(minimum)}; {who}, and {IDLE_CUT}",
-            Fix(f"raise {name} to {minimum} (whole seconds, no unit)", f'{name}: "{minimum}"'),
+            Fix(f"raise {name} to {minimum} (whole seconds, no unit)", f'{name}: "{minimum}"',
+                edits=(Edit.set(("data", name), str(minimum)),)),
             related=tuple(Related(r.obj, (), "inherits the timeout") for r in inheriting[:3]),
             controller="ingress-nginx")
 
@@ -157,7 +170,8 @@ def _nginx_inc(route: Route, minimum: int) -> Iterator[Problem]:
             obj, short, "NGINX Ingress Controller proxy timeouts", Fix(
                 f"set both timeouts to {minimum}s (nginx time units are allowed) unless the "
                 f"controller's ConfigMap already sets proxy-read-timeout and proxy-send-timeout",
-                "\n".join(f'{key}: "{minimum}s"' for key in NGINX_INC_TIMEOUTS)),
+                "\n".join(f'{key}: "{minimum}s"' for key in NGINX_INC_TIMEOUTS),
+                edits=_raise(short, f"{minimum}s")),
             route.controller, minimum, IDLE_CUT)
 
 
@@ -192,7 +206,8 @@ def _alb(route: Route, ctx: CheckContext, minimum: int) -> Iterator[Problem]:
     value = ",".join(f"{k}={v}" for k, v in current.items())
     problem = _too_short_problem(
         obj, [timeout], "the ALB idle timeout", Fix(
-            f"set the load balancer's idle timeout to {minimum} seconds", f"{ALB_LB_ATTRIBUTES}: {value}"),
+            f"set the load balancer's idle timeout to {minimum} seconds", f"{ALB_LB_ATTRIBUTES}: {value}",
+            edits=(Edit.set(annotation_path(ALB_LB_ATTRIBUTES), value),)),
         route.controller, minimum, IDLE_CUT)
     if setting:
         problem.path = setting.path
@@ -206,12 +221,14 @@ def _contour(route: Route, minimum: int) -> Iterator[Problem]:
         seconds = contour_duration(str(value)) if isinstance(value, (str, int)) else None
         if seconds is None or seconds == 0 or seconds >= minimum:
             continue
+        path = ("spec", "routes", index, "timeoutPolicy", "idle")
         yield Problem(
-            ("spec", "routes", index, "timeoutPolicy", "idle"),
+            path,
             f"{obj.ref}: route timeoutPolicy.idle is {value} ({seconds_text(seconds)}), below "
             f"{seconds_text(minimum)}; Envoy closes a WebSocket idle that long",
             Fix(f"raise timeoutPolicy.idle to {minimum}s, or set it to infinity",
-                f"timeoutPolicy:\n  idle: {minimum}s"), controller=route.controller)
+                f"timeoutPolicy:\n  idle: {minimum}s", edits=(Edit.set(path, f"{minimum}s"),)),
+            controller=route.controller)
 
 
 def _emissary(route: Route, minimum: int) -> Iterator[Problem]:
@@ -223,7 +240,8 @@ def _emissary(route: Route, minimum: int) -> Iterator[Problem]:
         ("spec", "idle_timeout_ms"),
         f"{obj.ref}: idle_timeout_ms is {value} ({seconds_text(value / 1000)}), below "
         f"{seconds_text(minimum)}; Envoy closes a WebSocket idle that long",
-        Fix(f"raise idle_timeout_ms to {minimum * 1000}", f"idle_timeout_ms: {minimum * 1000}"),
+        Fix(f"raise idle_timeout_ms to {minimum * 1000}", f"idle_timeout_ms: {minimum * 1000}",
+            edits=(Edit.set(("spec", "idle_timeout_ms"), minimum * 1000),)),
         controller=route.controller)
 
 
@@ -238,7 +256,9 @@ def _haproxy_tunnel(obj: KObject, minimum: int, controller: str | None) -> Itera
         f"{seconds_text(minimum)}; HAProxy closes an upgraded connection idle that long"
         + (" (a number without unit is milliseconds)" if value.strip().isdigit() else ""),
         Fix(f"raise timeout-tunnel to {minimum}s (HAProxy time, with a unit)",
-            f'{HAPROXY_TUNNEL}: "{minimum}s"'), controller=controller)
+            f'{HAPROXY_TUNNEL}: "{minimum}s"',
+            edits=(Edit.set(annotation_path(HAPROXY_TUNNEL), f"{minimum}s"),)),
+        controller=controller)
 
 
 def _kong_service(obj: KObject, ctx: CheckContext, minimum: int) -> Iterator[Problem]:
@@ -258,7 +278,8 @@ def _kong_service(obj: KObject, ctx: CheckContext, minimum: int) -> Iterator[Pro
         yield _too_short_problem(
             obj, short, "Kong upstream timeouts", Fix(
                 f"set both on the Service, in milliseconds: {minimum * 1000}",
-                "\n".join(f'{key}: "{minimum * 1000}"' for key in KONG_TIMEOUTS)),
+                "\n".join(f'{key}: "{minimum * 1000}"' for key in KONG_TIMEOUTS),
+                edits=_raise(short, str(minimum * 1000))),
             "kong", minimum, IDLE_CUT)
 
 
@@ -300,7 +321,8 @@ def _backend_config(obj: KObject, ctx: CheckContext, minimum: int) -> Iterator[P
         f"{obj.ref}: timeoutSec {stated}, below {minimum}; behind GKE Ingress this timeout caps "
         f"a WebSocket's whole lifetime, so every connection through it is cut after "
         f"{seconds_text(seconds)}",
-        Fix(f"set timeoutSec to {minimum}", f"timeoutSec: {minimum}"),
+        Fix(f"set timeoutSec to {minimum}", f"timeoutSec: {minimum}",
+            edits=(Edit.set(("spec", "timeoutSec"), minimum),)),
         related=tuple(Related(s, ("metadata", "annotations"), "uses this BackendConfig")
                       for s in users[:3]), controller="gce")
 
@@ -323,7 +345,8 @@ def _destination_rule(obj: KObject, minimum: int) -> Iterator[Problem]:
                 path, f"{obj.ref}: connectionPool.{pool}.idleTimeout is {value}, below "
                       f"{seconds_text(minimum)}; the sidecar closes a WebSocket idle that long",
                 Fix(f"raise idleTimeout to {minimum}s (Istio's default is 1h)",
-                    f"idleTimeout: {minimum}s"), controller="istio")
+                    f"idleTimeout: {minimum}s", edits=(Edit.set(path, f"{minimum}s"),)),
+                controller="istio")
 
 
 @checks("WS102")
@@ -374,8 +397,8 @@ def _invalid_nginx(obj: KObject) -> Iterator[Problem]:
             annotation_path(key),
             f'{obj.ref}: {key} is "{value}", not a whole number of seconds; ingress-nginx '
             f"ignores it and uses the ConfigMap's value or its default of 60 s",
-            Fix(f"write the timeout as whole seconds without a unit: {suggested}",
-                f'{key}: "{suggested}"'), controller="ingress-nginx")
+            _rewrite_fix(f"write the timeout as whole seconds without a unit: {suggested}", key,
+                         str(suggested), seconds), controller="ingress-nginx")
 
 
 def _invalid_kong(obj: KObject) -> Iterator[Problem]:
@@ -389,8 +412,8 @@ def _invalid_kong(obj: KObject) -> Iterator[Problem]:
             annotation_path(key),
             f'{obj.ref}: {key} is "{value}", not an integer number of milliseconds; Kong\'s '
             f"controller ignores it and the default of 60000 ms stays",
-            Fix(f"write the timeout in milliseconds: {suggested}", f'{key}: "{suggested}"'),
-            controller="kong")
+            _rewrite_fix(f"write the timeout in milliseconds: {suggested}", key, str(suggested),
+                         seconds), controller="kong")
 
 
 def _invalid_alb(obj: KObject) -> Iterator[Problem]:
