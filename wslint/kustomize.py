@@ -226,6 +226,9 @@ _WRAPPER_ERROR = re.compile(r"^accumulating resources: accumulation err='accumul
                             r"accumulation of path '[^']*': ")
 
 
+_MISSING_FILE = re.compile(r"evalsymlink failure on '([^']+)'")
+
+
 def _error_reason(stderr: str) -> str:
     """kubectl's reason, without its log prefix (`E1125 ... run.go:72] "command failed"
     err="..."`) and without what the wrapper kustomization adds to it."""
@@ -235,6 +238,10 @@ def _error_reason(stderr: str) -> str:
     if 'err="' in text:
         text = text.split('err="', 1)[1].rstrip('"')
     text = _WRAPPER_ERROR.sub("", text.replace('\\"', '"')).rstrip("'")
+    missing = _MISSING_FILE.search(text)
+    if missing:  # the commonest failure, under several layers of kustomize's error chain
+        path = missing.group(1)
+        return f"{os.path.relpath(path) if os.path.isabs(path) else path} does not exist"
     return text if len(text) <= 400 else text[:397] + "..."
 
 

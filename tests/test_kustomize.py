@@ -1,0 +1,151 @@
+"""Kustomize directories: rendered with `kubectl kustomize`, findings at the source files.
+
+tests/fixtures/kustomize/app holds a base, an overlay that renames, patches and uses a component,
+a component nothing uses and a file the kustomization does not use; broken/ cannot render."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, shared_dir
+from wslint import kustomize
+from wslint.engine import Linter, Settings
+
+TREE = FIXTURES / "kustomize"
+APP = TREE / "app"
+needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
+
+
+def _lint(*paths: Path, select=("WS201", "WS202", "WS402", "WS906"), **settings) -> list:
+    result = Linter(Settings(select=list(select), **settings)).lint_paths([str(p) for p in paths])
+    assert not result.internal_errors
+    return [(Path(f.file).relative_to(TREE).as_posix(), f.line, f.column, f.code, str(f.object))
+            for f in result.findings]
+
+
+@needs_kubectl
+def test_overlay_findings_point_at_the_base_lines():
+    assert _lint(APP) == [
+        # The rendered object (renamed, moved to its namespace, replicas patched to 3) is reported
+        # at its source: the base file. The component's preStop hook is there, so no WS202; the
+        # patch files and the unused component are not linted on their own.
+        ("app/base/deployment.yaml", 6, 3, "WS402", "Deployment/prod/prod-chat"),
+        ("app/base/deployment.yaml", 14, 9, "WS201", "Deployment/prod/prod-chat"),
+        # Not used by the kustomization: linted as the plain file it is.
+        ("app/overlays/prod/debug-pod.yaml", 10, 9, "WS201", "Deployment/debug"),
+        ("app/overlays/prod/debug-pod.yaml", 10, 9, "WS202", "Deployment/debug"),
+    ]
+
+
+@needs_kubectl
+def test_a_base_given_alone_is_rendered_as_its_own_root():
+    assert _lint(APP / "base") == [
+        ("app/base/deployment.yaml", 14, 9, "WS201", "Deployment/chat"),
+        ("app/base/deployment.yaml", 14, 9, "WS202", "Deployment/chat"),
+    ]
+
+
+@needs_kubectl
+def test_a_failed_rendering_is_reported_and_its_resources_linted_raw():
+    # The patch (a fragment) is left out; the resource that exists is linted as it is.
+    assert _lint(TREE / "broken") == [
+        ("broken/deployment.yaml", 14, 9, "WS201", "Deployment/chat"),
+        ("broken/deployment.yaml", 14, 9, "WS202", "Deployment/chat"),
+        ("broken/kustomization.yaml", 1, 1, "WS906", "None"),
+    ]
+    message = Linter(Settings(select=["WS906"])).lint_paths([str(TREE / "broken")]).findings[0].message
+    assert "missing.yaml does not exist" in message and "--no-kustomize" in message
+
+
+def test_without_kubectl_each_root_says_so(monkeypatch):
+    monkeypatch.setattr(kustomize, "kubectl_path", lambda: None)
+    result = Linter(Settings(select=["WS201", "WS402", "WS906"])).lint_paths([str(APP)])
+    failures = [(Path(f.file).relative_to(TREE).as_posix(), f.code) for f in result.findings
+                if f.code == "WS906"]
+    assert failures == [("app/overlays/prod/kustomization.yaml", "WS906")]
+    assert "kubectl is not on PATH" in result.findings[0].message or any(
+        "kubectl is not on PATH" in f.message for f in result.findings)
+    files = {Path(f.file).relative_to(TREE).as_posix() for f in result.findings}
+    # The base's resources are linted raw; the patches are not (they are fragments).
+    assert "app/base/deployment.yaml" in files
+    assert not files & {"app/overlays/prod/replicas.yaml", "app/components/probe/lifecycle.yaml",
+                        "app/components/unused/patch.yaml"}
+
+
+def test_no_kustomize_lints_every_raw_file():
+    found = _lint(APP, kustomize=False)
+    files = {f[0] for f in found}
+    assert "app/base/deployment.yaml" in files
+    assert "app/overlays/prod/replicas.yaml" in files  # the patch, taken as a whole Deployment
+    assert not any(f[3] == "WS906" for f in found)
+    assert not any("prod-chat" in f[4] for f in found)
+
+
+def test_plan_picks_roots_and_skips_unused_components():
+    files = [str(p) for p in sorted(APP.rglob("*.yaml"))]
+    found = kustomize.plan([str(APP)], files)
+    assert [Path(r.file).relative_to(TREE).as_posix() for r in found.roots] == [
+        "app/overlays/prod/kustomization.yaml"]
+    assert {Path(p).relative_to(TREE).as_posix() for p in found.skipped_files} == {
+        "app/components/unused/kustomization.yaml", "app/components/unused/patch.yaml"}
+    used = {Path(p).relative_to(TREE).as_posix() for p in found.files(found.roots[0])}
+    assert used == {"app/base/kustomization.yaml", "app/base/deployment.yaml",
+                    "app/base/service.yaml", "app/overlays/prod/kustomization.yaml",
+                    "app/overlays/prod/replicas.yaml", "app/components/probe/kustomization.yaml",
+                    "app/components/probe/lifecycle.yaml"}
+
+
+def _cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wslint", *map(str, args)], capture_output=True)
+
+
+def test_cli_no_kustomize_and_default_controller_in_json(tmp_path):
+    (tmp_path / "ingress.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: chat}\nspec:\n"
+        "  defaultBackend:\n    service: {name: chat, port: {number: 80}}\n")
+    (tmp_path / "kustomization.yaml").write_text("resources: [ingress.yaml, gone.yaml]\n")
+    done = _cli("--format", "json", "--no-kustomize", "--default-controller", "ingress-nginx",
+                "--select", "WS102,WS906", tmp_path)
+    findings = json.loads(done.stdout)["findings"]
+    assert [(f["rule"], f["controller"]) for f in findings] == [("WS102", "ingress-nginx")]
+    unknown = _cli("--default-controller", "nginx-plus", tmp_path)
+    assert unknown.returncode == 2 and b"nginx-plus" in unknown.stderr
+
+
+@needs_kubectl
+def test_realworld_kustomizations_render_with_findings_at_source_files():
+    root = shared_dir("corpus", "realworld", "stefanprodan__podinfo", "deploy")
+    result = Linter(Settings()).lint_paths([str(root)])
+    assert not result.internal_errors
+    assert not [f for f in result.findings if f.code == "WS906"]
+    rendered = [f for f in result.findings if f.object and f.object.namespace in
+                ("dev", "staging", "production")]
+    assert rendered, "the overlays' objects are linted"
+    for finding in rendered:
+        path = Path(finding.file)
+        assert path.is_file() and path.name != "kustomization.yaml", finding
+        # The line holds the field the finding is about (or its nearest parent in the source).
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert 1 <= finding.line <= len(lines), finding
+    # Each overlay's objects are linted once, as the overlay renders them; the bases are not
+    # linted again on their own (their objects have no namespace).
+    assert not [f for f in result.findings if f.object and f.object.namespace is None
+                and "/bases/" in f.file]
+
+
+@needs_kubectl
+def test_realworld_corpus_failures_name_their_reason():
+    root = shared_dir("corpus", "realworld")
+    result = Linter(Settings(select=["WS906"])).lint_paths([str(root)])
+    failed = {Path(f.file).parent.name: f.message for f in result.findings}
+    # Components never render alone, so none is reported; kustomizations whose files are
+    # missing from the corpus are, with kubectl's reason.
+    assert not any("components" in Path(f.file).parts for f in result.findings)
+    assert failed and all("kustomization not rendered" in m and "does not exist" in m
+                          for m in failed.values())
