@@ -8,13 +8,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from wslint import kustomize
+from wslint import kustomize, parallel
 from wslint.controllers import check_controller_id
 from wslint.graph import Graph, GraphSettings
 from wslint.k8s import BUILTIN_WORKLOAD_KINDS, WorkloadKind
 from wslint.model import (Applicability, Finding, Fix, InternalError, KObject, LintResult, Problem,
                           Severity, Source, format_path)
 from wslint.plugin import INPUT_KIND, Plugins
+from wslint.progress import Progress
 from wslint.routes import route_kinds
 from wslint.rules import Rule, select_rules
 from wslint.sources import LoadedSource, discover, load_source, read_input
@@ -40,6 +41,7 @@ class Settings:
         default_factory=lambda: dict(BUILTIN_WORKLOAD_KINDS))
     max_depth: int = DEFAULT_MAX_DEPTH
     stdin_filename: str = "<stdin>"
+    jobs: int | None = None  # processes for large inputs; None: one per CPU
     plugins: bool = True
     kustomize: bool = True  # render kustomization directories (wslint.kustomize)
     rule_dirs: list[str] = field(default_factory=list)  # directories of YAML rules (custom rules)
@@ -73,18 +75,36 @@ class Linter:
 
     # --- inputs -------------------------------------------------------------------------------
 
-    def lint_paths(self, paths: list[str], excluded=None, context_paths: list[str] = ()) -> LintResult:
+    def lint_paths(self, paths: list[str], excluded=None, context_paths: list[str] = (),
+                   progress: Progress | None = None) -> LintResult:
         """Lint `paths`; the files of `context_paths` are read for their objects only (see
-        `wslint.context`)."""
+        `wslint.context`). Large inputs are spread over `settings.jobs` processes (see
+        `wslint.parallel`): the result is the same. `progress` counts the files loaded."""
         files = discover(paths, excluded)
         rendered: list[LoadedSource] = []
         if self.settings.kustomize:
             files, rendered = kustomize.expand(paths, files, self.settings.max_depth)
+        if not context_paths:
+            result = parallel.lint_if_worthwhile(self, files + rendered, self.jobs, progress)
+            if result is not None:
+                return result
         context = self.load_paths(context_paths, excluded) if context_paths else []
-        return self.lint_loaded([self.load(path) for path in files] + rendered, context)
+        return self.lint_loaded(self.load_files(files, progress) + rendered, context)
+
+    @property
+    def jobs(self) -> int:
+        return self.settings.jobs if self.settings.jobs is not None else parallel.cpu_count()
 
     def load_paths(self, paths: list[str], excluded=None) -> list[LoadedSource]:
-        return [self.load(path) for path in discover(paths, excluded)]
+        return self.load_files(discover(paths, excluded))
+
+    def load_files(self, files: list[str], progress: Progress | None = None) -> list[LoadedSource]:
+        loaded = []
+        for path in files:
+            loaded.append(self.load(path))
+            if progress is not None:
+                progress.advance()
+        return loaded
 
     def load(self, path: str) -> LoadedSource:
         source, problem = read_input(path, self.settings.stdin_filename)
@@ -103,11 +123,23 @@ class Linter:
     def lint_loaded(self, loaded: list[LoadedSource], context: list[LoadedSource] = ()) -> LintResult:
         """Lint `loaded`; the objects of `context` join the graph (a Deployment is judged with
         the Service in the file beside it) but nothing is reported about their files."""
+        result = self.new_result(loaded)
+        findings = self.input_findings(loaded)
+        findings += self.check_findings(list(loaded) + list(context), result)
+        return self.finish(loaded, findings, result, reported_only=bool(context))
+
+    # A run in steps, so that `wslint.parallel` can share out the middle ones.
+
+    def new_result(self, loaded: list[LoadedSource]) -> LintResult:
+        """A result that counts the files and objects of `loaded`."""
         result = LintResult(files=len(loaded))
-        objects = [obj for item in loaded for obj in item.objects]
-        result.objects = len(objects)
+        result.objects = sum(len(item.objects) for item in loaded)
         result.sources = {item.source.path: item.source for item in loaded}
         result.skipped_documents = sum(item.skipped_documents for item in loaded)
+        return result
+
+    def input_findings(self, loaded: list[LoadedSource]) -> list[Finding]:
+        """The findings about the input itself (WS9xx) of `loaded`."""
         findings: list[Finding] = []
         for item in loaded:
             for problem in item.problems:
@@ -116,12 +148,24 @@ class Linter:
                     message = problem.message + (f"; {problem.hint}" if problem.hint else "")
                     findings.append(Finding(rule.code, rule.name, self._severity(rule), message,
                                             item.source.path, problem.line, problem.column))
-        everything = objects + [obj for item in context for obj in item.objects]
+        return findings
+
+    def check_findings(self, loaded: list[LoadedSource], result: LintResult,
+                       checked: list[LoadedSource] | None = None) -> list[Finding]:
+        """Run the checks on the objects of `checked` (default: all of `loaded`) with the graph
+        of every object of `loaded`, in input order."""
+        everything = [obj for item in loaded for obj in item.objects]
         graph = Graph(everything, GraphSettings(self.settings.workload_kinds,
                                                 self.settings.websocket_scope,
                                                 self.settings.default_controller))
-        findings += self._run_checks(everything, graph, result)
-        if context:
+        objects = everything if checked is None else [obj for item in checked for obj in item.objects]
+        return self._run_checks(objects, graph, result)
+
+    def finish(self, loaded: list[LoadedSource], findings: list[Finding], result: LintResult,
+               reported_only: bool = False) -> LintResult:
+        """The run's findings, in the order they were found, into the result: duplicates
+        dropped, suppressions applied, sorted (with `reported_only`, only those in `loaded`)."""
+        if reported_only:
             findings = [f for f in findings if f.file in result.sources]
         unique = {(f.code, f.file, f.line, f.column, f.message): f for f in findings}
         findings = sorted(unique.values(), key=Finding.sort_key)
