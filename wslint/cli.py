@@ -53,7 +53,7 @@ def main() -> None:
 @main.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", default="text", show_default=True, metavar="FORMAT",
-              help="Output format: text, json, or one a plugin adds.")
+              help="Output format: text, json, sarif, github, or one a plugin adds.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of standard output.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
@@ -166,7 +166,8 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         use_color = color == "always" or (
             color == "auto" and not output and stream.isatty() and "NO_COLOR" not in os.environ)
         reporter = reporters[output_format](stream, ReportSettings(
-            color=use_color, quiet=quiet, statistics=statistics, tool_version=__version__))
+            color=use_color, quiet=quiet, statistics=statistics, tool_version=__version__,
+            rules=linter.all_rules))
         reporter.report(result)
     finally:
         if output:
@@ -284,3 +285,27 @@ def explain(rule: str, config_file, no_config) -> None:
     if not matches:
         _fail(f"unknown rule {rule!r} (see `wslint rules`)")
     click.echo(render_rule_text(matches[0]))
+
+
+@main.command("generate-docs")
+@click.option("--output", "directory", type=click.Path(file_okay=False), default="docs/rules",
+              show_default=True, help="Where the rule pages go.")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 when a page is missing, stale or left over.")
+def generate_docs(directory: str, check: bool) -> None:
+    """Write one Markdown page per built-in rule, and an index, from the rule metadata (the same
+    that `wslint explain` prints)."""
+    from pathlib import Path
+
+    from wslint.docs import generated_pages, stale_pages, write_pages
+    from wslint.plugin import Plugins
+
+    pages = generated_pages(Plugins(third_party=False).rules())
+    target = Path(directory)
+    if check:
+        stale = stale_pages(target, pages)
+        for name in stale:
+            click.echo(f"{target / name}: stale; regenerate with `wslint generate-docs`", err=True)
+        sys.exit(EXIT_FINDINGS if stale else EXIT_OK)
+    for name in write_pages(target, pages):
+        click.echo(f"wrote {target / name}" if name in pages else f"removed {target / name}")

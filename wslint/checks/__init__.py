@@ -21,7 +21,10 @@ def wslint_rules():
 
 @hookimpl
 def wslint_reporters():
+    from wslint.report.github import GithubReporter
     from wslint.report.json import JsonReporter
+    from wslint.report.sarif import SarifReporter
     from wslint.report.text import TextReporter
 
-    return {"text": TextReporter, "json": JsonReporter}
+    return {"text": TextReporter, "json": JsonReporter, "sarif": SarifReporter,
+            "github": GithubReporter}

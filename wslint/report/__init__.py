@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Characters that must never reach a terminal raw: C0 and C1 controls (escape sequences start
 # with ESC or CSI), DEL, and the Unicode bidirectional overrides that reorder displayed text.
@@ -23,6 +23,7 @@ class ReportSettings:
     quiet: bool = False  # findings only: no summary
     statistics: bool = False  # counts per rule after the findings
     tool_version: str = ""
+    rules: list = field(default_factory=list)  # every loaded rule, for formats that describe them
 
 
 class Reporter:

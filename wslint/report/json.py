@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from wslint.model import Finding, LintResult
 from wslint.report import Reporter
@@ -51,6 +52,8 @@ class JsonReporter(Reporter):
                 "internal_errors": [e.__dict__ for e in result.internal_errors],
             },
         }
+        if self.settings.statistics:  # findings per rule, as `--statistics` prints them
+            document["statistics"] = dict(sorted(Counter(f.code for f in result.findings).items()))
         # ensure_ascii keeps the output 7-bit clean whatever bytes the manifests held.
         json.dump(document, self.stream, indent=2, ensure_ascii=True)
         self.stream.write("\n")

@@ -1,0 +1,58 @@
+"""The rule pages under docs/rules/ are generated from the rule metadata and must be current."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+from cli_helpers import invoke as run
+from wslint.docs import generated_pages, stale_pages
+from wslint.plugin import Plugins
+
+RULE_PAGES = ROOT / "docs" / "rules"
+SECTIONS = ("## What it does", "## Why it matters", "## Example", "## Use instead", "## Fix",
+            "## Fix safety", "## Options", "## Silencing it")
+
+
+def builtin_pages() -> dict[str, str]:
+    return generated_pages(Plugins(third_party=False).rules())
+
+
+def test_committed_rule_pages_are_current():
+    stale = stale_pages(RULE_PAGES, builtin_pages())
+    assert not stale, f"stale pages in docs/rules: {stale}; regenerate them with `wslint generate-docs`"
+
+
+def test_every_rule_has_a_page_with_every_section_and_an_index_entry():
+    rules = Plugins(third_party=False).rules()
+    pages = builtin_pages()
+    for rule in rules:
+        page = pages[f"{rule.code}.md"]
+        assert page.splitlines()[2] == f"# {rule.code} {rule.name}"
+        for section in SECTIONS:
+            assert f"\n{section}\n" in page, (rule.code, section)
+        assert f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity} |" in pages["README.md"]
+
+
+def test_explain_and_the_page_say_the_same():
+    from wslint.docs import render_rule_text
+
+    [rule] = [r for r in Plugins(third_party=False).rules() if r.code == "WS203"]
+    page, text = builtin_pages()["WS203.md"], render_rule_text(rule)
+    for key in ("what", "why", "fix"):
+        assert rule.docs[key].strip() in page and rule.docs[key].strip() in text
+
+
+def test_generate_docs_writes_checks_and_removes(tmp_path):
+    target = tmp_path / "rules"
+    assert run("generate-docs", "--check", "--output", target).returncode == 1
+    written = run("generate-docs", "--output", target)
+    assert written.returncode == 0 and b"wrote" in written.stdout
+    assert sorted(p.name for p in target.iterdir()) == sorted(builtin_pages())
+    assert run("generate-docs", "--check", "--output", target).returncode == 0
+    (target / "WS999.md").write_text("a rule that is gone\n")
+    (target / "WS201.md").write_text("edited by hand\n")
+    stale = run("generate-docs", "--check", "--output", target)
+    assert stale.returncode == 1
+    assert b"WS201.md: stale" in stale.stderr and b"WS999.md: stale" in stale.stderr
+    again = run("generate-docs", "--output", target)
+    assert b"removed" in again.stdout and not (target / "WS999.md").exists()
+    assert run("generate-docs", "--check", "--output", target).returncode == 0
