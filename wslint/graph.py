@@ -183,6 +183,13 @@ class Graph:
     def workloads_for(self, service: KObject) -> list[Workload]:
         return self._selected.get(id(service), [])
 
+    def may_serve_websockets(self, workload: Workload) -> bool:
+        """False when Services in the input select the workload and none of their ports can
+        carry WebSockets (a database, a gRPC server): rules about its WebSockets do not apply."""
+        services = self.services_for(workload)
+        return not services or any(port.may_carry_websockets()
+                                   for service in services for port in service_ports(service))
+
     def find_services(self, name: str, namespace: str | None) -> list[KObject]:
         return [s for s in self._services_by_name.get(name, ())
                 if namespaces_match(namespace, s.namespace)]

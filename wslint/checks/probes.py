@@ -43,6 +43,8 @@ def failure_window(probe: dict) -> tuple[int, int] | None:
 @checks("WS205")
 def liveness_drops_connections(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     workload = ctx.graph.workload(obj)
+    if not ctx.graph.may_serve_websockets(workload):
+        return
     for container in ctx.graph.target_containers(workload):
         liveness = container.data.get("livenessProbe")
         if not isinstance(liveness, dict):

@@ -26,6 +26,8 @@ def missing_disruption_budget(obj: KObject, ctx: CheckContext) -> Iterator[Probl
     pods = graph.max_pods(workload)
     if pods is None or pods <= 1 or workload.obj.kind == "Pod":
         return  # one pod per node (DaemonSet: drains skip them), or a single pod
+    if not graph.may_serve_websockets(workload):
+        return
     if graph.disruption_budgets_for(workload):
         return
     namespace = f"\n  namespace: {obj.namespace}" if obj.namespace else ""
@@ -41,7 +43,8 @@ def missing_disruption_budget(obj: KObject, ctx: CheckContext) -> Iterator[Probl
 
 def _hpa_targets(hpa: KObject, graph: Graph) -> list[Workload]:
     """The long-running workloads in WebSocket scope an HPA scales."""
-    return [w for w in graph.autoscaler_targets(hpa) if w.long_running and graph.in_scope(w.obj)]
+    return [w for w in graph.autoscaler_targets(hpa) if w.long_running and graph.in_scope(w.obj)
+            and graph.may_serve_websockets(w)]
 
 
 def _limits_scale_down(policy: object, max_replicas: object) -> bool:
@@ -131,6 +134,8 @@ def _resolve(value: object, replicas: int, round_up: bool) -> int | None:
 def rollout_drops_capacity(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     workload = ctx.graph.workload(obj)
     if obj.kind != "Deployment" or obj.get("spec", "strategy", "type") not in (None, "RollingUpdate"):
+        return
+    if not ctx.graph.may_serve_websockets(workload):
         return
     replicas = workload.replicas()
     if replicas is None or not 0 < replicas <= ctx.options["max-replicas"]:

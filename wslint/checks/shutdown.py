@@ -116,7 +116,7 @@ def proxy_config(workload: Workload) -> dict:
 def sidecar_drain_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     graph = ctx.graph
     workload: Workload = graph.workload(obj)
-    if not graph.istio_injected(workload):
+    if not graph.istio_injected(workload) or not graph.may_serve_websockets(workload):
         return
     config = proxy_config(workload)
     written = config.get("terminationDrainDuration")

@@ -13,6 +13,7 @@ from wslint.checks.durations import (contour_duration, go_duration, haproxy_time
 from wslint.checks.routes import annotation_path
 from wslint.engine import CheckContext
 from wslint.graph import Graph, nearest_objects, placement, split_list
+from wslint.k8s import service_ports
 from wslint.model import Applicability, Edit, Fix, KObject, Problem, Related, dig, dig_list
 from wslint.routes import Route
 
@@ -349,6 +350,23 @@ def _destination_rule(obj: KObject, minimum: int) -> Iterator[Problem]:
                 controller="istio")
 
 
+# Backend protocols that are not HTTP/1.1, so cannot carry a WebSocket upgrade.
+_NON_WEBSOCKET_BACKENDS = {
+    "nginx.ingress.kubernetes.io/backend-protocol": ("GRPC", "GRPCS", "FCGI", "AJP"),
+    "alb.ingress.kubernetes.io/backend-protocol-version": ("GRPC", "HTTP2"),
+}
+
+
+def _may_carry_websockets(route: Route, graph: Graph) -> bool:
+    """False for a route to a gRPC (or other non-HTTP/1.1) backend, or whose every Service in the
+    input has only ports that speak something else."""
+    for key, protocols in _NON_WEBSOCKET_BACKENDS.items():
+        if route.obj.annotations.get(key, "").upper() in protocols:
+            return False
+    services = [s for b in route.backends for s in graph.find_services(b.service, b.namespace)]
+    return not services or any(p.may_carry_websockets() for s in services for p in service_ports(s))
+
+
 @checks("WS102")
 def proxy_timeout_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     minimum = ctx.options["min-seconds"]
@@ -367,7 +385,7 @@ def proxy_timeout_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem
         yield from _destination_rule(obj, minimum)
         return
     route = ctx.graph.route(obj)
-    if route is None:
+    if route is None or not _may_carry_websockets(route, ctx.graph):
         return
     by_controller: dict[str, Callable[[], Iterator[Problem]]] = {
         "ingress-nginx": lambda: _ingress_nginx(route, ctx, minimum),
