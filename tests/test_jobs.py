@@ -170,6 +170,24 @@ def test_renderings_join_a_share(tmp_path, any_size):
     assert any(f.file.endswith("app/deployment.yaml") for f in two.findings)
 
 
+def test_command_line_jobs(tmp_path):
+    # Large enough to be spread without lowering the threshold.
+    _fixture_inputs(tmp_path)
+    text = (FIXTURES / "rules" / "WS201.yaml").read_text()
+    for index in range(parallel.MIN_PARALLEL_BYTES // len(text) + 1):
+        (tmp_path / "padding" / f"copy-{index:03d}.yaml").parent.mkdir(exist_ok=True)
+        (tmp_path / "padding" / f"copy-{index:03d}.yaml").write_text(f"# {text!r}\n")
+    outputs = []
+    for jobs in ("1", "2"):
+        result = run("--jobs", jobs, "--no-kustomize", "--format", "json", tmp_path,
+                     env={**os.environ, "WSLINT_PARALLEL_STATS": "1"})
+        assert result.returncode == 1, result.stderr
+        outputs.append(result.stdout)
+        assert (b"2 processes" in result.stderr) == (jobs == "2"), result.stderr
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["summary"]["findings"] > 100
+
+
 def test_a_failed_worker_falls_back_to_one_process(tmp_path, any_size, monkeypatch, capsys):
     (tmp_path / "deployment.yaml").write_text(DEPLOYMENT.format(env="        - {name: A}"))
     (tmp_path / "service.yaml").write_text(SERVICE)
@@ -269,6 +287,11 @@ def test_progress_on_a_terminal_only_after_a_while(monkeypatch):
     clock.now = 2.0
     progress.advance()
     assert stream.getvalue() == "\r\x1b[Kwslint: 4/10 files"
+    clock.now = 2.01
+    progress.advance()
+    assert stream.getvalue().endswith("4/10 files")  # at most ten redraws a second
+    progress.update(10)
+    assert stream.getvalue().endswith("\r\x1b[Kwslint: 10/10 files; checking")
     progress.close()
     assert stream.getvalue().endswith("\r\x1b[K")  # erased before the report
 

@@ -7,6 +7,7 @@ unreadable paths, invalid configuration and internal errors.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -97,13 +98,24 @@ def main() -> None:
                    "--context-root) to relate objects; report only on the given files.")
 @click.option("--context-root", type=click.Path(file_okay=False), metavar="DIR",
               help="With --context: read every manifest under DIR as context.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Lint large inputs in N processes (default: one per CPU; 1: one process). "
+                   "The result is the same.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show files done on standard error during long runs (default: on a "
+                   "terminal only, never in pipes or CI).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope, stdin_filename,
          max_depth, no_plugins, color, quiet, statistics, config_file, no_config, exclude,
          rules_dir, baseline_file, write_baseline, with_context, context_root,
-         default_controller, no_kustomize) -> None:
+         default_controller, no_kustomize, jobs, progress) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""
+    # A run keeps every parsed document alive until it ends, and it creates no reference cycles
+    # worth collecting: the cyclic collector would only walk those objects over and over (a
+    # third of the load time on 1000 files).
+    gc.disable()
+    click.get_current_context().call_on_close(gc.enable)
     from wslint.engine import Linter, Settings
     from wslint.report import ReportSettings
     from wslint.rules import OptionError, RuleDefinitionError, SelectionError
@@ -134,6 +146,8 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         settings.kustomize = False
     if max_depth:
         settings.max_depth = max_depth
+    if jobs:
+        settings.jobs = jobs
     fail_on = fail_on or (config.get("fail-on") if config else None) or "warning"
     baseline_file = baseline_file or (config.get("baseline") if config else None)
     excluded = _excluder(config, exclude, [f for f in (baseline_file, write_baseline) if f])
@@ -147,7 +161,10 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         targets = list(paths) or ["."]
         context = (context_files(targets, context_root, excluded)
                    if with_context or context_root else [])
-        result = linter.lint_paths(targets, excluded, context)
+        from wslint.progress import Progress
+
+        with Progress(enabled=progress) as shown:
+            result = linter.lint_paths(targets, excluded, context, shown)
     except (InputError, SelectionError, OptionError, RuleDefinitionError, BaselineError) as error:
         _fail(str(error))
     if write_baseline:

@@ -84,6 +84,8 @@ class Linter:
         rendered: list[LoadedSource] = []
         if self.settings.kustomize:
             files, rendered = kustomize.expand(paths, files, self.settings.max_depth)
+        if progress is not None:
+            progress.total = len(files) + len(rendered)
         if not context_paths:
             result = parallel.lint_if_worthwhile(self, files + rendered, self.jobs, progress)
             if result is not None:

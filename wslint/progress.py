@@ -27,10 +27,11 @@ def is_interactive(stream: TextIO) -> bool:
 
 
 class Progress:
-    """Counts files done out of `total` and shows it when the run is long. `enabled`: None to
-    decide by the stream (a terminal), True or False when the user said."""
+    """Counts files done out of `total` (which the run sets once it knows) and shows it when
+    the run is long. `enabled`: None to decide by the stream (a terminal), True or False when the
+    user said."""
 
-    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool | None = None,
+    def __init__(self, total: int = 0, stream: TextIO | None = None, enabled: bool | None = None,
                  delay: float = DELAY, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.total = total
@@ -49,9 +50,10 @@ class Progress:
         if not self.enabled:
             return
         now = self.clock()
-        if now < self._next:
+        last = done >= self.total  # shown at once: the checks and the report come next
+        if now < self._next and not (last and self._shown):
             return
-        text = f"wslint: {done}/{self.total} files"
+        text = f"wslint: {done}/{self.total} files" + ("; checking" if last else "")
         if self.terminal:
             self.stream.write(f"\r\x1b[K{text}")
             self._next = now + TERMINAL_INTERVAL
