@@ -89,6 +89,7 @@ def test_explicit_config_file_and_missing_one(tmp_path):
     ("colour: always\n", ".wslint.yaml:1: colour: unknown key 'colour' (expected one of: "),
     ("websocket-scope: some\n", ".wslint.yaml:1: websocket-scope: expected one of all, detected, got 'some'"),
     ("max-depth: 0\n", ".wslint.yaml:1: max-depth: expected a positive integer, got 0"),
+    ("kustomize: no-thanks\n", ".wslint.yaml:1: kustomize: expected true or false, got 'no-thanks'"),
     ("fail-on: warnings\n", ".wslint.yaml:1: fail-on: expected one of error, warning, info, never"),
     ("default-controller: nginx\n", ".wslint.yaml:1: default-controller: unknown controller 'nginx'"),
     ("exclude: vendor/**\nrule-dirs: {a: b}\n", ".wslint.yaml:2: rule-dirs: expected a list of strings, got a mapping"),
@@ -178,6 +179,8 @@ ignore: [WS203]
 websocket-scope: detected
 default-controller: nginx-inc
 max-depth: 50
+jobs: 2
+kustomize: false
 rule-dirs: [policy]
 workload-kinds:
   - {kind: Rollout, api-group: argoproj.io, template-path: spec.template}
@@ -197,6 +200,7 @@ exclude: [vendor]
     assert (settings.select, settings.ignore) == (["WS2", "WS3"], ["WS203"])
     assert (settings.websocket_scope, settings.default_controller, settings.max_depth) == \
         ("detected", "nginx-inc", 50)
+    assert (settings.jobs, settings.kustomize) == (2, False)
     assert settings.workload_kinds["Rollout"] == WorkloadKind("Rollout", api_group="argoproj.io")
     assert settings.workload_kinds["Sandbox"] == WorkloadKind(
         "Sandbox", template_path=(), long_running=False, replicas_path=None, default_replicas=None)

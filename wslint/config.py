@@ -79,7 +79,8 @@ class Config:
                 setattr(settings, key, list(self.values[key]))
         for key, attribute in (("websocket-scope", "websocket_scope"),
                                ("default-controller", "default_controller"),
-                               ("max-depth", "max_depth")):
+                               ("max-depth", "max_depth"), ("jobs", "jobs"),
+                               ("kustomize", "kustomize")):
             if key in self.values:
                 setattr(settings, attribute, self.values[key])
         if "workload-kinds" in self.values:
@@ -272,6 +273,11 @@ def _positive_int(config: Config, keys: tuple, value: Any) -> int:
     return value
 
 
+def _boolean(config: Config, keys: tuple, value: Any) -> bool:
+    _expect(config, keys, isinstance(value, bool), "true or false", value)
+    return value
+
+
 def _controller(config: Config, keys: tuple, value: Any) -> str:
     try:
         return check_controller_id(_string(config, keys, value))
@@ -380,6 +386,8 @@ KEYS: dict[str, Callable[[Config, tuple, Any], Any]] = {
     "default-controller": _controller,
     "workload-kinds": _workload_kinds,
     "max-depth": _positive_int,
+    "jobs": _positive_int,
+    "kustomize": _boolean,
     "rule-dirs": _paths,
     "exemptions": _exemptions,
     "fail-on": _choice(FAIL_ON),
