@@ -56,3 +56,24 @@ def test_generate_docs_writes_checks_and_removes(tmp_path):
     again = run("generate-docs", "--output", target)
     assert b"removed" in again.stdout and not (target / "WS999.md").exists()
     assert run("generate-docs", "--check", "--output", target).returncode == 0
+
+
+def test_links_between_the_guides_resolve():
+    """Relative links in README and the guides point at files that exist (and at headings that
+    exist, for `#anchors` into our own pages)."""
+    import re
+
+    pages = [ROOT / "README.md", *(ROOT / "docs" / name for name in
+                                   ("configuration.md", "ci.md", "pre-commit.md")),
+             *sorted(RULE_PAGES.glob("*.md"))]
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://", "#")):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve()
+            assert linked.exists(), f"{page.name}: broken link {target}"
+            if anchor and linked.suffix == ".md":
+                headings = re.findall(r"^#+ (.+)$", linked.read_text(encoding="utf-8"), re.M)
+                slugs = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in headings}
+                assert anchor in slugs, f"{page.name}: no heading for {target}"
