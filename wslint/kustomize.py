@@ -222,8 +222,9 @@ class Rendering:
 
 # What the wrapper kustomization adds in front of the root's own error.
 _WRAPPER_ERROR = re.compile(r"^accumulating resources: accumulation err='accumulating resources "
-                            r"from '[^']*': '[^']*' must resolve to a file': recursed "
-                            r"accumulation of path '[^']*': ")
+                            r"from '[^']*': '[^']*' must resolve to a file': (?:recursed "
+                            r"accumulation of path '[^']*': |couldn't make target for path "
+                            r"'[^']*': )?")
 
 
 _MISSING_FILE = re.compile(r"evalsymlink failure on '([^']+)'")
