@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+
+import pytest
 
 from cli_helpers import NO_PROBE, invoke as run
 from wslint.engine import Linter, Settings
@@ -64,3 +67,19 @@ def test_directive_in_a_json_string_is_not_a_comment():
     text = '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"},\n' \
            ' "data": {"a": "# wslint: disable=WS201"}}\n'
     assert lint(text).findings == []
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kustomize renders with kubectl")
+def test_suppressions_in_the_files_a_kustomization_renders(tmp_path):
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
+    no_drain = NO_PROBE.replace("        lifecycle:\n          preStop:\n            sleep: {seconds: 10}\n", "")
+    (base / "deployment.yaml").write_text(
+        no_drain.replace("metadata: {name: chat}",
+                         "metadata:\n  name: chat\n  annotations: {wslint.io/ignore: WS202}")
+        .replace("      - name: chat", "      - name: chat  # wslint: disable=WS201"))
+    for flags in ([], ["--no-kustomize"]):
+        report = json.loads(run("--format", "json", *flags, base).stdout)
+        assert report["findings"] == [], (flags, report["findings"])
+        assert report["summary"]["suppressed"] == 2, flags

@@ -137,6 +137,9 @@ class Linter:
         result = LintResult(files=len(loaded))
         result.objects = sum(len(item.objects) for item in loaded)
         result.sources = {item.source.path: item.source for item in loaded}
+        for item in loaded:  # a rendered object (kustomize) reports at its own file
+            for obj in item.objects:
+                result.sources.setdefault(obj.source.path, obj.source)
         result.skipped_documents = sum(item.skipped_documents for item in loaded)
         return result
 

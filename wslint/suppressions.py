@@ -210,11 +210,17 @@ class Suppressions:
         self._by_object: dict[tuple[str, ObjRef], list[Directive]] = {}
         # Where each copy of an object starts, for a file that holds one object several times.
         self._starts: dict[tuple[str, ObjRef], list[int]] = {}
+        scanned: set[str] = set()
         for source, objects in sources:
-            for directive in comment_directives(source):
-                self._add(directive)
+            # A rendered input (kustomize) keeps each object's own file as its source: the
+            # comments to honour are in those files.
+            for text_source in [source, *(obj.source for obj in objects)]:
+                if text_source.path not in scanned:
+                    scanned.add(text_source.path)
+                    for directive in comment_directives(text_source):
+                        self._add(directive)
             for obj in objects:
-                self._starts.setdefault((source.path, obj.ref), []).append(obj.data.line)
+                self._starts.setdefault((obj.source.path, obj.ref), []).append(obj.data.line)
                 for directive in annotation_directives(obj, workload_kinds):
                     self._add(directive)
 
@@ -241,7 +247,7 @@ class Suppressions:
             owners = self._by_object.get(key, ())
             if owners:
                 # The same object twice in one file: the copy whose document holds the finding.
-                starts = self._starts[key]
+                starts = self._starts.get(key) or [d.obj.data.line for d in owners]
                 before = [line for line in starts if line <= finding.line]
                 start = max(before) if before else min(starts)
                 found += [d for d in owners if d.obj.data.line == start]
