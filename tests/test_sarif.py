@@ -56,6 +56,8 @@ def test_driver_describes_every_rule_from_its_metadata(repo):
     assert "## Why it matters" in ws203["help"]["text"]
     assert "## Use instead" in ws203["help"]["markdown"] and "```yaml" in ws203["help"]["markdown"]
     assert ws203["helpUri"].endswith("/docs/rules/WS203.md")
+    assert "](../" not in ws203["help"]["markdown"]  # links work outside the repository
+    assert "](https://github.com/wslint/wslint/blob/main/docs/configuration.md)" in ws203["help"]["markdown"]
     assert ws203["defaultConfiguration"]["level"] == "error"
     assert ws203["properties"]["problem.severity"] == "error"
     assert by_id["WS903"]["properties"]["problem.severity"] == "recommendation"

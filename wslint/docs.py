@@ -80,7 +80,7 @@ def _fence(text: str) -> str:
     return f"{fence}{'yaml' if is_yaml else ''}\n{text.rstrip()}\n{fence}"
 
 
-def _options_markdown(rule: Rule) -> str:
+def _options_markdown(rule: Rule, docs: str) -> str:
     if not rule.options:
         return "None."
     lines = []
@@ -89,7 +89,7 @@ def _options_markdown(rule: Rule) -> str:
                      f"{spec.description}")
     first = next(iter(rule.options.values()))
     lines += ["", "Set them in the configuration (see "
-              "[docs/configuration.md](../configuration.md)):", "",
+              f"[docs/configuration.md]({docs}configuration.md)):", "",
               _fence(f"rules:\n  {rule.code}:\n    {first.name}: {json.dumps(first.default)}")]
     return "\n".join(lines)
 
@@ -99,8 +99,9 @@ def _kinds_text(rule: Rule) -> str:
     return ", ".join(names.get(kind, f"`{kind}`") for kind in rule.kinds)
 
 
-def render_rule_markdown(rule: Rule) -> str:
-    """One rule's page: the same sections as `wslint explain`, in Markdown."""
+def render_rule_markdown(rule: Rule, docs: str = "../") -> str:
+    """One rule's page: the same sections as `wslint explain`, in Markdown. `docs` is where
+    links find the other documentation pages (relative from docs/rules/, or a URL)."""
     from wslint.declarative import DeclaredCheck
 
     facts = [f"**Severity:** {rule.severity}", f"**Checks:** {_kinds_text(rule)}"]
@@ -114,11 +115,11 @@ def render_rule_markdown(rule: Rule) -> str:
         lines += [f"## {title}", "", _fence(body) if key in CODE_SECTIONS else body, ""]
         if key == "fix":
             lines += ["## Fix safety", "", fix_safety_text(rule), ""]
-            lines += ["## Options", "", _options_markdown(rule), ""]
+            lines += ["## Options", "", _options_markdown(rule, docs), ""]
     if isinstance(rule.check, DeclaredCheck):
         lines += ["## Definition", "", f"{rule.check.describe()} The rule is declared in YAML, "
                   f"in the format of users' own rules (see [Custom rules]"
-                  f"(../configuration.md#custom-rules)):", "",
+                  f"({docs}configuration.md#custom-rules)):", "",
                   _fence(_check_yaml(rule.check)), ""]
     lines += ["## Silencing it", "",
               f"On one line: `# wslint: disable={rule.code}` at the end of the line or on the "

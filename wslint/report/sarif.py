@@ -29,7 +29,8 @@ from wslint.report.paths import relative_to_root, repository_root
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/wslint/wslint"
-RULE_PAGE = INFORMATION_URI + "/blob/main/docs/rules/{code}.md"
+DOCS = INFORMATION_URI + "/blob/main/docs/"
+RULE_PAGE = DOCS + "rules/{code}.md"
 SRCROOT = "%SRCROOT%"
 STDIN_URI = "stdin"
 
@@ -124,7 +125,7 @@ class SarifReporter(Reporter):
             "name": rule.name,
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": " ".join(rule.docs.get("what", rule.summary).split())},
-            "help": {"text": render_rule_text(rule), "markdown": render_rule_markdown(rule)},
+            "help": {"text": render_rule_text(rule), "markdown": render_rule_markdown(rule, DOCS)},
             "defaultConfiguration": {"level": LEVELS[rule.severity]},
             "properties": {
                 "tags": ["kubernetes", "websocket", *rule.tags],
