@@ -138,6 +138,7 @@ class Graph:
         self._scope: dict[int, list[str] | None] = {}
         self._nginx_configmaps: list[KObject] | None = None
         self._budgets: _SelectorIndex | None = None
+        self._serving: dict[int, list[Container] | None] = {}
 
     # --- workloads and Services -------------------------------------------------------------
 
@@ -197,6 +198,12 @@ class Graph:
     def serving_containers(self, workload: Workload) -> list[Container] | None:
         """The containers that Services send traffic to, resolving each `targetPort` by name or
         number; None when no Service selects the workload or no port resolves."""
+        key = id(workload.obj)
+        if key not in self._serving:
+            self._serving[key] = self._find_serving_containers(workload)
+        return self._serving[key]
+
+    def _find_serving_containers(self, workload: Workload) -> list[Container] | None:
         ports = [port for service in self.services_for(workload) for port in service_ports(service)]
         if not ports:
             return None

@@ -142,6 +142,12 @@ class Origin:
     column: int | None = None
 
 
+def _is_identifier(step: str) -> bool:
+    """Letters, digits, `_` and `-` only (and not empty)."""
+    rest = step.replace("_", "").replace("-", "")
+    return bool(step) and (not rest or rest.isalnum())
+
+
 def format_path(path: tuple) -> str:
     """`("spec", "containers", 0, "name")` -> `spec.containers[0].name`; keys that are not plain
     identifiers are quoted: `metadata.annotations["nginx.org/websocket-services"]`."""
@@ -149,7 +155,7 @@ def format_path(path: tuple) -> str:
     for step in path:
         if type(step) is int:
             out.append(f"[{step}]")
-        elif isinstance(step, str) and step and all(ch.isalnum() or ch in "_-" for ch in step):
+        elif isinstance(step, str) and _is_identifier(step):
             out.append(f".{step}" if out else step)
         else:
             text = str(step).replace("\\", "\\\\").replace('"', '\\"')
