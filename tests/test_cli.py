@@ -5,48 +5,20 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_helpers import GOOD_DEPLOYMENT as GOOD, run
 from conftest import ROOT
 
 EXAMPLE = ROOT / "docs" / "examples" / "chat"
 
-GOOD = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: chat}
-spec:
-  template:
-    metadata:
-      labels: {app: chat}
-    spec:
-      terminationGracePeriodSeconds: 45
-      containers:
-      - name: chat
-        image: chat:1
-        readinessProbe:
-          httpGet: {path: /healthz, port: 8080}
-        lifecycle:
-          preStop:
-            sleep: {seconds: 10}
-        resources:
-          requests: {cpu: 100m, memory: 128Mi}
-          limits: {memory: 128Mi}
-"""
 WARNING_ONLY = GOOD.replace("""        lifecycle:
           preStop:
             sleep: {seconds: 10}
 """, "").replace("terminationGracePeriodSeconds: 45", "terminationGracePeriodSeconds: 30")
 
-
-def run(*args, stdin: str | bytes | None = None, cwd: Path | None = None, env=None):
-    data = stdin.encode() if isinstance(stdin, str) else stdin
-    return subprocess.run([sys.executable, "-m", "wslint", *map(str, args)], input=data,
-                          capture_output=True, cwd=cwd, env=env, timeout=60)
 
 
 def test_version():
