@@ -5,6 +5,9 @@ line/column marks, and one pass here turns them into `Map`/`Seq` (dict/list subc
 1-based position of every key and item). Nothing is constructed from tags, so a manifest cannot make
 the parser run code; aliases become shared objects (an anchor is converted once, however often it is
 used); deep nesting is refused before libyaml's recursive composer could overflow the C stack.
+Downstream code may still walk a document as if its aliases were copies, so a document whose
+aliases would expand it past `max_alias_expansion` nodes (a "billion laughs") is refused, as
+Kubernetes' own YAML reader refuses it, and so is one that aliases nest deeper than `max_depth`.
 ruamel.yaml's round-trip loader, which keeps comments, is used only by `--fix`.
 """
 
@@ -13,7 +16,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from _ruamel_yaml import CParser
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -22,6 +25,11 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from ruamel.yaml.tag import Tag
 
 DEFAULT_MAX_DEPTH = 1000
+# Nodes that aliases and merge keys may add to one document when it is expanded.
+DEFAULT_MAX_ALIAS_EXPANSION = 100_000
+# What repr() and str() of a Map or Seq show at most: a small document that reuses anchors
+# can expand to more text than there is memory.
+REPR_LIMIT = 1000
 
 
 class Map(dict):
@@ -32,6 +40,9 @@ class Map(dict):
 
     def pos_of(self, key: Any) -> tuple[int, int]:
         return self.key_pos.get(key, (self.line, self.column))
+
+    def __repr__(self) -> str:
+        return bounded_repr(self)
 
 
 class Seq(list):
@@ -44,6 +55,51 @@ class Seq(list):
             return self.item_pos[index]
         return (self.line, self.column)
 
+    def __repr__(self) -> str:
+        return bounded_repr(self)
+
+
+class _Full(Exception):
+    pass
+
+
+def bounded_repr(value: Any, limit: int = REPR_LIMIT) -> str:
+    """`repr(value)` cut after about `limit` characters (marked with `...`), computed in time
+    proportional to what it shows: aliases make a document's full repr exponentially long."""
+    parts: list[str] = []
+    room = [limit]
+
+    def add(text: str) -> None:
+        if len(text) >= room[0]:
+            parts.append(text[:room[0]])
+            raise _Full
+        parts.append(text)
+        room[0] -= len(text)
+
+    def show(node: Any) -> None:
+        if isinstance(node, dict):
+            add("{")
+            for index, (key, item) in enumerate(dict.items(node)):
+                add(", " if index else "")
+                show(key)
+                add(": ")
+                show(item)
+            add("}")
+        elif isinstance(node, list):
+            add("[")
+            for index, item in enumerate(node):
+                add(", " if index else "")
+                show(item)
+            add("]")
+        else:
+            add(repr(node[:room[0]] if isinstance(node, str) else node))
+
+    try:
+        show(value)
+    except (_Full, RecursionError):
+        return "".join(parts) + "..."
+    return "".join(parts)
+
 
 @dataclass
 class YamlProblem:
@@ -55,14 +111,29 @@ class YamlProblem:
     limit: str | None = None  # the option that refused the input, when a limit did
 
 
+class DuplicateKey(NamedTuple):
+    """A key written twice in one mapping (the later value wins), in document `document`."""
+
+    key: str
+    line: int
+    column: int
+    first_line: int
+    first_column: int
+    document: int
+
+
 @dataclass
 class ParsedStream:
     documents: list[Any] = field(default_factory=list)
     problem: YamlProblem | None = None
     # Positions of mapping keys that are themselves collections: `{{ .Values.x }}` parses that way.
     complex_keys: list[tuple[int, int]] = field(default_factory=list)
-    # (key, line, column) of each repeated key: the later value wins.
-    duplicate_keys: list[tuple[str, int, int]] = field(default_factory=list)
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+
+    @property
+    def duplicate_keys(self) -> list[tuple[str, int, int]]:
+        """(key, line, column) of each repeated key."""
+        return [(d.key, d.line, d.column) for d in self.duplicates]
 
 
 # The tag `_Composer.resolve` gives every untagged node; explicit tags are URIs or "!".
@@ -147,18 +218,33 @@ def _first_key_mark(node: Any) -> Any:
     return node.start_mark
 
 
-class _RecursiveAlias(Exception):
-    def __init__(self, line: int, column: int) -> None:
-        self.line, self.column = line, column
+class _Refused(Exception):
+    """A document the builder will not finish, and why (a YamlProblem)."""
+
+    def __init__(self, problem: YamlProblem) -> None:
+        self.problem = problem
 
 
 class _Builder:
-    """Turns one composed node tree into Map/Seq/scalars, converting each anchored node once."""
+    """Turns one composed node tree into Map/Seq/scalars, converting each anchored node once.
 
-    def __init__(self, stream: ParsedStream) -> None:
+    It also measures the document as a reader that copies every alias would see it: `shape[id]`
+    is how many nodes a collection's expansion holds under it and how deeply they nest. Each use of an alias adds its anchor's expansion to `expansion` and may nest deeper
+    than the text does; past `max_expansion` or `max_depth` the document is refused."""
+
+    def __init__(self, stream: ParsedStream, document: int, max_depth: int,
+                 max_expansion: int) -> None:
         self.stream = stream
+        self.document = document
         self.done: dict[int, Any] = {}
         self.building: set[int] = set()
+        self.shape: dict[int, tuple[int, int]] = {}  # nodes under a collection, its height
+        self.nodes = 0  # nodes under the collections built so far, aliases expanded
+        self.expansion = 0
+        self.depth = 0  # of the collection being built
+        self.deepest = 0  # the deepest level reached under it, aliases expanded
+        self.max_depth = max_depth
+        self.max_expansion = max_expansion
 
     def build(self, node: Any) -> Any:
         if type(node) is ScalarNode:
@@ -171,10 +257,13 @@ class _Builder:
         built = self.done.get(key)
         if built is not None:
             if key in self.building:
-                mark = node.start_mark
-                raise _RecursiveAlias(mark.line + 1, mark.column + 1)
+                raise _Refused(_at(node, "an alias refers to the collection that contains it"))
+            self._alias(node, key)
             return built
         self.building.add(key)
+        depth = self.depth = self.depth + 1
+        outer_deepest, self.deepest = self.deepest, depth
+        nodes_before = self.nodes
         if type(node) is MappingNode:
             built = self._mapping(node, key)
         else:
@@ -182,14 +271,35 @@ class _Builder:
             self.done[key] = built
             built.line = node.start_mark.line + 1
             built.column = node.start_mark.column + 1
+            self.nodes += len(node.value)
             positions = []
             for item in node.value:
                 built.append(self.build(item))
                 mark = _first_key_mark(item)
                 positions.append((mark.line + 1, mark.column + 1))
             built.item_pos = positions
+        deepest = self.deepest
+        self.shape[key] = (self.nodes - nodes_before, deepest - depth + 1)
+        if outer_deepest > deepest:
+            self.deepest = outer_deepest
+        self.depth = depth - 1
         self.building.discard(key)
         return built
+
+    def _alias(self, node: Any, key: int) -> None:
+        """Account for one more use of an anchored collection."""
+        below, height = self.shape[key]
+        self.nodes += below
+        self.expansion += below
+        reached = self.depth + height
+        self.deepest = max(self.deepest, reached)
+        if self.expansion > self.max_expansion:
+            raise _Refused(_at(node, f"aliases expand this document by more than "
+                                     f"{self.max_expansion} nodes; not linted "
+                                     f"(limit: max-alias-expansion)", "max-alias-expansion"))
+        if reached > self.max_depth:
+            raise _Refused(_at(node, f"aliases nest this document deeper than {self.max_depth} "
+                                     f"levels; not linted (limit: max-depth)", "max-depth"))
 
     def _mapping(self, node: Any, key: int) -> Map:
         mapping = Map()
@@ -197,6 +307,7 @@ class _Builder:
         mark = _first_key_mark(node)
         mapping.line = mark.line + 1
         mapping.column = mark.column + 1
+        self.nodes += 2 * len(node.value)
         positions: dict[Any, tuple[int, int]] = {}
         merges = []
         for key_node, value_node in node.value:
@@ -212,11 +323,14 @@ class _Builder:
                 self.stream.complex_keys.append(pos)
                 name = ("<complex key>",) + pos
             if name in positions:
-                self.stream.duplicate_keys.append((str(name), pos[0], pos[1]))
+                first = positions[name]
+                self.stream.duplicates.append(DuplicateKey(
+                    str(name), pos[0], pos[1], first[0], first[1], self.document))
             mapping[name] = self.build(value_node)
             positions[name] = pos
         mapping.key_pos = positions
         # Merge keys (`<<: *defaults`): the mapping's own keys win, then earlier sources win.
+        # Building a source counts its keys as an expansion, so copying them stays in budget.
         for source_node in merges:
             sources = self.build(source_node)
             for source in sources if isinstance(sources, Seq) else [sources]:
@@ -226,6 +340,11 @@ class _Builder:
                             mapping[name] = value
                             positions[name] = source.key_pos[name]
         return mapping
+
+
+def _at(node: Any, message: str, limit: str | None = None) -> YamlProblem:
+    mark = node.start_mark
+    return YamlProblem(message, mark.line + 1, mark.column + 1, limit)
 
 
 def _depth_bound(text: str) -> int:
@@ -266,23 +385,38 @@ def _problem_from(error: Exception, text: str) -> YamlProblem:
                         f"column {error.context_mark.column + 1}")
         parts = [p for p in (context, error.problem) if p]
         message = ": ".join(parts) if parts else str(error)
-        if mark is not None:
-            return YamlProblem(message, mark.line + 1, mark.column + 1)
-        return YamlProblem(message, 1, 1)
-    # ReaderError (a character YAML does not allow) gives a character offset.
-    position = getattr(error, "position", None)
-    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if isinstance(position, int) and 0 <= position <= len(text):
+        if mark is None:
+            return YamlProblem(message, 1, 1)
+        line, column = mark.line + 1, mark.column + 1
+    else:
+        # ReaderError (a character YAML does not allow) gives a character offset.
+        position = getattr(error, "position", None)
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if not (isinstance(position, int) and 0 <= position <= len(text)):
+            return YamlProblem(message, 1, 1)
         line = text.count("\n", 0, position) + 1
         column = position - (text.rfind("\n", 0, position) + 1) + 1
-        return YamlProblem(message, line, column)
-    return YamlProblem(message, 1, 1)
+    if "tab" not in message and _character_at(text, line, column) == "\t":
+        message += " (a tab: YAML indents with spaces only)"
+    return YamlProblem(message, line, column)
 
 
-def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> ParsedStream:
-    """Parse every document of `text`. Documents before a syntax error are kept; the error is in
-    `problem`. Empty documents come back as None."""
+def _character_at(text: str, line: int, column: int) -> str:
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    return text[start + column - 1:start + column]
+
+
+def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH,
+                 max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION) -> ParsedStream:
+    """Parse every document of `text`. Documents before a syntax error (or a refused document)
+    are kept; the error is in `problem`. Empty documents come back as None."""
     stream = ParsedStream()
+    if not text.strip(" \t\r\n"):
+        return stream  # blank: no documents (libyaml would take a tab here for indentation)
     if _depth_bound(text) > max_depth:
         too_deep = _exact_depth(text, max_depth)
         if too_deep is not None:
@@ -298,10 +432,10 @@ def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> ParsedStream:
     try:
         while composer.check_node():
             node = composer.get_node()
-            stream.documents.append(None if node is None else _Builder(stream).build(node))
-    except _RecursiveAlias as error:
-        stream.problem = YamlProblem("an alias refers to the collection that contains it",
-                                     error.line, error.column)
+            builder = _Builder(stream, len(stream.documents), max_depth, max_alias_expansion)
+            stream.documents.append(None if node is None else builder.build(node))
+    except _Refused as refusal:
+        stream.problem = refusal.problem
     except YAMLError as error:
         stream.problem = _problem_from(error, text)
     finally:
