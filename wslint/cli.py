@@ -106,10 +106,17 @@ def main() -> None:
                    "terminal only, never in pipes or CI).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option("--fix", "apply_fixes", is_flag=True,
+              help="Apply the safe fixes, then report what is left (with -, print the fixed "
+                   "stream and report on standard error).")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply the unsafe fixes too.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print a unified diff of what --fix would change and write nothing (exit 1 "
+                   "when there is something to fix).")
 def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope, stdin_filename,
-         max_depth, no_plugins, color, quiet, statistics, config_file, no_config, exclude,
-         rules_dir, baseline_file, write_baseline, with_context, context_root,
-         default_controller, no_kustomize, jobs, progress) -> None:
+         max_depth, no_plugins, color, quiet, statistics, apply_fixes, unsafe_fixes,
+         show_diff, config_file, no_config, exclude, rules_dir, baseline_file, write_baseline,
+         with_context, context_root, default_controller, no_kustomize, jobs, progress) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""
     # A run keeps every parsed document alive until it ends, and it creates no reference cycles
     # worth collecting: the cyclic collector would only walk those objects over and over (a
@@ -119,7 +126,7 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
     from wslint.engine import Linter, Settings
     from wslint.report import ReportSettings
     from wslint.rules import OptionError, RuleDefinitionError, SelectionError
-    from wslint.sources import InputError
+    from wslint.sources import STDIN, InputError
 
     from wslint.baseline import BaselineError, load_baseline, write_baseline as record_baseline
     from wslint.config import ConfigError
@@ -152,6 +159,9 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
     baseline_file = baseline_file or (config.get("baseline") if config else None)
     excluded = _excluder(config, exclude, [f for f in (baseline_file, write_baseline) if f])
     context_root = context_root or (config.get("context-root") if config else None)
+    if unsafe_fixes and not (apply_fixes or show_diff):
+        _fail("--unsafe-fixes applies with --fix or --diff")
+    outcome = None
     try:
         linter = Linter(settings, plugins)
         reporters = linter.plugins.reporters()
@@ -161,10 +171,17 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         targets = list(paths) or ["."]
         context = (context_files(targets, context_root, excluded)
                    if with_context or context_root else [])
-        from wslint.progress import Progress
+        if apply_fixes or show_diff:
+            from wslint.fix import fix
 
-        with Progress(enabled=progress) as shown:
-            result = linter.lint_paths(targets, excluded, context, shown)
+            loaded, context_loaded = linter.load_inputs(targets, excluded, context)
+            outcome = fix(linter, loaded, context_loaded, unsafe=unsafe_fixes)
+            result = outcome.result
+        else:
+            from wslint.progress import Progress
+
+            with Progress(enabled=progress) as shown:
+                result = linter.lint_paths(targets, excluded, context, shown)
     except (InputError, SelectionError, OptionError, RuleDefinitionError, BaselineError) as error:
         _fail(str(error))
     if write_baseline:
@@ -178,7 +195,12 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
     if baseline is not None:
         baseline.apply(result)
 
-    stream = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
+    if show_diff:
+        sys.exit(_print_diff(outcome, quiet))
+    fix_failed = apply_fixes and _write_fixes(outcome, loaded, quiet)
+    # With `--fix -`, standard output carries the fixed stream: the report goes to stderr.
+    report_out = sys.stderr if apply_fixes and STDIN in paths else sys.stdout
+    stream = open(output, "w", encoding="utf-8", newline="\n") if output else report_out
     try:
         use_color = color == "always" or (
             color == "auto" and not output and stream.isatty() and "NO_COLOR" not in os.environ)
@@ -186,6 +208,8 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
             color=use_color, quiet=quiet, statistics=statistics, tool_version=__version__,
             rules=linter.all_rules))
         reporter.report(result)
+        if output_format == "text" and not quiet:
+            _fixable_hint(result, stream, apply_fixes, unsafe_fixes)
     finally:
         if output:
             stream.close()
@@ -196,7 +220,73 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
             click.echo(f"wslint: internal error in rule {error.rule} (plugin {error.plugin}) on "
                        f"{error.obj}: {error.error}", err=True)
         sys.exit(EXIT_ERROR)
-    sys.exit(exit_status(result, fail_on))
+    sys.exit(EXIT_ERROR if fix_failed else exit_status(result, fail_on))
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _print_notices(outcome) -> None:
+    for notice in outcome.notices:
+        click.echo(f"wslint: warning: {notice}", err=True)
+
+
+def _print_diff(outcome, quiet: bool) -> int:
+    """`--diff`: the diffs on stdout, what would be fixed on stderr; writes nothing."""
+    for file in outcome.files:
+        sys.stdout.write(file.diff())
+    sys.stdout.flush()
+    _print_notices(outcome)
+    if not quiet:
+        click.echo(f"Would fix {_plural(outcome.fixed, 'problem')} in "
+                   f"{_plural(len(outcome.files), 'file')}.", err=True)
+    return EXIT_FINDINGS if outcome.files else EXIT_OK
+
+
+def _write_fixes(outcome, loaded, quiet: bool) -> bool:
+    """`--fix`: replace the changed files (and print the fixed standard input); True when a
+    file could not be written."""
+    from wslint.fix import FixError
+
+    failed = False
+    written = 0
+    for file in outcome.files:
+        if file.source.is_stdin:
+            continue
+        try:
+            file.write()
+            written += 1
+        except (FixError, OSError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            click.echo(f"wslint: error: {file.source.path}: {reason}", err=True)
+            failed = True
+    stdin = next((item.source for item in loaded if item.source.is_stdin), None)
+    if stdin is not None:
+        fixed = next((f for f in outcome.files if f.source.is_stdin), None)
+        sys.stdout.buffer.write(fixed.data() if fixed else stdin.text.encode("utf-8"))
+        sys.stdout.flush()
+        written += fixed is not None
+    _print_notices(outcome)
+    if not quiet:
+        click.echo(f"Fixed {_plural(outcome.fixed, 'problem')} in {_plural(written, 'file')}."
+                   + (" Some files were not written (see above)." if failed else ""), err=True)
+    return failed
+
+
+def _fixable_hint(result, stream, fixed: bool, unsafe: bool) -> None:
+    """Like ruff's `[*] N fixable`: how many findings `--fix` (or `--unsafe-fixes`) would fix.
+    After `--fix`, the safe fixes left are the ones it could not apply (see the warnings)."""
+    from wslint.fix import applicable
+
+    safe = 0 if fixed else sum(applicable(f, False) for f in result.findings)
+    more = 0 if unsafe else sum(applicable(f, True) and not applicable(f, False)
+                                for f in result.findings)
+    if safe:
+        stream.write(f"{_plural(safe, 'problem')} fixable with `wslint --fix`"
+                     + (f" ({more} more with `--unsafe-fixes`).\n" if more else ".\n"))
+    elif more:
+        stream.write(f"{_plural(more, 'problem')} fixable with `wslint --fix --unsafe-fixes`.\n")
 
 
 def _configuration(config_file: str | None, no_config: bool):

@@ -80,10 +80,7 @@ class Linter:
         """Lint `paths`; the files of `context_paths` are read for their objects only (see
         `wslint.context`). Large inputs are spread over `settings.jobs` processes (see
         `wslint.parallel`): the result is the same. `progress` counts the files loaded."""
-        files = discover(paths, excluded)
-        rendered: list[LoadedSource] = []
-        if self.settings.kustomize:
-            files, rendered = kustomize.expand(paths, files, self.settings.max_depth)
+        files, rendered = self._expand(paths, excluded)
         if progress is not None:
             progress.total = len(files) + len(rendered)
         if not context_paths:
@@ -92,6 +89,21 @@ class Linter:
                 return result
         context = self.load_paths(context_paths, excluded) if context_paths else []
         return self.lint_loaded(self.load_files(files, progress) + rendered, context)
+
+    def load_inputs(self, paths: list[str], excluded=None,
+                    context_paths: list[str] = ()) -> tuple[list[LoadedSource], list[LoadedSource]]:
+        """What `lint_paths` reads, loaded here: the inputs (files and rendered kustomizations)
+        and the context. `--fix` lints these again after each round of fixes."""
+        files, rendered = self._expand(paths, excluded)
+        context = self.load_paths(context_paths, excluded) if context_paths else []
+        return self.load_files(files) + rendered, context
+
+    def _expand(self, paths: list[str], excluded) -> tuple[list[str], list[LoadedSource]]:
+        """The files to read for `paths`, and the kustomizations among them, rendered."""
+        files = discover(paths, excluded)
+        if self.settings.kustomize:
+            return kustomize.expand(paths, files, self.settings.max_depth)
+        return files, []
 
     @property
     def jobs(self) -> int:

@@ -141,6 +141,18 @@ def scan(text: str) -> Scan:
     return Scan(comments, in_scalar, Indentation(mapping, sequence, offset))
 
 
+def _scan_dump(text: str) -> Scan:
+    """`scan` of a ruamel.yaml dump. ruamel.yaml can write a line it cannot read back (a comment
+    moved into a flow item); then only whole-line comments are known. Whether the fixed text
+    parses is checked on its own."""
+    try:
+        return scan(text)
+    except YAMLError:
+        comments = {number: (len(line) - len(line.lstrip()), line.strip())
+                    for number, line in enumerate(text.split("\n")) if line.lstrip().startswith("#")}
+        return Scan(comments, set(), Indentation())
+
+
 def comment_texts(text: str) -> Counter:
     """The comments of a text, as a multiset of their texts."""
     return Counter(text for _, text in scan(text).comments.values())
@@ -273,6 +285,10 @@ def apply_edit(root: Any, edit: Edit, round_trip: bool = False) -> bool:
         if last not in node:
             return False
         del node[last]
+        if round_trip and not node and isinstance(node, CommentedMap):
+            # ruamel.yaml writes an emptied mapping's own comments where `{}` cannot go; the
+            # patcher keeps the comments of the lines it replaces.
+            node.ca.comment = None
         return True
     if current is None:
         node[last] = style([edit.value], node)
@@ -316,20 +332,22 @@ class _Patcher:
         self.ending = _dominant_ending(original)
         self.before = before.split("\n")[:-1]
         self.after = after.split("\n")[:-1]
-        self.before_scan = scan(before)
-        self.after_scan = scan(after)
+        self.before_scan = _scan_dump(before)
+        self.after_scan = _scan_dump(after)
         self.original_scan = original_scan
         self._align()
 
     def _align(self) -> None:
         """`start[p]`/`end[p]`: the original line index a region starting/ending at dump line
         boundary p maps to; `inside[p]`: the re-formatted block (b1, b2) a boundary falls in."""
-        original = [line.strip() for line, _ in self.original]
-        before = [line.strip() for line in self.before]
+        # Compared without indentation and with runs of spaces as one (ruamel.yaml keeps an
+        # end-of-line comment's column, not its distance from the text before it).
+        original = [" ".join(line.split()) for line, _ in self.original]
+        before = [" ".join(line.split()) for line in self.before]
         self.start: dict[int, int] = {}
         self.end: dict[int, int] = {}
         self.inside: dict[int, tuple[int, int]] = {}
-        self.twin: dict[int, int] = {}  # dump line -> original line with the same text
+        self.twin: dict[int, int] = {}  # dump line -> original line with the same content
         if original == before:
             blocks = [("equal", 0, len(original), 0, len(before))]
         else:
@@ -352,14 +370,30 @@ class _Patcher:
 
     def _ops(self) -> list[_Op]:
         matcher = difflib.SequenceMatcher(None, self.before, self.after, autojunk=False)
-        ops = [_Op(i1, i2, self.after[j1:j2], j1)
-               for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+        ops = [part for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+               for part in self._split(_Op(i1, i2, self.after[j1:j2], j1))]
         floor = 0
         for op in ops:
             if op.start == op.end and op.lines:
                 op.start = op.end = self._above_trailing_comments(op.start, floor, op.lines[0])
             floor = op.end
         return ops
+
+    def _split(self, op: _Op) -> list[_Op]:
+        """A replacement that adds lines before or after the ones standing for the replaced
+        lines (the same keys at the same indentation) is an insertion and a smaller replacement,
+        so that the insertion can be placed on its own."""
+        old = [_key_of(line) for line in self.before[op.start:op.end]]
+        extra = len(op.lines) - len(old)
+        if not old or extra <= 0:
+            return [op]
+        if [_key_of(line) for line in op.lines[extra:]] == old:
+            return [_Op(op.start, op.start, op.lines[:extra], op.first),
+                    _Op(op.start, op.end, op.lines[extra:], op.first + extra)]
+        if [_key_of(line) for line in op.lines[:len(old)]] == old:
+            return [_Op(op.start, op.end, op.lines[:len(old)], op.first),
+                    _Op(op.end, op.end, op.lines[len(old):], op.first + len(old))]
+        return [op]
 
     def _free_blank_or_comment(self, index: int, max_indent: int) -> bool:
         line = self.before[index]
@@ -379,36 +413,45 @@ class _Patcher:
             at -= 1
         return at
 
-    def _shift(self, at: int, indent: int) -> int:
-        """How far to move dump lines of indentation `indent` at dump position `at` to match the
-        original: as far as the nearest line above at that level or outside it was moved."""
+    def _shift(self, at: int, indent: int, entry: bool) -> int:
+        """How far to move a dump line of indentation `indent` (a sequence entry or not) at dump
+        position `at` to match the original: as far as the nearest line above at its level or
+        outside it was moved."""
         for index in range(min(at, len(self.before) - 1), -1, -1):
             line = self.before[index]
             if not line.strip() or index in self.before_scan.in_scalar or (
                     index in self.before_scan.comments
                     and self.before_scan.comments[index][0] == _indent_of(line)):
                 continue
-            if _indent_of(line) > indent:
+            if not _above_level(line, indent, entry):
                 continue
             if index in self.twin:
                 return _indent_of(self.original[self.twin[index]][0]) - _indent_of(line)
         return 0
 
-    def _moved(self, lines: list[str], at: int) -> list[str]:
-        """Dump lines placed at dump position `at`, re-indented like the original there. A line
-        moves as far as the nearest line above it in the group at its level or outside it (the
-        group's own structure is kept), else as far as its neighbours in the dump."""
-        placed: list[tuple[int, int]] = []  # (indentation in the dump, shift)
+    def _moved(self, lines: list[str], at: int, replaced: range = range(0)) -> list[str]:
+        """Dump lines placed after dump line `at` (in place of dump lines `replaced`), re-indented
+        like the original there. A line moves as far as the replaced line it stands for, else
+        the nearest line above it in the group at its level or outside it (the group's own
+        structure is kept), else the nearest such line above in the dump."""
+        standing_for = {_key_of(self.before[index]): index for index in replaced
+                        if index in self.twin}
+        placed: list[tuple[str, int]] = []  # (line in the dump, shift)
         moved = []
         for line in lines:
             if not line.strip():
                 moved.append(line)
                 continue
             indent = _indent_of(line)
-            delta = next((d for i, d in reversed(placed) if i <= indent), None)
-            if delta is None:
-                delta = max(self._shift(at, indent), -indent)
-            placed.append((indent, delta))
+            entry = _is_entry(line)
+            delta = next((d for above, d in reversed(placed) if _above_level(above, indent, entry)),
+                         None)
+            twin = standing_for.get(_key_of(line))
+            if twin is not None:
+                delta = _indent_of(self.original[self.twin[twin]][0]) - indent
+            elif delta is None:
+                delta = max(self._shift(at, indent, entry), -indent)
+            placed.append((line, delta))
             moved.append(" " * delta + line if delta >= 0 else line[-delta:])
         return moved
 
@@ -440,7 +483,9 @@ class _Patcher:
                 end = self.inside[end][1]
             if start == end and op.start in self.inside:
                 start, end = self.inside[op.start]
-            if regions and (start < regions[-1][1] or (start == end == regions[-1][0] == regions[-1][1])):
+            # Overlapping regions merge, and so does an insertion at the end of the region before
+            # it: it lands there anyway, and the comments it carries count for that region.
+            if regions and (start < regions[-1][1] or start == end == regions[-1][1]):
                 regions[-1][1] = max(regions[-1][1], end)
                 regions[-1][2].append(op)
             else:
@@ -448,7 +493,9 @@ class _Patcher:
         output: list[tuple[str, str]] = []
         done = 0
         for start, end, ops in regions:
-            low = self.start[start]
+            # An insertion goes before lines only the original has (a blank line ruamel.yaml
+            # dropped at a document's end); a replacement leaves them where they are.
+            low = self.start[start] if end > start else self.end[start]
             high = self.end[end] if end > start else low
             output += self.original[done:low]
             output += self._region(start, end, ops, low, high)
@@ -483,7 +530,7 @@ class _Patcher:
         for op in ops:
             for index in range(position, op.start):
                 keep_dump_line(index)
-            new = self._moved(op.lines, op.start if op.end > op.start else op.start - 1)
+            new = self._moved(op.lines, op.start - 1, range(op.start, op.end))
             for offset, line in enumerate(new):
                 comment = self.after_scan.comments.get(op.first + offset)
                 if comment and comment[1] in gaps and _indent_of(line) < comment[0]:
@@ -510,7 +557,28 @@ class _Patcher:
                 lost.append((line, ending))
             else:
                 lost.append((" " * _indent_of(line) + comment[1], ending))
+        if lost and lines and _indent_of(lines[0][0]) < min(_indent_of(line) for line, _ in lost):
+            return lines + lost  # the replacement is their parent: they stay inside it
         return lost + lines
+
+
+def _key_of(line: str) -> tuple[int, str]:
+    """A line's indentation and what it starts with up to its first colon (its key)."""
+    stripped = line.strip()
+    return _indent_of(line), stripped.split(":", 1)[0]
+
+
+def _is_entry(line: str) -> bool:
+    stripped = line.lstrip(" ")
+    return stripped.startswith("- ") or stripped == "-"
+
+
+def _above_level(line: str, indent: int, entry: bool) -> bool:
+    """Whether `line` is at the level of a line of indentation `indent` or outside it. A flush
+    sequence's entries share their key's indentation but are inside it: for a key, an entry at
+    its indentation is deeper."""
+    other = _indent_of(line)
+    return other < indent or (other == indent and (entry or not _is_entry(line)))
 
 
 def _eol_comment_gap(line: str, column: int) -> int:
@@ -711,6 +779,7 @@ class FixOutcome:
 class _Session:
     linter: Any
     loaded: list[LoadedSource]
+    context: list[LoadedSource]
     unsafe: bool
     files: dict[str, FileFix] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
@@ -723,12 +792,12 @@ class _Session:
 
     def run(self, max_rounds: int) -> FixOutcome:
         for rounds in range(1, max_rounds + 1):
-            result = self.linter.lint_loaded(self.loaded)
+            result = self.linter.lint_loaded(self.loaded, self.context)
             changed = self._apply(result.findings)
             if not changed:
                 return self._outcome(result, rounds, True)
             self._render(changed)
-        result = self.linter.lint_loaded(self.loaded)
+        result = self.linter.lint_loaded(self.loaded, self.context)
         left = [f for f in result.findings if applicable(f, self.unsafe)]
         if left:
             self.notices[f"fixes did not settle after {max_rounds} rounds; "
@@ -800,14 +869,15 @@ class _Session:
                           rounds, converged)
 
 
-def fix(linter: Any, loaded: list[LoadedSource], unsafe: bool = False,
-        max_rounds: int = MAX_ROUNDS) -> FixOutcome:
+def fix(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource] = (),
+        unsafe: bool = False, max_rounds: int = MAX_ROUNDS) -> FixOutcome:
     """Apply the fixes `--fix` may apply (with `unsafe`, also the unsafe ones) to the loaded
-    inputs until none is left; nothing is written here (see FileFix.write)."""
-    return _Session(linter, list(loaded), unsafe).run(max_rounds)
+    inputs until none is left; `context` joins the graph and is never changed. Nothing is
+    written here (see FileFix.write)."""
+    return _Session(linter, list(loaded), list(context), unsafe).run(max_rounds)
 
 
 def fix_text(linter: Any, text: str, path: str = "<string>", unsafe: bool = False) -> FixOutcome:
     """Fix YAML given as a string (tests, editors): the outcome's files hold the fixed text."""
     source = Source(path, text, is_stdin=True)
-    return fix(linter, [load_source(source, max_depth=linter.settings.max_depth)], unsafe)
+    return fix(linter, [load_source(source, max_depth=linter.settings.max_depth)], unsafe=unsafe)
