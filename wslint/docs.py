@@ -32,8 +32,7 @@ FIX_SAFETY_TEXT = {
     Applicability.SAFE: "Safe: `wslint --fix` applies the fix.",
     Applicability.UNSAFE: "Unsafe: the fix can change behaviour beyond the finding, so "
                           "`wslint --fix` applies it only with `--unsafe-fixes`.",
-    Applicability.DISPLAY_ONLY: "Display only: the fix is shown, never written; it needs values "
-                                "only you know.",
+    Applicability.DISPLAY_ONLY: "Display only: wslint shows the fix but never writes it.",
 }
 
 

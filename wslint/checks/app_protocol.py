@@ -8,7 +8,7 @@ from wslint.checks.base import checks
 from wslint.engine import CheckContext
 from wslint.graph import WEBSOCKET_ANNOTATION, Graph, is_websocket_port_name
 from wslint.k8s import ServicePort, service_ports
-from wslint.model import Fix, KObject, Problem
+from wslint.model import Edit, Fix, KObject, Problem
 
 
 def _port_signals(service: KObject, port: ServicePort, single: bool, graph: Graph) -> list[str]:
@@ -56,9 +56,11 @@ def missing_websocket_app_protocol(obj: KObject, ctx: CheckContext) -> Iterator[
             port.port in (443, 8443)
         protocol = "kubernetes.io/wss" if secure else "kubernetes.io/ws"
         label = port.name or str(port.port)
+        path = ("spec", "ports", port.index, "appProtocol")
         yield Problem(
-            ("spec", "ports", port.index, "appProtocol"),
+            path,
             f"{obj.ref}: port {label} carries WebSockets ({'; '.join(dict.fromkeys(signals))}) but "
             f"does not declare appProtocol {protocol}, so controllers and tools that read it "
             f"cannot tell",
-            Fix(f"declare the application protocol on port {label}", f"appProtocol: {protocol}"))
+            Fix(f"declare the application protocol on port {label}", f"appProtocol: {protocol}",
+                edits=(Edit.set(path, protocol),)))
