@@ -349,3 +349,13 @@ def test_file_fix_refuses_what_it_cannot_keep():
     for text, reason in [("a: 1\na: 2\n", "repeated"), ("a: [1\n", "YAML error")]:
         with pytest.raises(FixError, match=reason):
             FileFix(Source("x.yaml", text, is_stdin=True))
+
+
+def test_fixing_guide_lists_each_rules_fix_safety():
+    """docs/fixing.md's table is what the rules declare; rules it leaves out never write."""
+    from conftest import ROOT
+
+    table = dict(re.findall(r"^\| (WS\d{3}) \| (safe|unsafe|display-only) \|",
+                            (ROOT / "docs" / "fixing.md").read_text(encoding="utf-8"), re.M))
+    for rule in Plugins(third_party=False).rules():
+        assert table.get(rule.code, "display-only") == str(rule.fix_safety), rule.code
