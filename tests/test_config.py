@@ -88,7 +88,7 @@ def test_explicit_config_file_and_missing_one(tmp_path):
      ".wslint.yaml:4: ignore[1]: unknown rule or prefix 'missing-prestop-drian'"),
     ("colour: always\n", ".wslint.yaml:1: colour: unknown key 'colour' (expected one of: "),
     ("websocket-scope: some\n", ".wslint.yaml:1: websocket-scope: expected one of all, detected, got 'some'"),
-    ("max-depth: 0\n", ".wslint.yaml:1: max-depth: expected a positive integer, got 0"),
+    ("max-depth: 0\n", ".wslint.yaml:1: max-depth: expected an integer from 1 to 10000, got 0"),
     ("kustomize: no-thanks\n", ".wslint.yaml:1: kustomize: expected true or false, got 'no-thanks'"),
     ("fail-on: warnings\n", ".wslint.yaml:1: fail-on: expected one of error, warning, info, never"),
     ("default-controller: nginx\n", ".wslint.yaml:1: default-controller: unknown controller 'nginx'"),

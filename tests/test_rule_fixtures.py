@@ -40,7 +40,7 @@ def _cases():
 
 
 # Settings a case may give as a configuration file would (read by wslint.config).
-CONFIG_SETTINGS = ("default-controller", "workload-kinds")
+CONFIG_SETTINGS = ("default-controller", "workload-kinds", "max-alias-expansion", "max-file-size")
 
 
 def _settings(data, case, tmp_path) -> Settings:

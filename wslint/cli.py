@@ -15,6 +15,7 @@ import click
 
 from wslint import __version__
 from wslint.controllers import CONTROLLERS as CONTROLLER_IDS
+from wslint.yamltree import MAX_DEPTH_CEILING
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "never")
@@ -34,6 +35,22 @@ class DefaultCommandGroup(click.Group):
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+class _FileSize(click.ParamType):
+    """A size in bytes: `1048576`, `512K`, `64M`, `1G`."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        from wslint.sources import parse_size
+
+        try:
+            return parse_size(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
 
 
 def _fail(message: str) -> None:
@@ -75,8 +92,14 @@ def main() -> None:
                    "with `kubectl kustomize`.")
 @click.option("--stdin-filename", default="<stdin>", show_default=True,
               help="The file name to report for input read from `-`.")
-@click.option("--max-depth", type=click.IntRange(min=1), default=None,
-              help="Refuse documents nested deeper than this (default 1000).")
+@click.option("--max-depth", type=click.IntRange(min=1, max=MAX_DEPTH_CEILING), default=None,
+              help="Refuse documents nested deeper than this (default 1000; at most "
+                   f"{MAX_DEPTH_CEILING}).")
+@click.option("--max-file-size", type=_FileSize(), default=None, metavar="SIZE",
+              help="Refuse files larger than this: bytes, or with a unit K, M or G (default 64M).")
+@click.option("--max-alias-expansion", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Refuse documents whose YAML aliases would add more than N nodes when "
+                   "expanded (default 100000).")
 @click.option("--no-plugins", is_flag=True, help="Load no third-party rule plugins "
               "(also: WSLINT_NO_PLUGINS=1).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
@@ -114,7 +137,8 @@ def main() -> None:
               help="Print a unified diff of what --fix would change and write nothing (exit 1 "
                    "when there is something to fix).")
 def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope, stdin_filename,
-         max_depth, no_plugins, color, quiet, statistics, apply_fixes, unsafe_fixes,
+         max_depth, max_file_size, max_alias_expansion, no_plugins, color, quiet, statistics,
+         apply_fixes, unsafe_fixes,
          show_diff, config_file, no_config, exclude, rules_dir, baseline_file, write_baseline,
          with_context, context_root, default_controller, no_kustomize, jobs, progress) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""
@@ -153,6 +177,10 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         settings.kustomize = False
     if max_depth:
         settings.max_depth = max_depth
+    if max_file_size is not None:
+        settings.max_file_size = max_file_size
+    if max_alias_expansion is not None:
+        settings.max_alias_expansion = max_alias_expansion
     if jobs:
         settings.jobs = jobs
     fail_on = fail_on or (config.get("fail-on") if config else None) or "warning"

@@ -26,7 +26,8 @@ from wslint.k8s import BUILTIN_WORKLOAD_KINDS, WorkloadKind
 from wslint.model import Severity
 from wslint.rules import OptionError, Rule
 from wslint.suppressions import Exemption
-from wslint.yamltree import Map, locate, parse_stream
+from wslint.sources import parse_size
+from wslint.yamltree import MAX_DEPTH_CEILING, Map, locate, parse_stream
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -79,7 +80,8 @@ class Config:
                 setattr(settings, key, list(self.values[key]))
         for key, attribute in (("websocket-scope", "websocket_scope"),
                                ("default-controller", "default_controller"),
-                               ("max-depth", "max_depth"), ("jobs", "jobs"),
+                               ("max-depth", "max_depth"), ("max-file-size", "max_file_size"),
+                               ("max-alias-expansion", "max_alias_expansion"), ("jobs", "jobs"),
                                ("kustomize", "kustomize")):
             if key in self.values:
                 setattr(settings, attribute, self.values[key])
@@ -273,6 +275,22 @@ def _positive_int(config: Config, keys: tuple, value: Any) -> int:
     return value
 
 
+def _max_depth(config: Config, keys: tuple, value: Any) -> int:
+    _expect(config, keys, type(value) is int and 1 <= value <= MAX_DEPTH_CEILING,
+            f"an integer from 1 to {MAX_DEPTH_CEILING}", value)
+    return value
+
+
+def _size(config: Config, keys: tuple, value: Any) -> int:
+    """Bytes, or a string with a unit: `64M`."""
+    try:
+        size = value if type(value) is int else parse_size(value) if isinstance(value, str) else -1
+    except ValueError:
+        size = -1
+    _expect(config, keys, size >= 1, "a size (bytes, or a number with K, M or G)", value)
+    return size
+
+
 def _boolean(config: Config, keys: tuple, value: Any) -> bool:
     _expect(config, keys, isinstance(value, bool), "true or false", value)
     return value
@@ -385,7 +403,9 @@ KEYS: dict[str, Callable[[Config, tuple, Any], Any]] = {
     "websocket-scope": _choice(SCOPES),
     "default-controller": _controller,
     "workload-kinds": _workload_kinds,
-    "max-depth": _positive_int,
+    "max-depth": _max_depth,
+    "max-file-size": _size,
+    "max-alias-expansion": _positive_int,
     "jobs": _positive_int,
     "kustomize": _boolean,
     "rule-dirs": _paths,

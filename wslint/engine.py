@@ -18,9 +18,9 @@ from wslint.plugin import INPUT_KIND, Plugins
 from wslint.progress import Progress
 from wslint.routes import route_kinds
 from wslint.rules import Rule, select_rules
-from wslint.sources import LoadedSource, discover, load_source, read_input
+from wslint.sources import DEFAULT_MAX_FILE_SIZE, LoadedSource, discover, load_source, read_input
 from wslint.suppressions import UNUSED_CODE, Exemption, Suppressions
-from wslint.yamltree import DEFAULT_MAX_DEPTH
+from wslint.yamltree import DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH
 
 # Rule kinds that stand for a family of object kinds.
 WORKLOADS = "workloads"
@@ -40,6 +40,8 @@ class Settings:
     workload_kinds: dict[str, WorkloadKind] = field(
         default_factory=lambda: dict(BUILTIN_WORKLOAD_KINDS))
     max_depth: int = DEFAULT_MAX_DEPTH
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
+    max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION  # nodes aliases add to a document
     stdin_filename: str = "<stdin>"
     jobs: int | None = None  # processes for large inputs; None: one per CPU
     plugins: bool = True
@@ -121,16 +123,18 @@ class Linter:
         return loaded
 
     def load(self, path: str) -> LoadedSource:
-        source, problem = read_input(path, self.settings.stdin_filename)
+        source, problem = read_input(path, self.settings.stdin_filename,
+                                     self.settings.max_file_size)
         if problem is not None:
             loaded = LoadedSource(source)
             loaded.problems.append(problem)
             return loaded
-        return load_source(source, max_depth=self.settings.max_depth)
+        return load_source(source, self.settings.max_depth, self.settings.max_alias_expansion)
 
     def lint_text(self, text: str, path: str = "<string>") -> LintResult:
         """Lint YAML given as a string (tests, editors)."""
-        return self.lint_loaded([load_source(Source(path, text), max_depth=self.settings.max_depth)])
+        return self.lint_loaded([load_source(Source(path, text), self.settings.max_depth,
+                                             self.settings.max_alias_expansion)])
 
     # --- the run ------------------------------------------------------------------------------
 

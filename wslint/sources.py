@@ -1,7 +1,10 @@
 """From paths on the command line to Kubernetes objects with positions.
 
-`discover` finds the files, `load_source` turns one file's text into objects plus the findings
-about the input itself (WS901 syntax errors, WS902 unrendered templates).
+`discover` finds the files, `read_input` reads one (never more than `max_file_size` bytes, and
+only regular files: a FIFO or a device is never opened), `load_source` turns its text into objects
+plus the findings about the input itself: WS901 syntax errors and unreadable files, WS902
+unrendered templates, WS904 input over a limit, WS905 duplicate keys, WS907 fields of the wrong
+type. The limits are described in docs/limits.md.
 """
 
 from __future__ import annotations
@@ -13,11 +16,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wslint.model import KObject, Source
-from wslint.yamltree import DEFAULT_MAX_DEPTH, Map, Seq, parse_stream
+from wslint.fieldtypes import wrong_types
+from wslint.model import KObject, Source, format_path
+from wslint.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, Map, Seq,
+                             locate, parse_stream)
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
+# Large enough for a rendered chart of thousands of objects; a Kubernetes object itself is at
+# most 1.5 MB.
+DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024
 
 
 class InputError(Exception):
@@ -33,6 +41,7 @@ class InputProblem:
     line: int = 1
     column: int = 1
     hint: str | None = None
+    limit: str | None = None  # the option whose limit refused the input (WS904)
 
 
 @dataclass
@@ -78,7 +87,12 @@ def discover(paths: list[str], excluded=None) -> list[str]:
 def _walk(top: str) -> list[str]:
     files = []
     visited: set[tuple[int, int]] = set()
-    for root, dirs, names in os.walk(top, followlinks=True):
+
+    def unlisted(error: OSError) -> None:
+        if error.filename:  # a directory that cannot be listed: reading it reports why
+            files.append(error.filename)
+
+    for root, dirs, names in os.walk(top, followlinks=True, onerror=unlisted):
         try:
             info = os.stat(root)
         except OSError:
@@ -106,50 +120,135 @@ def display_path(path: str) -> str:
     return Path(path).as_posix() if path != STDIN else path
 
 
-def read_input(path: str, stdin_name: str = "<stdin>") -> tuple[Source, InputProblem | None]:
-    """Read and decode one input. Undecodable or unreadable input is a WS901 at line 1."""
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
+
+
+def parse_size(text: str) -> int:
+    """`64M` -> 67108864: bytes, or a number with a unit K, M or G (binary; `KB`, `MiB` and
+    lower case are read the same)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?)(?:I?B)?\s*", text.upper())
+    if not match:
+        raise ValueError(f"{text!r} is not a size (bytes, or a number with K, M or G)")
+    return int(match.group(1)) * _SIZE_UNITS[match.group(2)]
+
+
+def read_input(path: str, stdin_name: str = "<stdin>",
+               max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> tuple[Source, InputProblem | None]:
+    """Read and decode one input. Input that cannot be read or decoded is a WS901, input over
+    `max_file_size` bytes a WS904; neither is read further."""
     if path == STDIN:
         source = Source(stdin_name, is_stdin=True)
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(max_file_size + 1)
     else:
         source = Source(display_path(path))
         try:
-            info = os.stat(path)
-            if not stat.S_ISREG(info.st_mode) and not stat.S_ISFIFO(info.st_mode):
-                return source, InputProblem("WS901", "not a regular file; not read")
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = _read_regular_file(path, max_file_size)
+        except _NotRead as refusal:
+            return source, refusal.problem
         except OSError as error:
             return source, InputProblem("WS901", f"cannot read file: {error.strerror or error}")
+    if len(data) > max_file_size:
+        return source, _too_large(max_file_size)
     text, problem = decode(data)
     source.text = text
     return source, problem
 
 
-def decode(data: bytes) -> tuple[str, InputProblem | None]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+class _NotRead(Exception):
+    def __init__(self, problem: InputProblem) -> None:
+        self.problem = problem
+
+
+_FILE_TYPES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _not_regular(mode: int, path: str) -> _NotRead:
+    what = next((name for test, name in _FILE_TYPES if test(mode)), "not a regular file")
+    if stat.S_ISDIR(mode):
         try:
-            return data.decode("utf-16"), None
-        except UnicodeDecodeError as error:
-            return "", InputProblem("WS901", f"not valid UTF-16: {error.reason}")
+            os.listdir(path)
+        except OSError as error:
+            return _NotRead(InputProblem("WS901", f"cannot read directory: "
+                                                  f"{error.strerror or error}"))
+    return _NotRead(InputProblem(
+        "WS901", f"{what}, not a regular file; not read (to lint a stream, pipe it to `wslint -`)"))
+
+
+def _read_regular_file(path: str, max_file_size: int) -> bytes:
+    """The bytes of a regular file, at most `max_file_size + 1` of them. Anything else (a FIFO
+    whose reader would wait for a writer, a device that never ends) is refused before it is
+    opened, and checked again once opened (non-blocking), in case it was swapped meanwhile."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(info.st_mode, path)
+    if info.st_size > max_file_size:
+        raise _NotRead(_too_large(max_file_size))
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                         | getattr(os, "O_BINARY", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        opened = os.fstat(handle.fileno())
+        if not stat.S_ISREG(opened.st_mode):
+            raise _not_regular(opened.st_mode, path)
+        return handle.read(max_file_size + 1)
+
+
+def _too_large(max_file_size: int) -> InputProblem:
+    return InputProblem("WS904", f"larger than {max_file_size} bytes; not read "
+                                 f"(limit: max-file-size)", limit="max-file-size")
+
+
+# Byte-order marks, longest first (a UTF-32 LE mark starts like a UTF-16 LE one).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def decode(data: bytes) -> tuple[str, InputProblem | None]:
+    """The text of `data`: UTF-8 (a byte-order mark is dropped), or UTF-16 or UTF-32 with their
+    mark, as YAML allows. Anything else is a WS901 at the first byte that does not decode."""
+    for mark, encoding in _BOMS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding), None
+            except UnicodeDecodeError as error:
+                return "", InputProblem("WS901", f"not valid {encoding.upper()}: {error.reason}")
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, start) + 1
+        # What precedes the bad byte decodes, so the column can count characters.
+        column = len(data[start:error.start].decode("utf-8-sig")) + 1
         return "", InputProblem(
-            "WS901", f"not valid UTF-8: byte 0x{data[error.start]:02x} at line {line}, "
-                     f"column {column}; YAML must be UTF-8")
+            "WS901", f"not valid UTF-8 (byte 0x{data[error.start]:02x}); YAML must be UTF-8, "
+                     f"or UTF-16 or UTF-32 with a byte-order mark", line, column)
 
 
 # Go/Helm template actions. `{{ ... }}` also appears in valid manifests (Prometheus and
 # Alertmanager templates, Argo workflow parameters), so it counts only where YAML could not make
 # sense of the file, or where it names Helm's own objects and functions.
 _TEMPLATE_ACTION = re.compile(r"\{\{")
-_HELM_ACTION = re.compile(
-    r"\{\{-?\s*(?:[^}]*\.(?:Values|Release|Chart|Capabilities|Files|Template)\b"
-    r"|(?:include|toYaml|tpl|required)\s)")
+_HELM_FUNCTION = re.compile(r"\{\{-?\s*(?:include|toYaml|tpl|required)\s")
+_HELM_OBJECT = re.compile(r"\.(?:Values|Release|Chart|Capabilities|Files|Template)\b")
+# How far before `.Values` an action's `{{` may be: actions are short.
+_ACTION_REACH = 500
 TEMPLATE_HINT = "render it first, e.g. `helm template RELEASE CHART | wslint -`"
+
+
+def _helm_action(text: str) -> int | None:
+    """Where the first Go template action that uses Helm's objects or functions starts. Each
+    `.Values`-like name is matched with the `{{` before it in a bounded window, so that the search
+    stays linear in the text whatever it holds."""
+    found = _HELM_FUNCTION.search(text)
+    first = found.start() if found else None
+    for name in _HELM_OBJECT.finditer(text):
+        if first is not None and name.start() >= first:
+            break
+        window_start = max(0, name.start() - _ACTION_REACH)
+        opening = text.rfind("{{", window_start, name.start())
+        if opening >= 0 and "}" not in text[opening + 2:name.start()]:
+            return opening
+    return first
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -163,16 +262,17 @@ def _template_problem(text: str, at: int) -> InputProblem:
                         "Kubernetes YAML until it is rendered", line, column, hint=TEMPLATE_HINT)
 
 
-def load_source(source: Source, max_depth: int = DEFAULT_MAX_DEPTH) -> LoadedSource:
+def load_source(source: Source, max_depth: int = DEFAULT_MAX_DEPTH,
+                max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION) -> LoadedSource:
     """Parse one input into Kubernetes objects. A file with a syntax error keeps the objects of
     the documents before the error; a file of unrendered template syntax gives one WS902."""
     loaded = LoadedSource(source)
     text = source.text
-    helm = _HELM_ACTION.search(text)
+    helm = _helm_action(text)
     if helm is not None:
-        loaded.problems.append(_template_problem(text, helm.start()))
+        loaded.problems.append(_template_problem(text, helm))
         return loaded
-    stream = parse_stream(text, max_depth=max_depth)
+    stream = parse_stream(text, max_depth=max_depth, max_alias_expansion=max_alias_expansion)
     action = _TEMPLATE_ACTION.search(text) if (stream.problem or stream.complex_keys) else None
     if action is not None:
         loaded.problems.append(_template_problem(text, action.start()))
@@ -180,10 +280,24 @@ def load_source(source: Source, max_depth: int = DEFAULT_MAX_DEPTH) -> LoadedSou
     if stream.problem is not None:
         problem = stream.problem
         code = "WS904" if problem.limit else "WS901"
-        loaded.problems.append(InputProblem(code, problem.message, problem.line, problem.column))
+        loaded.problems.append(InputProblem(code, problem.message, problem.line, problem.column,
+                                            limit=problem.limit))
+    linted: set[int] = set()
     for index, document in enumerate(stream.documents):
-        _collect_objects(document, source, index, loaded)
+        if _collect_objects(document, source, index, loaded):
+            linted.add(index)
+    for duplicate in stream.duplicates:
+        if duplicate.document in linted:
+            loaded.problems.append(InputProblem(
+                "WS905", f"key {_shown(duplicate.key)} is repeated (first at line "
+                         f"{duplicate.first_line}); the later value wins here, and kubectl "
+                         f"refuses the file", duplicate.line, duplicate.column))
     return loaded
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A manifest string quoted for a message, cut short."""
+    return f'"{value[:limit]}..."' if len(value) > limit else f'"{value}"'
 
 
 def is_kubernetes_object(value: object) -> bool:
@@ -191,22 +305,70 @@ def is_kubernetes_object(value: object) -> bool:
             and isinstance(value.get("kind"), str) and bool(value["kind"]))
 
 
-def _collect_objects(document: object, source: Source, index: int, loaded: LoadedSource) -> None:
+def _collect_objects(document: object, source: Source, index: int, loaded: LoadedSource) -> bool:
+    """Add the objects of one document; True when it holds any (a Kubernetes object or List)."""
     if document is None:
-        return  # an empty document: nothing to lint, nothing skipped
+        return False  # an empty document: nothing to lint, nothing skipped
     if not is_kubernetes_object(document):
+        if isinstance(document, Map) and "apiVersion" in document and "kind" in document:
+            # Meant as an object, but its type fields are not usable.
+            for key in ("apiVersion", "kind"):
+                if not (isinstance(document[key], str) and document[key]):
+                    loaded.problems.append(_wrong_type(document, (key,), "a non-empty string",
+                                                       "; the document is not linted"))
         loaded.skipped_documents += 1
-        return
-    if document["kind"].endswith("List") and isinstance(document.get("items"), list):
-        items = document["items"]
+        return False
+    items = document.get("items")
+    if document["kind"].endswith("List") and isinstance(items, Seq):
+        seen: set[int] = set()
         for item_index, item in enumerate(items):
+            if id(item) in seen:
+                continue  # one object aliased again: linted once
+            seen.add(id(item))
             if is_kubernetes_object(item):
-                loaded.objects.append(KObject(item, source, index, item_index))
+                _add_object(KObject(item, source, index, item_index), loaded)
             else:
                 loaded.skipped_documents += 1
-        return
-    loaded.objects.append(KObject(document, source, index))
+                loaded.problems.append(_wrong_type(
+                    document, ("items", item_index), "a Kubernetes object (with apiVersion and kind)",
+                    "; the item is not linted"))
+        return True
+    _add_object(KObject(document, source, index), loaded)
+    return True
 
 
-__all__ = ["InputError", "InputProblem", "LoadedSource", "STDIN", "Seq", "decode", "discover",
-           "load_source", "read_input"]
+def _add_object(obj: KObject, loaded: LoadedSource) -> None:
+    loaded.objects.append(obj)
+    for path, expected in wrong_types(obj.data):
+        loaded.problems.append(_wrong_type(obj.data, path, expected,
+                                           ": the API server rejects the object"))
+
+
+def _wrong_type(root: Map, path: tuple, expected: str, consequence: str) -> InputProblem:
+    value = root
+    for step in path:
+        value = value[step]
+    line, column = locate(root, path)
+    return InputProblem("WS907", f"{format_path(path)} is {describe_value(value)}, not "
+                                 f"{expected}{consequence}", line, column)
+
+
+def describe_value(value: object) -> str:
+    """`a string ("three")`, `a list`, `null`: what a manifest holds, briefly."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({'true' if value else 'false'})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"[:60]
+    if isinstance(value, str):
+        return f"a string ({_shown(value, 40)})"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+__all__ = ["DEFAULT_MAX_FILE_SIZE", "InputError", "InputProblem", "LoadedSource", "STDIN", "Seq",
+           "decode", "discover", "load_source", "read_input"]

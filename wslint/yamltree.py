@@ -25,6 +25,9 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from ruamel.yaml.tag import Tag
 
 DEFAULT_MAX_DEPTH = 1000
+# The most `max_depth` may be: deeper documents overflow the C stack in libyaml's recursive
+# composer (at some 30,000 levels with an 8 MB stack).
+MAX_DEPTH_CEILING = 10_000
 # Nodes that aliases and merge keys may add to one document when it is expanded.
 DEFAULT_MAX_ALIAS_EXPANSION = 100_000
 # What repr() and str() of a Map or Seq show at most: a small document that reuses anchors
@@ -245,6 +248,7 @@ class _Builder:
         self.deepest = 0  # the deepest level reached under it, aliases expanded
         self.max_depth = max_depth
         self.max_expansion = max_expansion
+        self.current: Any = None  # the collection being built: where an alias is used
 
     def build(self, node: Any) -> Any:
         if type(node) is ScalarNode:
@@ -257,10 +261,12 @@ class _Builder:
         built = self.done.get(key)
         if built is not None:
             if key in self.building:
-                raise _Refused(_at(node, "an alias refers to the collection that contains it"))
+                raise _Refused(_at(self.current, "an alias refers to the collection that "
+                                                 "contains it"))
             self._alias(node, key)
             return built
         self.building.add(key)
+        outer, self.current = self.current, node
         depth = self.depth = self.depth + 1
         outer_deepest, self.deepest = self.deepest, depth
         nodes_before = self.nodes
@@ -283,23 +289,26 @@ class _Builder:
         if outer_deepest > deepest:
             self.deepest = outer_deepest
         self.depth = depth - 1
+        self.current = outer
         self.building.discard(key)
         return built
 
     def _alias(self, node: Any, key: int) -> None:
-        """Account for one more use of an anchored collection."""
+        """Account for one more use of an anchored collection (a refusal points at the
+        collection that uses it: the composer keeps no position for the alias itself)."""
         below, height = self.shape[key]
         self.nodes += below
         self.expansion += below
         reached = self.depth + height
         self.deepest = max(self.deepest, reached)
         if self.expansion > self.max_expansion:
-            raise _Refused(_at(node, f"aliases expand this document by more than "
-                                     f"{self.max_expansion} nodes; not linted "
-                                     f"(limit: max-alias-expansion)", "max-alias-expansion"))
+            raise _Refused(_at(self.current, f"aliases expand this document by more than "
+                                             f"{self.max_expansion} nodes; not linted (limit: "
+                                             f"max-alias-expansion)", "max-alias-expansion"))
         if reached > self.max_depth:
-            raise _Refused(_at(node, f"aliases nest this document deeper than {self.max_depth} "
-                                     f"levels; not linted (limit: max-depth)", "max-depth"))
+            raise _Refused(_at(self.current, f"aliases nest this document deeper than "
+                                             f"{self.max_depth} levels; not linted (limit: "
+                                             f"max-depth)", "max-depth"))
 
     def _mapping(self, node: Any, key: int) -> Map:
         mapping = Map()
@@ -415,6 +424,7 @@ def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH,
     """Parse every document of `text`. Documents before a syntax error (or a refused document)
     are kept; the error is in `problem`. Empty documents come back as None."""
     stream = ParsedStream()
+    max_depth = min(max_depth, MAX_DEPTH_CEILING)
     if not text.strip(" \t\r\n"):
         return stream  # blank: no documents (libyaml would take a tab here for indentation)
     if _depth_bound(text) > max_depth:
