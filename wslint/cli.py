@@ -54,8 +54,15 @@ class _FileSize(click.ParamType):
 
 
 def _fail(message: str) -> None:
-    click.echo(f"wslint: error: {message}", err=True)
+    _error(f"wslint: error: {message}")
     sys.exit(EXIT_ERROR)
+
+
+def _error(message: str) -> None:
+    """A line on standard error; what it quotes from manifests and file names is escaped."""
+    from wslint.report import escape_text
+
+    click.echo(escape_text(message), err=True)
 
 
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -242,11 +249,11 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         if output:
             stream.close()
     for failure in linter.plugins.failures:
-        click.echo(f"wslint: error: plugin {failure.plugin} failed to load: {failure.error}", err=True)
+        _error(f"wslint: error: plugin {failure.plugin} failed to load: {failure.error}")
     if result.internal_errors or linter.plugins.failures:
         for error in result.internal_errors:
-            click.echo(f"wslint: internal error in rule {error.rule} (plugin {error.plugin}) on "
-                       f"{error.obj}: {error.error}", err=True)
+            _error(f"wslint: internal error in rule {error.rule} (plugin {error.plugin}) on "
+                   f"{error.obj}: {error.error}")
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_ERROR if fix_failed else exit_status(result, fail_on))
 
@@ -257,7 +264,7 @@ def _plural(count: int, noun: str) -> str:
 
 def _print_notices(outcome) -> None:
     for notice in outcome.notices:
-        click.echo(f"wslint: warning: {notice}", err=True)
+        _error(f"wslint: warning: {notice}")
 
 
 def _print_diff(outcome, quiet: bool) -> int:
@@ -287,7 +294,7 @@ def _write_fixes(outcome, loaded, quiet: bool) -> bool:
             written += 1
         except (FixError, OSError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            click.echo(f"wslint: error: {file.source.path}: {reason}", err=True)
+            _error(f"wslint: error: {file.source.path}: {reason}")
             failed = True
     stdin = next((item.source for item in loaded if item.source.is_stdin), None)
     if stdin is not None:

@@ -12,8 +12,8 @@ from wslint import kustomize, parallel
 from wslint.controllers import check_controller_id
 from wslint.graph import Graph, GraphSettings
 from wslint.k8s import BUILTIN_WORKLOAD_KINDS, WorkloadKind
-from wslint.model import (Applicability, Finding, Fix, InternalError, KObject, LintResult, Problem,
-                          Severity, Source, format_path)
+from wslint.model import (Applicability, Finding, Fix, InternalError, KObject, LintResult, ObjRef,
+                          Problem, Related, Severity, Source, format_path)
 from wslint.plugin import INPUT_KIND, Plugins
 from wslint.progress import Progress
 from wslint.routes import route_kinds
@@ -166,7 +166,7 @@ class Linter:
             for problem in item.problems:
                 rule = self.by_code.get(problem.code)
                 if rule is not None and problem.code in self.enabled:
-                    message = problem.message + (f"; {problem.hint}" if problem.hint else "")
+                    message = clip(problem.message) + (f"; {problem.hint}" if problem.hint else "")
                     findings.append(Finding(rule.code, rule.name, self._severity(rule), message,
                                             item.source.path, problem.line, problem.column))
         return findings
@@ -236,22 +236,68 @@ class Linter:
                 try:
                     for problem in rule.check(obj, contexts[rule.code]) or ():
                         findings.append(self._finding(rule, obj, problem))
-                except Exception as error:  # contain a faulty check: report it, keep the rest
-                    where = traceback.extract_tb(error.__traceback__)[-1]
-                    result.internal_errors.append(InternalError(
-                        rule.code, rule.plugin, f"{obj.ref} ({obj.source.path})",
-                        f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})"))
+                except (Exception, SystemExit) as error:  # contain a faulty check: report it,
+                    result.internal_errors.append(InternalError(  # keep the rest
+                        rule.code, rule.plugin, clip(f"{obj.ref} ({obj.source.path})"),
+                        _describe(error)))
         return findings
 
     def _severity(self, rule: Rule) -> Severity:
         return self.settings.severities.get(rule.code, rule.severity)
 
     def _finding(self, rule: Rule, obj: KObject, problem: Problem) -> Finding:
+        _check_problem(problem)
         target = problem.obj or obj
         line, column = target.locate(problem.path)
-        return Finding(rule.code, rule.name, self._severity(rule), problem.message,
-                       target.source.path, line, column, target.ref, format_path(problem.path),
-                       _bound_fix(problem.fix, rule, target), problem.related, problem.controller)
+        return Finding(rule.code, rule.name, self._severity(rule), clip(problem.message),
+                       target.source.path, line, column, _clipped_ref(target.ref),
+                       clip(format_path(problem.path)), _bound_fix(problem.fix, rule, target),
+                       problem.related, problem.controller)
+
+
+# What a finding's texts may hold at most: a manifest string (a name, an annotation) can be
+# megabytes, and an alias can repeat it in every object of a file.
+MAX_TEXT = 2000
+MAX_NAME = 253  # the longest name Kubernetes accepts
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
+def _clipped_ref(ref: ObjRef) -> ObjRef:
+    if all(len(part or "") <= MAX_NAME for part in (ref.api_version, ref.kind, ref.namespace, ref.name)):
+        return ref
+    return ObjRef(*(None if part is None else clip(part, MAX_NAME)
+                    for part in (ref.api_version, ref.kind, ref.namespace, ref.name)))
+
+
+def _check_problem(problem: Any) -> None:
+    """A check (a plugin's included) must yield well-formed Problems: anything else fails here,
+    inside the containment of its rule, rather than later in a reporter."""
+    fix = getattr(problem, "fix", None)
+    if not (isinstance(problem, Problem) and isinstance(problem.path, tuple)
+            and isinstance(problem.message, str)
+            and (problem.obj is None or isinstance(problem.obj, KObject))
+            and all(isinstance(item, Related) for item in problem.related)
+            and (problem.controller is None or isinstance(problem.controller, str))
+            and (fix is None or isinstance(fix, Fix) and isinstance(fix.description, str)
+                 and (fix.snippet is None or isinstance(fix.snippet, str)))):
+        raise TypeError(f"a check must yield Problem(path: tuple, message: str, ...), not "
+                        f"{clip(repr(problem), 200)}")
+
+
+def _describe(error: BaseException) -> str:
+    """What a failing check raised, and where (the innermost frame: usually the plugin's)."""
+    try:
+        text = f"{type(error).__name__}: {error}"
+    except Exception:  # an exception whose str() fails too
+        text = type(error).__name__
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return clip(text) + where
 
 
 # From the safest to the least: a fix is as safe as the less safe of itself and its rule.
@@ -265,4 +311,5 @@ def _bound_fix(fix: Fix | None, rule: Rule, obj: KObject) -> Fix | None:
     edits = tuple(edit if edit.obj is not None else replace(edit, obj=obj) for edit in fix.edits)
     applicability = max(fix.applicability or rule.fix_safety, rule.fix_safety,
                         key=_SAFETY_ORDER.index) if edits else Applicability.DISPLAY_ONLY
-    return replace(fix, edits=edits, applicability=applicability)
+    return replace(fix, edits=edits, applicability=applicability, description=clip(fix.description),
+                   snippet=None if fix.snippet is None else clip(fix.snippet))

@@ -125,6 +125,7 @@ class Graph:
                 self.services.append(obj)
         self._service_ids = {id(service) for service in self.services}
         self._twins: dict[tuple, list[KObject]] = defaultdict(list)
+        self._twin_depths: dict[tuple, int] = {}
         for obj in objects:
             self._twins[(obj.kind, obj.name)].append(obj)
         self._link_services()
@@ -152,8 +153,14 @@ class Graph:
         twins = self._twins[(a.kind, a.name)]
         if len(twins) == 1:
             return True
-        depth = shared_depth(placement(a), placement(b))
-        return all(shared_depth(placement(t), placement(b)) <= depth for t in twins)
+        # The twins' nearest distance to b's place, once per place: thousands of copies of one
+        # object would otherwise make relating them cubic.
+        place = placement(b)
+        nearest = self._twin_depths.get((a.kind, a.name, place))
+        if nearest is None:
+            nearest = max(shared_depth(placement(t), place) for t in twins)
+            self._twin_depths[(a.kind, a.name, place)] = nearest
+        return shared_depth(placement(a), place) >= nearest
 
     def workload(self, obj: KObject) -> Workload | None:
         return self.workloads.get(id(obj))
