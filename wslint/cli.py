@@ -154,6 +154,9 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
     # third of the load time on 1000 files).
     gc.disable()
     click.get_current_context().call_on_close(gc.enable)
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an
+        if hasattr(stream, "reconfigure"):  # escape, never an encoding error
+            stream.reconfigure(errors="backslashreplace")
     from wslint.engine import Linter, Settings
     from wslint.report import ReportSettings
     from wslint.rules import OptionError, RuleDefinitionError, SelectionError
