@@ -36,6 +36,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.cyaml import CBaseLoader
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import DocumentStartEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
@@ -208,13 +209,17 @@ class _Styler:
             return CommentedSeq(self(item, value) for item in value)
         if isinstance(value, str):
             quote = _quote_of(replacing) or _sibling_quote(container)
-            if quote is None and resolve_plain(value) != value:
+            if quote is None and (resolve_plain(value) != value or not _PLAIN.fullmatch(value)):
                 quote = '"'
             if quote == '"':
                 return DoubleQuotedScalarString(value)
             if quote == "'":
                 return SingleQuotedScalarString(value)
         return value
+
+
+# Strings written plain when nothing says otherwise: a plain scalar in block or flow context.
+_PLAIN = re.compile(r"[A-Za-z0-9_./=+-]+")
 
 
 def _quote_of(value: Any) -> str | None:
@@ -327,12 +332,12 @@ class _Patcher:
     still lines up."""
 
     def __init__(self, original: list[tuple[str, str]], original_scan: Scan, before: str,
-                 after: str) -> None:
+                 before_scan: Scan, after: str, ending: str) -> None:
         self.original = original
-        self.ending = _dominant_ending(original)
+        self.ending = ending
         self.before = before.split("\n")[:-1]
         self.after = after.split("\n")[:-1]
-        self.before_scan = _scan_dump(before)
+        self.before_scan = before_scan
         self.after_scan = _scan_dump(after)
         self.original_scan = original_scan
         self._align()
@@ -490,15 +495,18 @@ class _Patcher:
                 regions[-1][2].append(op)
             else:
                 regions.append([start, end, [op]])
-        output: list[tuple[str, str]] = []
-        done = 0
+        replaced = []  # (low, high, lines) in the original
+        kept: Counter = Counter()  # the comments the replacements still have
         for start, end, ops in regions:
             # An insertion goes before lines only the original has (a blank line ruamel.yaml
             # dropped at a document's end); a replacement leaves them where they are.
             low = self.start[start] if end > start else self.end[start]
             high = self.end[end] if end > start else low
-            output += self.original[done:low]
-            output += self._region(start, end, ops, low, high)
+            replaced.append((low, high, self._region(start, end, ops, low, high, kept)))
+        output: list[tuple[str, str]] = []
+        done = 0
+        for low, high, lines in replaced:
+            output += self.original[done:low] + self._keep_comments(low, high, lines, kept)
             done = max(done, high)
         output += self.original[done:]
         # A last line without a line break stays last or gets one.
@@ -509,10 +517,11 @@ class _Patcher:
             output[-1] = (output[-1][0], "")
         return output
 
-    def _region(self, start: int, end: int, ops: list[_Op], low: int,
-                high: int) -> list[tuple[str, str]]:
+    def _region(self, start: int, end: int, ops: list[_Op], low: int, high: int,
+                kept: Counter) -> list[tuple[str, str]]:
+        """The lines that replace original lines [low, high): dump lines [start, end) with the
+        ops applied. The comments they hold are added to `kept`."""
         lines: list[tuple[str, str]] = []
-        kept: Counter = Counter()  # comments the replacement still has
 
         def keep_dump_line(index: int) -> None:
             if index in self.twin and low <= self.twin[index] < high:
@@ -542,8 +551,14 @@ class _Patcher:
             position = op.end
         for index in range(position, end):
             keep_dump_line(index)
-        # Comments on the replaced lines that the replacement lost (a removed key's end-of-line
-        # comment, the comment lines ruamel.yaml kept with it) stay, as comment lines.
+        return lines
+
+    def _keep_comments(self, low: int, high: int, lines: list[tuple[str, str]],
+                       kept: Counter) -> list[tuple[str, str]]:
+        """Comments of original lines [low, high) that no replacement holds (a removed key's
+        end-of-line comment, the comment lines ruamel.yaml kept with it) stay, as comment lines.
+        `kept` counts the comments all replacements hold: a comment a replacement elsewhere
+        holds (its line was matched to another place) is not lost."""
         lost = []
         for original_index in range(low, high):
             comment = self.original_scan.comments.get(original_index)
@@ -616,9 +631,65 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def document_starts(text: str) -> list[int]:
+    """The 0-based line where each document of a (valid) stream starts: its `---`, or its first
+    token when it has none."""
+    loader = CBaseLoader(text)
+    starts = []
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, DocumentStartEvent):
+                starts.append(event.start_mark.line)
+    finally:
+        loader.dispose()
+    return starts
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
+
+
+class _RoundTrip:
+    """One document's lines of the original, as ruamel.yaml's round trip reads them: the tree
+    that edits change, and its dump as loaded."""
+
+    def __init__(self, lines: list[tuple[str, str]]) -> None:
+        self.lines = lines
+        text = "".join(line + "\n" for line, _ in lines)
+        self.scan = scan(text)
+        self.yaml = _round_trip(self.scan.indentation)
+        try:
+            documents = list(self.yaml.load_all(text))
+            if len(documents) != 1:
+                raise FixError("ruamel.yaml reads its documents differently; not fixed")
+            self.tree = documents[0]
+            self.before = self.dump()
+        except FixError:
+            raise
+        except Exception as error:  # ruamel.yaml's own limits: this file is left as it is
+            raise FixError(f"ruamel.yaml cannot edit it ({_first_line(error)}); not fixed") from None
+        self.before_scan = _scan_dump(self.before)
+
+    def dump(self) -> str:
+        out = io.StringIO()
+        self.yaml.dump(self.tree, out)
+        return out.getvalue()
+
+    def patched(self, ending: str) -> list[tuple[str, str]]:
+        try:
+            after = self.dump()
+        except Exception as error:
+            raise FixError(f"ruamel.yaml cannot write the edited file ({_first_line(error)}); "
+                           f"not fixed") from None
+        return _Patcher(self.lines, self.scan, self.before, self.before_scan, after,
+                        ending).patch()
+
+
 class FileFix:
-    """One file being fixed: its original text and bytes, its round-trip documents with the edits
-    applied so far, and the fixed text."""
+    """One file being fixed: its original text and bytes, the round trips of the documents that
+    have edits, and the fixed text. Only documents with edits are read by ruamel.yaml."""
 
     def __init__(self, source: Source) -> None:
         self.source = source
@@ -640,18 +711,15 @@ class FileFix:
                            f"not fixed")
         self.baseline = parsed.documents
         self.lines = split_lines(self.text)
-        self.scan = scan(self.text)
-        self.comments = Counter(text for _, text in self.scan.comments.values())
-        self.yaml = _round_trip(self.scan.indentation)
-        try:
-            self.documents = list(self.yaml.load_all(self.text.replace("\r\n", "\n")))
-            self.before = self._dump()
-        except Exception as error:  # ruamel.yaml's own limits: this file is left as it is
-            raise FixError(f"ruamel.yaml cannot edit it ({type(error).__name__}: "
-                           f"{str(error).strip().splitlines()[0] if str(error).strip() else ''}); "
-                           f"not fixed") from None
-        if len(self.documents) != len(self.baseline):
-            raise FixError("ruamel.yaml reads a different number of documents; not fixed")
+        self.ending = _dominant_ending(self.lines)
+        normalized = self.text.replace("\r\n", "\n")
+        # Each document owns the lines from its start to the next one's (comments between
+        # documents included), so the documents' lines tile the file.
+        self.starts = document_starts(normalized)
+        if len(self.starts) != len(self.baseline):
+            raise FixError("its documents cannot be told apart; not fixed")
+        self.comments = comment_texts(normalized)
+        self.round_trips: dict[int, _RoundTrip] = {}
         self.edits: list[Edit] = []
         self.fixed = self.text
 
@@ -670,26 +738,31 @@ class FileFix:
             raise FixError("it changed on disk after wslint read it; not fixed")
         self.bom = self.raw.startswith(b"\xef\xbb\xbf")
 
-    def _dump(self) -> str:
-        out = io.StringIO()
-        self.yaml.dump_all(self.documents, out)
-        return out.getvalue()
+    def _lines_of(self, index: int) -> tuple[int, int]:
+        start = 0 if index == 0 else self.starts[index]
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.lines)
+        return start, end
 
     def apply(self, edit: Edit) -> bool:
         obj = edit.obj
-        root = object_root(self.documents[obj.doc_index], obj.item_index)
-        if not apply_edit(root, edit, round_trip=True):
+        if obj.doc_index not in self.round_trips:
+            start, end = self._lines_of(obj.doc_index)
+            self.round_trips[obj.doc_index] = _RoundTrip(self.lines[start:end])
+        tree = self.round_trips[obj.doc_index].tree
+        if not apply_edit(object_root(tree, obj.item_index), edit, round_trip=True):
             return False
         self.edits.append(edit)
         return True
 
     def render(self) -> str:
         """The original text with the edits so far, checked; FixError when it fails a check."""
-        try:
-            after = self._dump()
-        except Exception as error:
-            raise FixError(f"ruamel.yaml cannot write the edited file ({error}); not fixed") from None
-        lines = _Patcher(self.lines, self.scan, self.before, after).patch()
+        lines: list[tuple[str, str]] = []
+        done = 0
+        for index in sorted(self.round_trips):
+            start, end = self._lines_of(index)
+            lines += self.lines[done:start] + self.round_trips[index].patched(self.ending)
+            done = end
+        lines += self.lines[done:]
         text = join_lines(lines)
         self._verify(text)
         self.fixed = text
