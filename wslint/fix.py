@@ -2,12 +2,13 @@
 
 Only files with an applicable fix are touched, in four steps:
 
-1. The file is loaded with ruamel.yaml's round trip (comments, quoting, flow and block style) and
-   the edits (`wslint.model.Edit`: set, remove, append at a path of an object) change that tree.
+1. Each document with an edit is loaded with ruamel.yaml's round trip (comments, quoting, flow
+   and block style), and the edits (`wslint.model.Edit`: set, remove, append at a path of an
+   object) change that tree.
 2. The tree is dumped twice, as loaded and as edited. The line diff between the two dumps is what
    the edits change, and only that diff is applied to the original text: the lines ruamel.yaml
-   would re-format (spacing, indentation it does not keep, other documents) are never written
-   from its output. Inserted lines take the indentation of their neighbours in the original, the
+   would re-format (spacing, indentation it does not keep) are never written from its output,
+   and documents without edits are not even read by it. Inserted lines take the indentation of their neighbours in the original, the
    file's style for nested blocks (2 or 4 spaces, flush or indented sequences) and its line
    endings; comments of removed lines are kept.
 3. The result must parse, must parse to the original objects with exactly the edits applied, and
@@ -87,6 +88,7 @@ def _nodes(text: str) -> Iterable[Any]:
 
 
 def scan(text: str) -> Scan:
+    """Comments, multi-line scalars and the indentation style of a valid YAML text."""
     spans: dict[int, list[tuple[int, int]]] = {}
     in_scalar: set[int] = set()
     mapping_votes: Counter = Counter()
@@ -112,6 +114,7 @@ def scan(text: str) -> Scan:
         if type(node) is MappingNode:
             for key, value in node.value:
                 stack += (key, value)
+                # Votes come from block collections under a key (a scalar has no flow_style).
                 if node.flow_style or not value.value or getattr(value, "flow_style", True):
                     continue
                 column = key.start_mark.column
@@ -260,7 +263,7 @@ def apply_edit(root: Any, edit: Edit, round_trip: bool = False) -> bool:
             if child is None:
                 if edit.op is EditOp.REMOVE:
                     return False
-                if type(([*steps, last])[index + 1]) is int:
+                if type(edit.path[index + 1]) is int:
                     raise FixError(f"{step!r} is not a list")
                 child = node[step] = style({}, node)
             node = child
@@ -272,7 +275,7 @@ def apply_edit(root: Any, edit: Edit, round_trip: bool = False) -> bool:
         _check_not_shared(node, last)
     if isinstance(node, list) and type(last) is int and 0 <= last < len(node) \
             and edit.op is EditOp.SET:
-        if node[last] == edit.value:
+        if _same(node[last], edit.value):
             return False
         node[last] = style(edit.value, node, node[last])
         return True
@@ -282,7 +285,7 @@ def apply_edit(root: Any, edit: Edit, round_trip: bool = False) -> bool:
     if round_trip and _anchored(current):
         raise FixError(f"{last!r} has an anchor (&{current.anchor.value}) that other places may use")
     if edit.op is EditOp.SET:
-        if last in node and current == edit.value and type(current) is type(edit.value):
+        if last in node and _same(current, edit.value):
             return False
         node[last] = style(edit.value, node, current)
         return True
@@ -304,6 +307,12 @@ def apply_edit(root: Any, edit: Edit, round_trip: bool = False) -> bool:
         return False
     current.append(style(edit.value, current))
     return True
+
+
+def _same(current: Any, value: Any) -> bool:
+    """Whether a value in a tree already is `value` (a quoted "1.1" is "1.1"; `true` is not 1)."""
+    return current == value and isinstance(current, bool) == isinstance(value, bool) \
+        and isinstance(current, str) == isinstance(value, str)
 
 
 def object_root(document: Any, item_index: int | None) -> Any:
@@ -842,7 +851,6 @@ class FixOutcome:
     result: LintResult  # the findings left after fixing
     files: list[FileFix]  # the files whose text changed, in input order
     fixed: int  # findings whose fix was applied
-    fixes_per_file: dict[str, int]
     notices: list[str]  # fixes not applied, files not fixed: why
     rounds: int
     converged: bool
@@ -934,12 +942,10 @@ class _Session:
                 Source(source.path, text, is_stdin=source.is_stdin), max_depth=max_depth)
 
     def _outcome(self, result: LintResult, rounds: int, converged: bool) -> FixOutcome:
-        applied = [(f, paths) for f, paths in self.applied if not paths & self.failed]
-        per_file: Counter = Counter(path for _, paths in applied for path in paths)
+        applied = [f for f, paths in self.applied if not paths & self.failed]
         files = sorted((f for f in self.files.values() if f.fixed != f.text),
                        key=lambda f: self.position[f.source.path])
-        return FixOutcome(result, files, len(applied), dict(per_file), list(self.notices),
-                          rounds, converged)
+        return FixOutcome(result, files, len(applied), list(self.notices), rounds, converged)
 
 
 def fix(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource] = (),
