@@ -324,6 +324,10 @@ def test_rule_docs_state_the_fix_safety():
     assert "## Fix safety\n\nSafe: `wslint --fix` applies the fix." in out
     assert "\n\nUnsafe:" in invoke("explain", "WS301").stdout.decode()
     assert "\n\nDisplay only:" in invoke("explain", "WS201").stdout.decode()
+    import json
+
+    listed = {r["code"]: r["fix-safety"] for r in json.loads(invoke("rules", "--format", "json").stdout)}
+    assert (listed["WS202"], listed["WS301"], listed["WS401"]) == ("safe", "unsafe", "display-only")
 
 
 def test_fixes_with_edits_come_from_rules_that_declare_them():

@@ -410,6 +410,7 @@ def rules_command(output_format: str, no_plugins: bool, config_file, no_config) 
 
         click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": str(r.severity),
                                 "summary": r.summary, "plugin": r.plugin,
+                                "fix-safety": str(r.fix_safety),
                                 "options": {n: o.default for n, o in r.options.items()}}
                                for r in rules], indent=2))
         return
