@@ -261,7 +261,7 @@ def test_a_file_with_a_yaml_error_is_never_written(tmp_path):
     path.write_text(text)
     result = invoke("--fix", path)
     assert path.read_text() == text
-    assert b"a file with a YAML error is not fixed" in result.stderr
+    assert b"app.yaml: not fixed: it has a YAML error (line 12" in result.stderr
     assert {"WS901", "WS202"} <= codes(result.stdout)
 
 
@@ -353,6 +353,16 @@ def test_file_fix_refuses_what_it_cannot_keep():
     for text, reason in [("a: 1\na: 2\n", "repeated"), ("a: [1\n", "YAML error")]:
         with pytest.raises(FixError, match=reason):
             FileFix(Source("x.yaml", text, is_stdin=True))
+
+
+def test_json_manifests_are_reported_not_rewritten():
+    # ruamel.yaml would write the whole JSON document on one line, as YAML.
+    text = ('{\n  "apiVersion": "apps/v1",\n  "kind": "Deployment",\n  "metadata": {"name": "chat"},\n'
+            '  "spec": {"template": {"spec": {"containers": [{"name": "chat", "image": "chat:1"}]}}}\n}\n')
+    outcome = fix_text(Linter(Settings(select=["WS202"])), text, "app.json")
+    assert not outcome.files
+    assert outcome.notices == ["app.json:5:49: WS202 not fixed: its document is written in flow "
+                               "style (JSON)"]
 
 
 def test_fixing_guide_lists_each_rules_fix_safety():

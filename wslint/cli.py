@@ -297,7 +297,7 @@ def _write_fixes(outcome, loaded, quiet: bool) -> bool:
             written += 1
         except (FixError, OSError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            _error(f"wslint: error: {file.source.path}: {reason}")
+            _error(f"wslint: error: {file.source.path}: not written: {reason}")
             failed = True
     stdin = next((item.source for item in loaded if item.source.is_stdin), None)
     if stdin is not None:

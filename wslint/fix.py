@@ -672,13 +672,17 @@ class _RoundTrip:
         try:
             documents = list(self.yaml.load_all(text))
             if len(documents) != 1:
-                raise FixError("ruamel.yaml reads its documents differently; not fixed")
+                raise FixError("ruamel.yaml reads its documents differently")
             self.tree = documents[0]
+            if isinstance(self.tree, (CommentedMap, CommentedSeq)) and self.tree.fa.flow_style():
+                # ruamel.yaml writes a flow collection on one line: a JSON file would come back
+                # as one line of YAML.
+                raise FixError("its document is written in flow style (JSON)")
             self.before = self.dump()
         except FixError:
             raise
         except Exception as error:  # ruamel.yaml's own limits: this file is left as it is
-            raise FixError(f"ruamel.yaml cannot edit it ({_first_line(error)}); not fixed") from None
+            raise FixError(f"ruamel.yaml cannot read it ({_first_line(error)})") from None
         self.before_scan = _scan_dump(self.before)
 
     def dump(self) -> str:
@@ -690,8 +694,7 @@ class _RoundTrip:
         try:
             after = self.dump()
         except Exception as error:
-            raise FixError(f"ruamel.yaml cannot write the edited file ({_first_line(error)}); "
-                           f"not fixed") from None
+            raise FixError(f"ruamel.yaml cannot write it edited ({_first_line(error)})") from None
         return _Patcher(self.lines, self.scan, self.before, self.before_scan, after,
                         ending).patch()
 
@@ -710,14 +713,13 @@ class FileFix:
         self.text = source.text
         parsed = parse_stream(self.text)
         if parsed.problem is not None:
-            raise FixError(f"line {parsed.problem.line}: {parsed.problem.message}; a file with a "
-                           f"YAML error is not fixed")
+            raise FixError(f"it has a YAML error (line {parsed.problem.line}: "
+                           f"{parsed.problem.message})")
         if parsed.duplicate_keys:
             key, line, _ = parsed.duplicate_keys[0]
-            raise FixError(f"line {line}: the key {key!r} is repeated; not fixed")
+            raise FixError(f"the key {key!r} is repeated (line {line})")
         if parsed.complex_keys:
-            raise FixError(f"line {parsed.complex_keys[0][0]}: a mapping key is a collection; "
-                           f"not fixed")
+            raise FixError(f"a mapping key is a collection (line {parsed.complex_keys[0][0]})")
         self.baseline = parsed.documents
         self.lines = split_lines(self.text)
         self.ending = _dominant_ending(self.lines)
@@ -726,7 +728,7 @@ class FileFix:
         # documents included), so the documents' lines tile the file.
         self.starts = document_starts(normalized)
         if len(self.starts) != len(self.baseline):
-            raise FixError("its documents cannot be told apart; not fixed")
+            raise FixError("its documents cannot be told apart")
         self.comments = comment_texts(normalized)
         self.round_trips: dict[int, _RoundTrip] = {}
         self.edits: list[Edit] = []
@@ -741,10 +743,10 @@ class FileFix:
         except OSError as error:
             raise FixError(f"cannot read it again: {error.strerror or error}") from None
         if self.raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise FixError("a UTF-16 file is not fixed")
+            raise FixError("it is UTF-16")
         text, problem = decode(self.raw)
         if problem is not None or text != self.source.text:
-            raise FixError("it changed on disk after wslint read it; not fixed")
+            raise FixError("it changed on disk after wslint read it")
         self.bom = self.raw.startswith(b"\xef\xbb\xbf")
 
     def _lines_of(self, index: int) -> tuple[int, int]:
@@ -780,15 +782,15 @@ class FileFix:
     def _verify(self, text: str) -> None:
         parsed = parse_stream(text)
         if parsed.problem is not None or parsed.duplicate_keys:
-            raise FixError("the fixed text would not be valid YAML; not fixed")
+            raise FixError("the fixed text would not be valid YAML")
         expected = [_plain(document) for document in self.baseline]
         for edit in self.edits:
             obj = edit.obj
             apply_edit(object_root(expected[obj.doc_index], obj.item_index), edit)
         if [_plain(document) for document in parsed.documents] != expected:
-            raise FixError("the fixed text would change more than the fixes; not fixed")
+            raise FixError("the fixed text would change more than the fixes")
         if comment_texts(text) != self.comments:
-            raise FixError("the fixed text would lose or move a comment; not fixed")
+            raise FixError("the fixed text would lose or repeat a comment")
 
     def data(self) -> bytes:
         return (b"\xef\xbb\xbf" if self.bom else b"") + self.fixed.encode("utf-8")
@@ -815,7 +817,7 @@ class FileFix:
         except OSError as error:
             raise FixError(f"cannot read it before writing: {error.strerror or error}") from None
         if current != self.raw or info.st_mtime_ns != self.mtime_ns:
-            raise FixError("it changed on disk during the run; not written")
+            raise FixError("it changed on disk during the run")
         handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".wslint-fix",
                                              dir=directory)
         try:
@@ -825,7 +827,7 @@ class FileFix:
                 os.fsync(out.fileno())
             os.chmod(temporary, stat.S_IMODE(info.st_mode))
             if os.stat(path).st_mtime_ns != info.st_mtime_ns:
-                raise FixError("it changed on disk during the run; not written")
+                raise FixError("it changed on disk during the run")
             os.replace(temporary, path)
         except BaseException:
             try:
@@ -894,7 +896,7 @@ class _Session:
                 self.files[path] = FileFix(loaded.source)
             except FixError as error:
                 self.failed.add(path)
-                self.notices[f"{path}: {error}"] = None
+                self.notices[f"{path}: not fixed: {error}"] = None
                 return None
         return self.files[path]
 
@@ -932,7 +934,7 @@ class _Session:
             try:
                 text = file.render()
             except FixError as error:
-                self.notices[f"{path}: {error}"] = None
+                self.notices[f"{path}: not fixed: {error}"] = None
                 self.failed.add(path)
                 del self.files[path]
                 self.loaded[self.position[path]] = self.original[self.position[path]]
