@@ -32,6 +32,26 @@ def test_same_text_as_the_standard_library(value):
     assert dumps(value) == standard(value)
 
 
+def test_written_in_batches(monkeypatch):
+    import io
+
+    import wslint.report.json as module
+
+    monkeypatch.setattr(module, "_BATCH", 50)
+    document = {"findings": [{"n": n, "text": "x" * (n % 7), "items": [n, [n]]} for n in range(500)]}
+
+    class Stream(io.StringIO):
+        writes = 0
+
+        def write(self, text):
+            Stream.writes += 1
+            return super().write(text)
+
+    out = Stream()
+    module.write_json(document, out)
+    assert Stream.writes > 10 and out.getvalue() == standard(document)
+
+
 def test_yaml_values_as_parsed():
     document = parse_stream("a: &x {b: [1, 2.0, yes, ~, '3']}\nc: *x\nd: {}\n").documents[0]
     assert dumps(document) == standard(document)
