@@ -189,7 +189,7 @@ def _drop_fixed_field(document, reference, path: tuple) -> None:
         node, ref = node[step], ref[step]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(manifests(), st.booleans())
 def test_fixing_keeps_comments_objects_and_untouched_documents(text, unsafe):
     outcome = fix_text(LINTER, text, "app.yaml", unsafe=unsafe)
