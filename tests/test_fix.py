@@ -373,3 +373,18 @@ def test_fixing_guide_lists_each_rules_fix_safety():
                             (ROOT / "docs" / "fixing.md").read_text(encoding="utf-8"), re.M))
     for rule in Plugins(third_party=False).rules():
         assert table.get(rule.code, "display-only") == str(rule.fix_safety), rule.code
+
+
+def test_diff_still_reports_a_check_that_raised(tmp_path, monkeypatch):
+    from wslint.checks.base import checks
+
+    def broken(obj, ctx):
+        raise RuntimeError("boom")
+
+    Plugins(third_party=False).rules()  # the built-in checks are registered before the swap
+    monkeypatch.setitem(checks.functions, "WS401", broken)
+    (tmp_path / "app.yaml").write_text(DEPLOYMENT)
+    result = invoke("--diff", "--select", "WS202,WS401", tmp_path)
+    assert result.returncode == 2
+    assert b"internal error in rule WS401" in result.stderr and b"RuntimeError: boom" in result.stderr
+    assert result.stdout.startswith(b"--- ") and b"+        lifecycle:" in result.stdout

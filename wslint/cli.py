@@ -234,7 +234,8 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         baseline.apply(result)
 
     if show_diff:
-        sys.exit(_print_diff(outcome, quiet))
+        status = _print_diff(outcome, quiet)
+        sys.exit(EXIT_ERROR if _print_failures(linter, result) else status)
     fix_failed = apply_fixes and _write_fixes(outcome, loaded, quiet)
     # With `--fix -`, standard output carries the fixed stream: the report goes to stderr.
     report_out = sys.stderr if apply_fixes and STDIN in paths else sys.stdout
@@ -251,14 +252,19 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
     finally:
         if output:
             stream.close()
-    for failure in linter.plugins.failures:
-        _error(f"wslint: error: plugin {failure.plugin} failed to load: {failure.error}")
-    if result.internal_errors or linter.plugins.failures:
-        for error in result.internal_errors:
-            _error(f"wslint: internal error in rule {error.rule} (plugin {error.plugin}) on "
-                   f"{error.obj}: {error.error}")
+    if _print_failures(linter, result):
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_ERROR if fix_failed else exit_status(result, fail_on))
+
+
+def _print_failures(linter, result) -> bool:
+    """Plugins that failed to load and checks that raised, on stderr; True when there are any."""
+    for failure in linter.plugins.failures:
+        _error(f"wslint: error: plugin {failure.plugin} failed to load: {failure.error}")
+    for error in result.internal_errors:
+        _error(f"wslint: internal error in rule {error.rule} (plugin {error.plugin}) on "
+               f"{error.obj}: {error.error}")
+    return bool(result.internal_errors or linter.plugins.failures)
 
 
 def _plural(count: int, noun: str) -> str:
