@@ -125,11 +125,13 @@ class Linter:
     def load(self, path: str) -> LoadedSource:
         source, problem = read_input(path, self.settings.stdin_filename,
                                      self.settings.max_file_size)
-        if problem is not None:
-            loaded = LoadedSource(source)
-            loaded.problems.append(problem)
-            return loaded
-        return load_source(source, self.settings.max_depth, self.settings.max_alias_expansion)
+        if problem is None:
+            return load_source(source, self.settings.max_depth, self.settings.max_alias_expansion)
+        # Input that stops early (bytes that do not decode) keeps the documents before.
+        loaded = load_source(source, self.settings.max_depth, self.settings.max_alias_expansion) \
+            if source.text else LoadedSource(source)
+        loaded.problems.append(problem)
+        return loaded
 
     def lint_text(self, text: str, path: str = "<string>") -> LintResult:
         """Lint YAML given as a string (tests, editors)."""

@@ -435,7 +435,8 @@ class Graph:
             by_name[(workload.obj.kind, workload.obj.name)].append(workload)
         for hpa in self.by_kind.get("HorizontalPodAutoscaler", ()):
             kind, name = hpa.get("spec", "scaleTargetRef", "kind"), hpa.get("spec", "scaleTargetRef", "name")
-            for workload in by_name.get((kind, name), ()) if isinstance(name, str) else ():
+            for workload in by_name.get((kind, name), ()) if isinstance(name, str) and \
+                    isinstance(kind, str) else ():
                 if namespaces_match(hpa.namespace, workload.obj.namespace) and \
                         self.related(hpa, workload.obj):
                     self._hpas[id(workload.obj)].append(hpa)

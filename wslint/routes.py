@@ -119,8 +119,8 @@ _MAPPING_SERVICE = re.compile(r"^(?:[a-z]+://)?([a-z0-9-]+)(?:\.([a-z0-9-]+))?[^
 @route_kind("getambassador.io", "Mapping")
 def _mapping(obj: KObject) -> list[Backend]:
     service = obj.get("spec", "service")
-    if not isinstance(service, str):
-        return []
+    if not isinstance(service, str) or len(service) > 1000:  # no name is that long; the pattern
+        return []  # backtracks quadratically on long text
     match = _MAPPING_SERVICE.match(service.strip())
     if not match:
         return []

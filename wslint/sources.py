@@ -19,7 +19,7 @@ from pathlib import Path
 from wslint.fieldtypes import wrong_types
 from wslint.model import KObject, Source, format_path
 from wslint.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, Map, Seq,
-                             locate, parse_stream)
+                             document_boundary, locate, parse_stream)
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -205,7 +205,8 @@ _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
 
 def decode(data: bytes) -> tuple[str, InputProblem | None]:
     """The text of `data`: UTF-8 (a byte-order mark is dropped), or UTF-16 or UTF-32 with their
-    mark, as YAML allows. Anything else is a WS901 at the first byte that does not decode."""
+    mark, as YAML allows. Anything else is a WS901 at the first byte that does not decode, with
+    the text of the documents before it."""
     for mark, encoding in _BOMS:
         if data.startswith(mark):
             try:
@@ -215,13 +216,15 @@ def decode(data: bytes) -> tuple[str, InputProblem | None]:
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
-        start = data.rfind(b"\n", 0, error.start) + 1
-        line = data.count(b"\n", 0, start) + 1
-        # What precedes the bad byte decodes, so the column can count characters.
-        column = len(data[start:error.start].decode("utf-8-sig")) + 1
-        return "", InputProblem(
+        # What precedes the bad byte decodes: the column counts characters, and the documents
+        # before it (up to the last document marker) are still read.
+        before = data[:error.start].decode("utf-8-sig")
+        start = before.rfind("\n") + 1
+        problem = InputProblem(
             "WS901", f"not valid UTF-8 (byte 0x{data[error.start]:02x}); YAML must be UTF-8, "
-                     f"or UTF-16 or UTF-32 with a byte-order mark", line, column)
+                     f"or UTF-16 or UTF-32 with a byte-order mark", before.count("\n", 0, start) + 1,
+            len(before) - start + 1)
+        return before[:document_boundary(before, len(before))], problem
 
 
 # Go/Helm template actions. `{{ ... }}` also appears in valid manifests (Prometheus and

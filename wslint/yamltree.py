@@ -13,6 +13,7 @@ ruamel.yaml's round-trip loader, which keeps comments, is used only by `--fix`.
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 from dataclasses import dataclass, field
@@ -356,12 +357,22 @@ def _at(node: Any, message: str, limit: str | None = None) -> YamlProblem:
     return YamlProblem(message, mark.line + 1, mark.column + 1, limit)
 
 
+# A line starting with `---` and a blank ends whatever libyaml was scanning: no nesting goes
+# across it (it starts a document, or it is a syntax error).
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.M)
+
+
 def _depth_bound(text: str) -> int:
     """A cheap upper bound on how deeply `text` can nest collections: block nesting needs a
-    growing column (a flush sequence under a key shares its parent's), flow nesting a bracket."""
-    brackets = text.count("[") + text.count("{")
-    longest = max(map(len, text.split("\n"))) if text else 0
-    return 2 * brackets + 2 * (longest + 1)
+    growing column (a flush sequence under a key shares its parent's), flow nesting a bracket.
+    Taken per document: a stream of thousands of documents would otherwise add up their
+    brackets and pay for the exact count, a second pass over all of it."""
+    bound = 0
+    for part in _DOCUMENT_START.split(text):
+        brackets = part.count("[") + part.count("{")
+        longest = max(map(len, part.split("\n"))) if part else 0
+        bound = max(bound, 2 * brackets + 2 * (longest + 1))
+    return bound
 
 
 def _exact_depth(text: str, limit: int) -> tuple[int, int, int] | None:
@@ -405,9 +416,16 @@ def _problem_from(error: Exception, text: str) -> YamlProblem:
             return YamlProblem(message, 1, 1)
         line = text.count("\n", 0, position) + 1
         column = position - (text.rfind("\n", 0, position) + 1) + 1
-    if "tab" not in message and _character_at(text, line, column) == "\t":
-        message += " (a tab: YAML indents with spaces only)"
     return YamlProblem(message, line, column)
+
+
+def _inside(text: str, line: int, column: int) -> tuple[int, int]:
+    """The position, moved inside the text: libyaml reports an error at the end of a text that
+    lacks a final newline on the line after it."""
+    lines = text.count("\n") + 1
+    if line > lines:
+        return lines, len(text) - text.rfind("\n")
+    return max(line, 1), max(column, 1)
 
 
 def _character_at(text: str, line: int, column: int) -> str:
@@ -427,18 +445,20 @@ def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH,
     max_depth = min(max_depth, MAX_DEPTH_CEILING)
     if not text.strip(" \t\r\n"):
         return stream  # blank: no documents (libyaml would take a tab here for indentation)
+    lines = _line_mapper(text)
     if _depth_bound(text) > max_depth:
         too_deep = _exact_depth(text, max_depth)
         if too_deep is not None:
             _, line, column = too_deep
             stream.problem = YamlProblem(
                 f"nesting deeper than {max_depth} levels; not parsed (limit: max-depth)",
-                line, column, limit="max-depth")
+                *lines(line, column), limit="max-depth")
             return stream
     needed = 4 * max_depth + 1000
     if sys.getrecursionlimit() < needed:
         sys.setrecursionlimit(needed)
     composer = _Composer(text)
+    stopped_at = None  # where the reader met a character YAML does not allow
     try:
         while composer.check_node():
             node = composer.get_node()
@@ -448,9 +468,97 @@ def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH,
         stream.problem = refusal.problem
     except YAMLError as error:
         stream.problem = _problem_from(error, text)
+        position = getattr(error, "position", None)
+        if not isinstance(error, MarkedYAMLError) and isinstance(position, int):
+            stopped_at = position  # its line and column count lines by "\n" already
     finally:
         composer.dispose()
+    if lines is not _same_lines:
+        _move_positions(stream, lines, stopped_at is None)
+    if stream.problem is not None:
+        problem = stream.problem
+        problem.line, problem.column = _inside(text, problem.line, problem.column)
+        if "tab" not in problem.message and _character_at(text, problem.line, problem.column) == "\t":
+            problem.message += " (a tab: YAML indents with spaces only)"
+    if stopped_at is not None:
+        _keep_documents_before(stream, text, stopped_at, max_depth, max_alias_expansion)
     return stream
+
+
+# Line breaks YAML 1.1 knows besides LF and CRLF: libyaml counts lines by them, editors and
+# reports count by "\n".
+_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _same_lines(line: int, column: int) -> tuple[int, int]:
+    return line, column
+
+
+def _line_mapper(text: str):
+    """A function from libyaml's (line, column) to lines counted by "\n" (the identity when the
+    text has no other line breaks, as nearly every file)."""
+    if not _OTHER_BREAKS.search(text):
+        return _same_lines
+    yaml_starts = [0] + [m.end() for m in _YAML_BREAKS.finditer(text)]
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def lines(line: int, column: int) -> tuple[int, int]:
+        offset = yaml_starts[min(line, len(yaml_starts)) - 1] + column - 1
+        index = bisect.bisect_right(starts, offset)
+        return index, offset - starts[index - 1] + 1
+
+    return lines
+
+
+def _move_positions(stream: ParsedStream, lines: Any, problem_too: bool) -> None:
+    """Recount every position of the stream with `lines`."""
+    seen: set[int] = set()
+    todo = [d for d in stream.documents if isinstance(d, (Map, Seq))]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        node.line, node.column = lines(node.line, node.column)
+        if isinstance(node, Map):
+            node.key_pos = {key: lines(*pos) for key, pos in node.key_pos.items()}
+            todo += [value for value in node.values() if isinstance(value, (Map, Seq))]
+        else:
+            node.item_pos = [lines(*pos) for pos in node.item_pos]
+            todo += [value for value in node if isinstance(value, (Map, Seq))]
+    stream.complex_keys = [lines(*pos) for pos in stream.complex_keys]
+    stream.duplicates = [d._replace(**dict(zip(("line", "column"), lines(d.line, d.column))),
+                                    **dict(zip(("first_line", "first_column"),
+                                               lines(d.first_line, d.first_column))))
+                         for d in stream.duplicates]
+    if problem_too and stream.problem is not None:
+        stream.problem.line, stream.problem.column = lines(stream.problem.line,
+                                                           stream.problem.column)
+
+
+_DOCUMENT_START = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.M)
+
+
+def document_boundary(text: str, offset: int) -> int:
+    """Where the last document marker line (`---` or `...`) before `offset` starts; 0 if none."""
+    last = 0
+    for marker in _DOCUMENT_START.finditer(text, 0, offset):
+        last = marker.start()
+    return last
+
+
+def _keep_documents_before(stream: ParsedStream, text: str, position: int, max_depth: int,
+                           max_alias_expansion: int) -> None:
+    """libyaml checks characters a buffer at a time, so a character it refuses (a NUL) can stop
+    the stream before the documents ahead of it were read: read those again, up to the document
+    marker before the character, as a syntax error would have left them."""
+    cut = document_boundary(text, position)
+    if cut and not stream.documents:
+        before = parse_stream(text[:cut], max_depth, max_alias_expansion)
+        if before.problem is None:
+            stream.documents, stream.duplicates = before.documents, before.duplicates
+            stream.complex_keys = before.complex_keys
 
 
 def walk_path(root: Any, path: tuple) -> Iterator[tuple[Any, tuple[int, int] | None]]:

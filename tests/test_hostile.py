@@ -1,0 +1,366 @@
+"""Hostile and broken input: every file below ends by itself, with exit status 0 or 1, without a
+traceback, with the expected WS9xx finding where the input is at fault; text output holds no raw
+control character, GitHub output no injected workflow command, JSON and SARIF are valid ASCII.
+
+The files are generated here (none of them is kept in the repository): `HOSTILE` names each one,
+its content and the findings it must give, as (rule, line) pairs or bare rule codes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wslint.engine import Linter, Settings
+from wslint.model import Source
+from wslint.sources import load_source, read_input
+
+POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: chat\nspec:\n  containers:\n"
+       "  - name: chat\n    image: chat:1\n")
+POD_FINDINGS = {("WS201", 7), ("WS202", 7), ("WS401", 7)}
+MARKER = "wslint-code-ran"
+
+
+def laughs(levels: int = 10, indent: str = "") -> str:
+    """A billion laughs: each level a list of nine aliases of the one before."""
+    lines = [f'{indent}l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels):
+        lines.append(f"{indent}l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def injected(text: str) -> str:
+    """A YAML double-quoted scalar holding `text`'s control characters as escapes."""
+    return json.dumps(text)
+
+
+# Terminal escape sequences, CI workflow commands and invisible characters a name may carry.
+INJECTIONS = ["\x1b[2J\x1b[H", "\x1b]0;owned\x07", "\x1b]8;;https://evil.example\x1b\\link",
+              "\r\x1b[Kall clear", "\x9b31m", "\u202eevil", "\u2066x\u2069", "\x00\x07\x08\x7f",
+              "\n::error file=owned.yaml,line=1::injected", "%0A::warning::injected",
+              "\r\n::add-mask::x", "\u2028::notice::injected"]
+
+
+def _injection_manifest() -> str:
+    names = [injected(f"chat{text}") for text in INJECTIONS]
+    docs = [f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  annotations:\n"
+            f"    {injected('a' + INJECTIONS[0])}: {injected('v' + INJECTIONS[1])}\n"
+            f"spec:\n  containers:\n  - name: {name}\n    image: {injected('i' + INJECTIONS[2])}\n"
+            for name in names]
+    return "---\n".join(docs)
+
+
+def _type_soup() -> str:
+    return """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: null
+spec: "text"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: chat}
+spec:
+  replicas: "three"
+  template:
+    spec:
+      containers: {}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: items}
+spec:
+  containers: [null, 5, {name: 7, ports: 80, lifecycle: [], resources: "big"}]
+---
+apiVersion: v1
+kind: [Deployment]
+metadata: {name: kind-list}
+---
+apiVersion: v1
+kind: List
+items: [null, 42, "text", [1], {kind: Pod}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, annotations: [a, b]}
+spec: {rules: {host: x}, defaultBackend: "svc"}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, labels: "app=web"}
+spec: {selector: [app], ports: [{port: [80], targetPort: {}}, null]}
+"""
+
+
+def _deep_block(levels: int) -> str:
+    return "".join(" " * level + "- \n" for level in range(levels))
+
+
+HOSTILE: dict[str, tuple[bytes, set]] = {
+    "empty.yaml": (b"", set()),
+    "blank.yaml": (b"  \n\t\n \r\n\t  \n", set()),
+    "only-dashes.yaml": (b"---\n", set()),
+    "dashes-and-ends.yaml": (b"---\n---\n...\n---\n", set()),
+    "binary.yaml": (bytes(random.Random(7).randrange(256) for _ in range(4096)), {("WS901", 1)}),
+    "png.yaml": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), {("WS901", 1)}),
+    "latin1.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: café}\n".encode("latin-1"),
+                    {("WS901", 3)}),
+    "nul.yaml": ((POD + "---\napiVersion: v1\nkind: Pod\x00\n").encode(),
+                 POD_FINDINGS | {("WS901", 11)}),
+    "bom.yaml": (b"\xef\xbb\xbf" + POD.encode(), POD_FINDINGS),
+    "utf16.yaml": (POD.encode("utf-16"), POD_FINDINGS),
+    "crlf.yaml": (POD.replace("\n", "\r\n").encode(), POD_FINDINGS),
+    "tabs.yaml": (b"apiVersion: v1\nkind: Pod\nmetadata:\n\tname: chat\n", {("WS901", 4)}),
+    "duplicate-keys.yaml": ((POD + "  - name: chat\n    image: chat:2\nspec: {}\n").encode(),
+                            {("WS905", 11)}),
+    "deep-flow.yaml": (("a: " + "[" * 100_000 + "]" * 100_000 + "\n").encode(), {("WS904", 1)}),
+    "deep-mapping.yaml": (("a: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n").encode(),
+                          {("WS904", 1)}),
+    "deep-block.yaml": (_deep_block(3000).encode(), {("WS904", 1001)}),
+    "long-line.yaml": (("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {text: \""
+                        + "x" * 5_000_000 + "\"}\n").encode(), set()),
+    "long-name.yaml": (POD.replace("name: chat\nspec", "name: " + "n" * 1_000_000 + "\nspec").encode(),
+                       {"WS201", "WS202", "WS401"}),
+    "laughs.yaml": (laughs().encode(), {("WS904", 6)}),
+    "laughs-in-object.yaml": (("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bomb\n"
+                               "  annotations:\n" + laughs(indent="    ") + "spec:\n  template:\n"
+                               "    spec:\n      containers: *l9\n").encode(), {"WS904"}),
+    "merge-chain.yaml": (("a0: &a0 {k0: 0}\n" + "".join(
+        f"a{i}: &a{i} {{<<: *a{i - 1}, k{i}: {i}}}\n" for i in range(1, 5000))).encode(),
+        {"WS904"}),
+    "alias-in-itself.yaml": (b"apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: *m}\n",
+                             {("WS901", 3)}),
+    "one-object-many-times.yaml": ((
+        "apiVersion: v1\nkind: List\nitems:\n- &pod\n" + "".join(
+            "  " + line + "\n" for line in POD.splitlines()) + "- *pod\n" * 2000).encode(),
+        {("WS201", 11), ("WS202", 11), ("WS401", 11)}),
+    "python-tags.yaml": ((
+        f"apiVersion: v1\nkind: Pod\nmetadata: !!python/object/apply:os.system "
+        f"['touch {MARKER}']\nspec: !!python/object/new:subprocess.Popen [[touch, {MARKER}]]\n"
+        f"---\n!!python/object/apply:os.system ['touch {MARKER}']\n---\n"
+        f"a: !!python/name:os.system\nb: !!python/module:os\n"
+        f"c: !<tag:yaml.org,2002:python/object/apply:os.system> ['touch {MARKER}']\n").encode(),
+        {("WS907", 3), ("WS907", 4)}),
+    "wrong-types.yaml": (_type_soup().encode(), {
+        ("WS907", line) for line in (3, 4, 10, 13, 19, 22, 27, 31, 32, 36, 37)}),
+    "scalars-and-lists.yaml": (b"just text\n---\n42\n---\n- a\n- b\n---\nnull\n---\n[1, 2]\n",
+                               set()),
+    "injection.yaml": (_injection_manifest().encode(), {"WS201", "WS202", "WS401"}),
+    "template-braces.yaml": (("a: " + "{{" * 200_000 + "\n").encode(), {"WS902"}),
+    "helm-objects.yaml": ((".Values " * 200_000 + "\n{{ .Values.x }}\n").encode(), {("WS902", 2)}),
+    "long-service.yaml": (("apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata: {name: m}\n"
+                           "spec: {prefix: /ws, service: \"" + "a" * 200_000 + ":x\"}\n").encode(),
+                          set()),
+}
+
+
+def _codes_and_lines(findings) -> set:
+    return {(f.code, f.line) for f in findings}
+
+
+def _matches(expected: set, findings) -> bool:
+    """Pairs must be found exactly; bare codes must be among the findings' codes."""
+    got_pairs = _codes_and_lines(findings)
+    got_codes = {f.code for f in findings}
+    pairs = {e for e in expected if isinstance(e, tuple)}
+    codes = {e for e in expected if isinstance(e, str)}
+    if pairs and {p for p in got_pairs if p[0] in {c for c, _ in pairs}} != pairs:
+        return False
+    return codes <= got_codes and (expected or not got_pairs)
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("hostile")
+    for name, (data, _) in HOSTILE.items():
+        (directory / name).write_bytes(data)
+    # A file name that carries escape sequences and a workflow command of its own.
+    (directory / "owned\x1b[31m\n::error::injected.yaml").write_text(POD)
+    (directory / "loops").mkdir()
+    (directory / "loops" / "pod.yaml").write_text(POD)
+    (directory / "loops" / "self").symlink_to(".")
+    (directory / "loops" / "parent").symlink_to("..")
+    (directory / "loops" / "dangling.yaml").symlink_to("nowhere.yaml")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(directory / "fifo.yaml")
+    return directory
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_each_hostile_file_gives_its_findings(name, hostile_dir):
+    expected = HOSTILE[name][1]
+    loaded = Linter(Settings(jobs=1)).load(str(hostile_dir / name))
+    result = Linter(Settings(jobs=1)).lint_loaded([loaded])
+    assert not result.internal_errors
+    assert _matches(expected, result.findings), sorted(_codes_and_lines(result.findings))
+    for finding in result.findings:
+        assert finding.line >= 1 and finding.column >= 1
+        assert len(finding.message) < 5000
+    assert not (hostile_dir / MARKER).exists() and not Path(MARKER).exists()
+
+
+def test_blank_and_dash_only_files_hold_no_documents():
+    for text in ("", "  \n\t\n", "---\n", "---\n---\n...\n"):
+        loaded = load_source(Source("x.yaml", text))
+        assert (loaded.objects, loaded.problems, loaded.skipped_documents) == ([], [], 0)
+
+
+def test_crlf_and_bom_give_the_same_findings_as_plain_text():
+    plain = Linter(Settings()).lint_text(POD).findings
+    for variant in (POD.replace("\n", "\r\n"), "\ufeff" + POD):
+        again = Linter(Settings()).lint_text(variant).findings
+        assert [(f.code, f.line, f.column, f.message) for f in again] == \
+            [(f.code, f.line, f.column, f.message) for f in plain]
+
+
+def test_invalid_utf8_is_reported_at_its_line_and_column(hostile_dir):
+    _, problem = read_input(str(hostile_dir / "latin1.yaml"))
+    assert (problem.code, problem.line, problem.column) == ("WS901", 3, 21)
+    assert "0xe9" in problem.message
+
+
+def test_aliases_are_followed_once(hostile_dir):
+    """Two thousand aliases of one Pod in a List: one object to lint, not two thousand."""
+    loaded = Linter(Settings()).load(str(hostile_dir / "one-object-many-times.yaml"))
+    assert len(loaded.objects) == 1
+
+
+def test_a_fifo_or_device_named_on_the_command_line_is_never_opened(hostile_dir):
+    targets = [os.devnull]
+    if hasattr(os, "mkfifo"):
+        targets.append(str(hostile_dir / "fifo.yaml"))  # opened for reading, it would wait forever
+    for target in targets:
+        source, problem = read_input(target)
+        assert problem is not None and problem.code == "WS901" and "not read" in problem.message
+
+
+def test_an_unreadable_file_is_a_finding(tmp_path, monkeypatch):
+    path = tmp_path / "secret.yaml"
+    path.write_text(POD)
+    real_open = os.open
+
+    def refuse(name, *args, **kwargs):
+        if os.fspath(name) == str(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    (tmp_path / "good.yaml").write_text(POD)
+    result = Linter(Settings(jobs=1)).lint_paths([str(tmp_path)])
+    by_file = {Path(f.file).name: f for f in result.findings}
+    assert by_file["secret.yaml"].code == "WS901"
+    assert "Permission denied" in by_file["secret.yaml"].message
+    assert "good.yaml" in by_file
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="permissions do not apply to root")
+def test_unreadable_files_and_directories_on_disk(tmp_path):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.yaml").write_text(POD)
+    (tmp_path / "secret.yaml").write_text(POD)
+    (tmp_path / "secret.yaml").chmod(0)
+    (tmp_path / "locked").chmod(0)
+    try:
+        result = Linter(Settings(jobs=1)).lint_paths([str(tmp_path)])
+    finally:
+        (tmp_path / "locked").chmod(stat.S_IRWXU)
+    messages = {Path(f.file).name: f.message for f in result.findings if f.code == "WS901"}
+    assert "Permission denied" in messages["secret.yaml"]
+    assert "Permission denied" in messages["locked"]
+
+
+def test_file_size_limit(tmp_path):
+    (tmp_path / "big.yaml").write_text(POD + "#" * 2000 + "\n")
+    (tmp_path / "small.yaml").write_text(POD)
+    result = Linter(Settings(max_file_size=1024)).lint_paths([str(tmp_path)])
+    refused = [f for f in result.findings if f.code == "WS904"]
+    assert [Path(f.file).name for f in refused] == ["big.yaml"]
+    assert "limit: max-file-size" in refused[0].message
+    assert {Path(f.file).name for f in result.findings if f.code == "WS201"} == {"small.yaml"}
+
+
+def test_ten_megabytes_of_25000_documents_are_linted(tmp_path):
+    document = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-{i}\n"
+                "  labels: {{app: chat-{i}}}\ndata:\n  text: \"" + "x" * 300 + "\"\n---\n")
+    path = tmp_path / "big.yaml"
+    path.write_text("".join(document.format(i=i) for i in range(25000)))
+    assert path.stat().st_size > 10_000_000
+    result = Linter(Settings(jobs=1)).lint_paths([str(path)])
+    assert result.objects == 25000 and not result.findings
+
+
+# --- the command line, every format, over the whole set -----------------------------------------
+
+def _run(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "wslint", "--no-config", "--jobs", "1", *args],
+                          capture_output=True, timeout=120, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def outputs(hostile_dir) -> dict[str, subprocess.CompletedProcess]:
+    """The whole set linted once in each format."""
+    runs = {name: _run("--format", name, ".", cwd=hostile_dir)
+            for name in ("text", "github", "json", "sarif")}
+    for result in runs.values():
+        assert result.returncode in (0, 1), result.stderr.decode(errors="replace")[-2000:]
+        assert b"Traceback" not in result.stderr
+    assert not (hostile_dir / MARKER).exists()
+    return runs
+
+
+def test_text_output_holds_no_raw_control_character(outputs):
+    result = outputs["text"]
+    for stream in (result.stdout, result.stderr):
+        text = stream.decode("utf-8")
+        assert all(ch == "\n" or ch.isprintable() for ch in text), \
+            [line for line in text.splitlines() if not line.isprintable()][:3]
+    assert b"fifo.yaml" not in result.stdout  # skipped in a directory, never opened
+    assert b"\\x1b[2J" in result.stdout and b"\\u202e" in result.stdout  # shown, escaped
+    assert b"owned\\x1b[31m\\n::error::injected.yaml:7:5: WS201" in result.stdout
+
+
+def test_github_output_injects_no_workflow_command(outputs):
+    expected = len(json.loads(outputs["json"].stdout)["findings"])
+    command = re.compile(r"::(error|warning|notice) ((?:[A-Za-z]+=[^,:\r\n]*)(?:,[A-Za-z]+=[^,:\r\n]*)*)"
+                         r"::[^\r\n]*")
+    commands = 0
+    text = outputs["github"].stdout.decode("utf-8")
+    assert "\r" not in text
+    for line in text.split("\n"):
+        assert all(ch.isprintable() for ch in line), line[:200]
+        if line.startswith("::") or line.startswith("##["):
+            assert command.fullmatch(line), line[:200]
+            commands += 1
+        else:  # the summary: no manifest text
+            assert line == "" or line.startswith("wslint: "), line[:200]
+    assert commands == expected
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif"])
+def test_json_and_sarif_are_valid_ascii(output_format, outputs):
+    text = outputs[output_format].stdout.decode("ascii")
+
+    def no_constant(name):
+        raise ValueError(f"{name} is not JSON")
+
+    document = json.loads(text, parse_constant=no_constant)
+    findings = document["findings"] if output_format == "json" else document["runs"][0]["results"]
+    assert len(findings) > 20
+
+
+def test_fifo_named_on_the_command_line_does_not_hang(hostile_dir):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    result = _run("fifo.yaml", "bom.yaml", cwd=hostile_dir)
+    assert result.returncode == 1 and b"Traceback" not in result.stderr
+    assert b"fifo.yaml:1:1: WS901 [error] a FIFO" in result.stdout
+    assert b"bom.yaml:7:5: WS201" in result.stdout
