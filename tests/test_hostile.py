@@ -156,6 +156,10 @@ HOSTILE: dict[str, tuple[bytes, set]] = {
     "injection.yaml": (_injection_manifest().encode(), {"WS201", "WS202", "WS401"}),
     "template-braces.yaml": (("a: " + "{{" * 200_000 + "\n").encode(), {"WS902"}),
     "helm-objects.yaml": ((".Values " * 200_000 + "\n{{ .Values.x }}\n").encode(), {("WS902", 2)}),
+    "foreign-kinds.yaml": (b"apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: chat}\n"
+                           b"spec: {template: {spec: {containers: [{name: chat}]}}}\n---\n"
+                           b"apiVersion: example.com/v1\nkind: Ingress\nmetadata: {name: chat}\n"
+                           b"---\napiVersion: v2\nkind: Service\nmetadata: {name: chat}\n", set()),
     "long-service.yaml": (("apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata: {name: m}\n"
                            "spec: {prefix: /ws, service: \"" + "a" * 200_000 + ":x\"}\n").encode(),
                           set()),
@@ -364,3 +368,90 @@ def test_fifo_named_on_the_command_line_does_not_hang(hostile_dir):
     assert result.returncode == 1 and b"Traceback" not in result.stderr
     assert b"fifo.yaml:1:1: WS901 [error] a FIFO" in result.stdout
     assert b"bom.yaml:7:5: WS201" in result.stdout
+
+
+# --- faulty plugins -----------------------------------------------------------------------------
+
+PLUGIN_RULE = ("code: ACME001\nname: acme-check\nseverity: warning\nsummary: A third party's check\n"
+               "kinds: [Pod]\nwebsocket-scope: false\ndocs:\n  what: Checks.\n  why: Because.\n"
+               "  example: 'a: 1'\n  use-instead: 'a: 2'\n  fix: Fix it.\n")
+CHECKS = {
+    "raises": "    if obj.name == 'chat':\n        raise ZeroDivisionError('the plugin is broken')\n"
+              "    yield Problem(('metadata',), f'{obj.ref} seen')\n",
+    "yields-garbage": "    yield 'not a Problem'\n",
+    "exits": "    import sys\n    sys.exit(0)\n    yield\n",
+    "bad-message": "    yield Problem(('metadata',), None)\n",
+}
+
+
+def _install_plugin(site: Path, check_body: str | None, import_error: bool = False) -> dict:
+    """A rule plugin installed as a distribution with a `wslint` entry point, as a third party
+    ships one; the environment that finds it."""
+    package = site / "acme_rules"
+    (package / "rules").mkdir(parents=True)
+    (package / "rules" / "ACME001.yaml").write_text(PLUGIN_RULE)
+    (package / "__init__.py").write_text(
+        ("raise ImportError('acme is missing a dependency')\n" if import_error else "")
+        + "from pathlib import Path\nfrom wslint.model import Problem\n"
+        "from wslint.plugin import CheckSet, hookimpl, load_rules\nchecks = CheckSet()\n"
+        "@checks('ACME001')\ndef acme_check(obj, ctx):\n" + (check_body or "    yield from ()\n")
+        + "@hookimpl\ndef wslint_rules():\n    return load_rules(Path(__file__).parent / 'rules', checks)\n")
+    dist = site / "acme_rules-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-rules\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[wslint]\nacme = acme_rules\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+
+
+def _lint_with(env, tmp_path, *args):
+    (tmp_path / "pods.yaml").write_text(POD + "---\n" + POD.replace("name: chat\nspec", "name: other\nspec"))
+    return subprocess.run([sys.executable, "-m", "wslint", "--no-config", "--jobs", "1", *args,
+                           "pods.yaml"], capture_output=True, timeout=60, cwd=tmp_path, env=env)
+
+
+@pytest.mark.parametrize("behaviour", sorted(CHECKS))
+def test_a_failing_plugin_check_is_contained(behaviour, tmp_path):
+    env = _install_plugin(tmp_path / "site", CHECKS[behaviour])
+    result = _lint_with(env, tmp_path)
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err, err
+    assert "pods.yaml:7:5: WS201 [error] Pod/chat" in out  # the other rules' findings stand
+    assert "pods.yaml:16:5: WS201 [error] Pod/other" in out
+    assert re.search(r"^internal error: rule ACME001 \(plugin acme\) failed on Pod/chat \(pods\.yaml\): ",
+                     out, re.M), out
+    assert "wslint: internal error in rule ACME001 (plugin acme) on Pod/chat (pods.yaml)" in err
+    if behaviour == "raises":
+        assert "ZeroDivisionError: the plugin is broken (at " in out
+        assert "Pod/other seen" in out  # the same rule on another object still reports
+        report = json.loads(_lint_with(env, tmp_path, "--format", "json").stdout)
+        [error] = report["summary"]["internal_errors"]
+        assert (error["rule"], error["plugin"]) == ("ACME001", "acme")
+        assert {f["rule"] for f in report["findings"]} >= {"ACME001", "WS201", "WS202", "WS401"}
+
+
+def test_a_plugin_that_fails_to_load_is_reported_and_the_rest_runs(tmp_path):
+    env = _install_plugin(tmp_path / "site", None, import_error=True)
+    result = _lint_with(env, tmp_path)
+    assert result.returncode == 2 and b"Traceback" not in result.stderr
+    assert b"wslint: error: plugin acme failed to load: ImportError: acme is missing a dependency" \
+        in result.stderr
+    assert b"pods.yaml:7:5: WS201 [error]" in result.stdout
+
+
+def test_plugins_can_be_switched_off(tmp_path):
+    env = _install_plugin(tmp_path / "site", CHECKS["raises"])
+    for args, extra in ((("--no-plugins",), {}), ((), {"WSLINT_NO_PLUGINS": "1"})):
+        result = _lint_with({**env, **extra}, tmp_path, *args)
+        assert result.returncode == 1 and b"ACME001" not in result.stdout + result.stderr
+
+
+def test_only_installed_entry_points_are_loaded(tmp_path):
+    """A module on the path that looks like a plugin, with no distribution declaring it, is
+    never imported."""
+    env = _install_plugin(tmp_path / "site", "    raise SystemExit('imported')\n")
+    for dist in (tmp_path / "site").glob("*.dist-info"):
+        for item in dist.iterdir():
+            item.unlink()
+        dist.rmdir()
+    result = _lint_with(env, tmp_path)
+    assert result.returncode == 1 and b"ACME001" not in result.stdout + result.stderr

@@ -209,8 +209,10 @@ class Linter:
         result.suppressed = outcome.suppressed
         return sorted(outcome.kept + outcome.unused, key=Finding.sort_key)
 
-    def _rules_by_kind(self) -> dict[str, list[Rule]]:
-        by_kind: dict[str, list[Rule]] = defaultdict(list)
+    def _rules_by_kind(self) -> dict[str, list[tuple[Rule, str | None]]]:
+        """The rules for each object kind, with the family (workloads, routes) a rule takes the
+        kind as: an object of that kind name from another API group is not of the family."""
+        by_kind: dict[str, list[tuple[Rule, str | None]]] = defaultdict(list)
         for rule in self.rules:
             for kind in rule.kinds:
                 if kind == WORKLOADS:
@@ -221,9 +223,13 @@ class Linter:
                     targets = []
                 else:
                     targets = [kind]
+                family = kind if kind in (WORKLOADS, ROUTES) else None
                 for target in targets:
-                    if rule not in by_kind[target]:
-                        by_kind[target].append(rule)
+                    listed = [entry for entry in by_kind[target] if entry[0] is rule]
+                    if not listed:
+                        by_kind[target].append((rule, family))
+                    elif family is None:  # named outright: every object of the kind
+                        by_kind[target][by_kind[target].index(listed[0])] = (rule, None)
         return by_kind
 
     def _run_checks(self, objects: list[KObject], graph: Graph, result: LintResult) -> list[Finding]:
@@ -232,7 +238,10 @@ class Linter:
                     for rule in self.rules}
         findings = []
         for obj in objects:
-            for rule in by_kind.get(obj.kind, ()):
+            for rule, family in by_kind.get(obj.kind, ()):
+                if (family == WORKLOADS and graph.workload(obj) is None
+                        or family == ROUTES and graph.route(obj) is None):
+                    continue  # a Deployment of another API group is not a workload
                 if rule.websocket_scope and not graph.in_scope(obj):
                     continue
                 try:
