@@ -357,16 +357,13 @@ def _at(node: Any, message: str, limit: str | None = None) -> YamlProblem:
     return YamlProblem(message, mark.line + 1, mark.column + 1, limit)
 
 
-# A line starting with `---` and a blank ends whatever libyaml was scanning: no nesting goes
-# across it (it starts a document, or it is a syntax error).
-_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.M)
-
-
 def _depth_bound(text: str) -> int:
     """A cheap upper bound on how deeply `text` can nest collections: block nesting needs a
     growing column (a flush sequence under a key shares its parent's), flow nesting a bracket.
     Taken per document: a stream of thousands of documents would otherwise add up their
-    brackets and pay for the exact count, a second pass over all of it."""
+    brackets and pay for the exact count, a second pass over all of it. A `---` or `...` line
+    ends whatever libyaml was scanning, so no nesting goes across one (it starts or ends a
+    document, or it is a syntax error)."""
     bound = 0
     for part in _DOCUMENT_START.split(text):
         brackets = part.count("[") + part.count("{")
