@@ -27,6 +27,7 @@ POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: chat\nspec:\n  containers:
        "  - name: chat\n    image: chat:1\n")
 POD_FINDINGS = {("WS201", 7), ("WS202", 7), ("WS401", 7)}
 MARKER = "wslint-code-ran"
+LINTER = Linter(Settings(jobs=1))
 
 
 def laughs(levels: int = 10, indent: str = "") -> str:
@@ -201,8 +202,7 @@ def hostile_dir(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_each_hostile_file_gives_its_findings(name, hostile_dir):
     expected = HOSTILE[name][1]
-    loaded = Linter(Settings(jobs=1)).load(str(hostile_dir / name))
-    result = Linter(Settings(jobs=1)).lint_loaded([loaded])
+    result = LINTER.lint_loaded([LINTER.load(str(hostile_dir / name))])
     assert not result.internal_errors
     assert _matches(expected, result.findings), sorted(_codes_and_lines(result.findings))
     for finding in result.findings:
@@ -455,3 +455,15 @@ def test_only_installed_entry_points_are_loaded(tmp_path):
         dist.rmdir()
     result = _lint_with(env, tmp_path)
     assert result.returncode == 1 and b"ACME001" not in result.stdout + result.stderr
+
+
+# --- what the fuzzers found ---------------------------------------------------------------------
+
+REGRESSIONS = sorted((Path(__file__).parent / "fixtures" / "hostile").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", REGRESSIONS, ids=[p.name for p in REGRESSIONS])
+def test_inputs_the_fuzzers_once_broke_on(path):
+    from fuzz_corpus import check
+
+    check(path.read_bytes(), LINTER, {rule.code for rule in LINTER.all_rules})

@@ -213,15 +213,16 @@ def decode(data: bytes) -> tuple[str, InputProblem | None]:
                 return data.decode(encoding), None
             except UnicodeDecodeError as error:
                 return "", InputProblem("WS901", f"not valid {encoding.upper()}: {error.reason}")
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
-        return data.decode("utf-8-sig"), None
+        return body.decode("utf-8"), None
     except UnicodeDecodeError as error:
         # What precedes the bad byte decodes: the column counts characters, and the documents
         # before it (up to the last document marker) are still read.
-        before = data[:error.start].decode("utf-8-sig")
+        before = body[:error.start].decode("utf-8")
         start = before.rfind("\n") + 1
         problem = InputProblem(
-            "WS901", f"not valid UTF-8 (byte 0x{data[error.start]:02x}); YAML must be UTF-8, "
+            "WS901", f"not valid UTF-8 (byte 0x{body[error.start]:02x}); YAML must be UTF-8, "
                      f"or UTF-16 or UTF-32 with a byte-order mark", before.count("\n", 0, start) + 1,
             len(before) - start + 1)
         return before[:document_boundary(before, len(before))], problem

@@ -35,8 +35,8 @@ def _exec_command(container: Container) -> tuple[list, tuple] | None:
     command = dig(container.data, *path)
     if not isinstance(command, list) or not command:
         return None
-    return [str(part) for part in command if isinstance(part, (str, int, float))], \
-        container.path + path
+    parts = [str(part) for part in command if isinstance(part, (str, int, float))]
+    return (parts, container.path + path) if parts else None  # `[null]`: nothing to run
 
 
 def _never_exits(text: str) -> str | None:
