@@ -36,11 +36,14 @@ class GithubReporter(Reporter):
     def report(self, result: LintResult) -> None:
         root = repository_root()
         write = self.stream.write
+        split: dict[str, list[str]] = {}
         for finding in result.findings:
             source = result.sources.get(finding.file)
             file = finding.file if source is not None and source.is_stdin else \
                 relative_to_root(finding.file, root)
-            lines = source.text.splitlines() if source is not None else []
+            if finding.file not in split:  # once per file: a large file has many findings
+                split[finding.file] = source.text.splitlines() if source is not None else []
+            lines = split[finding.file]
             line_text = lines[finding.line - 1] if 0 < finding.line <= len(lines) else None
             properties = {
                 "file": file, "line": finding.line, "endLine": finding.line, "col": finding.column,
