@@ -101,6 +101,25 @@ spec: {selector: [app], ports: [{port: [80], targetPort: {}}, null]}
 """
 
 
+def _shared_anchors() -> str:
+    """Within the alias limit, but every part the checks and the graph read is shared: one
+    container two hundred times, the labels and annotations of the Deployment, its template, the
+    Service and the Ingress."""
+    env = ", ".join(f"{{name: E{i}, value: v}}" for i in range(50))
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: chat\n"
+        "  labels: &labels {app: chat}\n  annotations: &notes {a: '1', b: '2'}\nspec:\n"
+        "  replicas: 3\n  template:\n    metadata: {labels: *labels, annotations: *notes}\n"
+        "    spec:\n      containers:\n"
+        f"      - &c {{name: chat, image: 'chat:1', ports: [{{name: ws, containerPort: 8080}}], "
+        f"env: [{env}]}}\n" + "      - *c\n" * 200
+        + "---\napiVersion: v1\nkind: Service\nmetadata: {name: chat, labels: &l {app: chat}}\n"
+        "spec: {selector: *l, ports: &p [{name: ws, port: 80, targetPort: ws}]}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: chat}\nspec:\n"
+        "  rules:\n  - &rule {http: {paths: [{path: /ws, pathType: Prefix, backend: {service: "
+        "{name: chat, port: {number: 80}}}}]}}\n" + "  - *rule\n" * 100)
+
+
 def _deep_block(levels: int) -> str:
     return "".join(" " * level + "- \n" for level in range(levels))
 
@@ -161,6 +180,8 @@ HOSTILE: dict[str, tuple[bytes, set]] = {
                            b"spec: {template: {spec: {containers: [{name: chat}]}}}\n---\n"
                            b"apiVersion: example.com/v1\nkind: Ingress\nmetadata: {name: chat}\n"
                            b"---\napiVersion: v2\nkind: Service\nmetadata: {name: chat}\n", set()),
+    "shared-anchors.yaml": (_shared_anchors().encode(),
+                            {("WS201", 13), ("WS202", 13), ("WS401", 13)}),
     "long-service.yaml": (("apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata: {name: m}\n"
                            "spec: {prefix: /ws, service: \"" + "a" * 200_000 + ":x\"}\n").encode(),
                           set()),
@@ -280,6 +301,16 @@ def test_unreadable_files_and_directories_on_disk(tmp_path):
     messages = {Path(f.file).name: f.message for f in result.findings if f.code == "WS901"}
     assert "Permission denied" in messages["secret.yaml"]
     assert "Permission denied" in messages["locked"]
+
+
+def test_max_depth_has_a_ceiling(tmp_path):
+    """Deeper than 10000 levels, libyaml's recursive composer could overflow the C stack."""
+    result = subprocess.run([sys.executable, "-m", "wslint", "--no-config", "--max-depth", "20000",
+                             str(tmp_path)], capture_output=True, timeout=60)
+    assert result.returncode == 2 and b"20000 is not in the range 1<=x<=10000" in result.stderr
+    deep = "a: " + "[" * 9990 + "]" * 9990 + "\n"
+    loaded = load_source(Source("deep.yaml", deep), max_depth=10_000)
+    assert not loaded.problems and LINTER.lint_loaded([loaded]).findings == []
 
 
 def test_file_size_limit(tmp_path):
@@ -467,3 +498,10 @@ def test_inputs_the_fuzzers_once_broke_on(path):
     from fuzz_corpus import check
 
     check(path.read_bytes(), LINTER, {rule.code for rule in LINTER.all_rules})
+
+
+def test_symlink_loops_end_and_each_file_is_read_once(outputs):
+    findings = json.loads(outputs["json"].stdout)["findings"]
+    in_loops = [(f["file"], f["rule"]) for f in findings if f["file"].startswith("loops/")]
+    assert sorted(in_loops) == [("loops/dangling.yaml", "WS901"), ("loops/pod.yaml", "WS201"),
+                                ("loops/pod.yaml", "WS202"), ("loops/pod.yaml", "WS401")]
