@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="runs stay in on
 @pytest.fixture
 def any_size(monkeypatch):
     """Spread even small inputs over processes, and record how many each run used."""
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
     used = []
     spread = parallel.lint_files
 
@@ -174,7 +174,7 @@ def test_command_line_jobs(tmp_path):
     # Large enough to be spread without lowering the threshold.
     _fixture_inputs(tmp_path)
     text = (FIXTURES / "rules" / "WS201.yaml").read_text()
-    for index in range(parallel.MIN_PARALLEL_BYTES // len(text) + 1):
+    for index in range(2 * parallel.MIN_PARALLEL_BYTES // len(text) + 1):
         (tmp_path / "padding" / f"copy-{index:03d}.yaml").parent.mkdir(exist_ok=True)
         (tmp_path / "padding" / f"copy-{index:03d}.yaml").write_text(f"# {text!r}\n")
     outputs = []
@@ -260,6 +260,8 @@ def test_small_inputs_stay_in_one_process():
     assert parallel.worker_count(["-", "b.yaml"], 4, [10**7, 10**7]) == 1
     assert parallel.worker_count(["a.yaml", "b.yaml"], 1, [10**7, 10**7]) == 1
     assert parallel.worker_count(["a.yaml", "b.yaml", "c.yaml"], 2, [10**7] * 3) == 2
+    megabyte = parallel.MIN_PARALLEL_BYTES
+    assert parallel.worker_count([f"{n}.yaml" for n in range(100)], 64, [megabyte] * 5 + [1] * 95) == 5
 
 
 # --- progress -------------------------------------------------------------------------------

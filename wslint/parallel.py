@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from wslint.engine import Linter
     from wslint.progress import Progress
 
-# Below this much input (about 200 apps of the benchmark workload), forking and trading views
-# cost about what a second process saves.
+# The input a process should have to load (about 200 apps of the benchmark workload): below it,
+# forking and trading views cost about what another process saves.
 MIN_PARALLEL_BYTES = 1024 * 1024
 # What a view keeps of a pod spec and of each of its containers.
 POD_SPEC_KEEPS = ("containers", "restartPolicy")
@@ -83,13 +83,12 @@ def input_sizes(inputs: list[Input]) -> list[int]:
 
 
 def worker_count(inputs: list[Input], jobs: int, sizes: list[int]) -> int:
-    """How many processes this input is worth: one for small inputs, for standard input (a
-    forked process cannot read it), or where processes cannot fork."""
+    """How many processes this input is worth: at most one per MIN_PARALLEL_BYTES of it (each
+    process also reads every other's view), and one for standard input (a forked process
+    cannot read it) or where processes cannot fork."""
     if jobs <= 1 or len(inputs) < 2 or STDIN in inputs or not can_fork():
         return 1
-    if sum(sizes) < MIN_PARALLEL_BYTES:
-        return 1
-    return min(jobs, len(inputs))
+    return max(1, min(jobs, len(inputs), sum(sizes) // MIN_PARALLEL_BYTES))
 
 
 def lint_if_worthwhile(linter: "Linter", inputs: list[Input], jobs: int,
