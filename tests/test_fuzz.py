@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -178,3 +179,35 @@ def test_raw_bytes(data):
     result = _lint(loaded)
     if problem is None:
         _check(result, text)
+
+
+def _fixture_texts() -> list[str]:
+    safe = YAML(typ="safe")
+    texts = []
+    for path in sorted((FIXTURES / "rules").glob("*.yaml")):
+        for case in safe.load(path.read_text(encoding="utf-8"))["cases"]:
+            texts += [case["manifest"]] if "manifest" in case else list(case.get("files", {}).values())
+    return texts
+
+
+def test_every_number_of_the_fixtures_written_with_5000_digits():
+    """Python refuses to turn more than 4300 digits into an int: no reader of a manifest may
+    try (ports, replicas, durations in annotations, percentages)."""
+    huge = [re.sub(r"\d+", "9" * 5000, text) for text in _fixture_texts()]
+    loaded = [load_source(Source(f"fuzz{index}.yaml", text)) for index, text in enumerate(huge)]
+    result = LINTER.lint_loaded(loaded)
+    assert not result.internal_errors, result.internal_errors[:3]
+    assert len(result.findings) > len(huge)
+
+
+def test_every_value_of_the_fixtures_written_30_kb_long():
+    """A pattern that backtracks on long text would take minutes here, not a second."""
+    def lengthen(match):
+        return match.group(1) + json.dumps(match.group(2) * (30_000 // len(match.group(2)) + 1))
+
+    long = [re.sub(r"(?m)^(\s*(?:- )?[\w./-]+: )([^\s{\[&*|>].*)$", lengthen, text)
+            for text in _fixture_texts()]
+    loaded = [load_source(Source(f"fuzz{index}.yaml", text)) for index, text in enumerate(long)]
+    result = LINTER.lint_loaded(loaded)
+    assert not result.internal_errors, result.internal_errors[:3]
+    assert all(len(finding.message) < 2100 for finding in result.findings)

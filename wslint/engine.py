@@ -20,7 +20,7 @@ from wslint.routes import route_kinds
 from wslint.rules import Rule, select_rules
 from wslint.sources import DEFAULT_MAX_FILE_SIZE, LoadedSource, discover, load_source, read_input
 from wslint.suppressions import UNUSED_CODE, Exemption, Suppressions
-from wslint.yamltree import DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH
+from wslint.yamltree import DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, MAX_NAME, MAX_TEXT, clip
 
 # Rule kinds that stand for a family of object kinds.
 WORKLOADS = "workloads"
@@ -168,7 +168,7 @@ class Linter:
             for problem in item.problems:
                 rule = self.by_code.get(problem.code)
                 if rule is not None and problem.code in self.enabled:
-                    message = clip(problem.message) + (f"; {problem.hint}" if problem.hint else "")
+                    message = problem.message + (f"; {problem.hint}" if problem.hint else "")
                     findings.append(Finding(rule.code, rule.name, self._severity(rule), message,
                                             item.source.path, problem.line, problem.column))
         return findings
@@ -192,7 +192,7 @@ class Linter:
             findings = [f for f in findings if f.file in result.sources]
         unique = {(f.code, f.file, f.line, f.column, f.message): f for f in findings}
         findings = sorted(unique.values(), key=Finding.sort_key)
-        result.findings = self._suppress(findings, loaded, result)
+        result.findings = [_clipped(f) for f in self._suppress(findings, loaded, result)]
         return result
 
     def _suppress(self, findings: list[Finding], loaded: list[LoadedSource],
@@ -260,29 +260,25 @@ class Linter:
         _check_problem(problem)
         target = problem.obj or obj
         line, column = target.locate(problem.path)
-        return Finding(rule.code, rule.name, self._severity(rule), clip(problem.message),
-                       target.source.path, line, column, _clipped_ref(target.ref),
-                       clip(format_path(problem.path)), _bound_fix(problem.fix, rule, target),
-                       problem.related, problem.controller)
+        return Finding(rule.code, rule.name, self._severity(rule), problem.message,
+                       target.source.path, line, column, target.ref, format_path(problem.path),
+                       _bound_fix(problem.fix, rule, target), problem.related, problem.controller)
 
 
-# What a finding's texts may hold at most: a manifest string (a name, an annotation) can be
-# megabytes, and an alias can repeat it in every object of a file.
-MAX_TEXT = 2000
-MAX_NAME = 253  # the longest name Kubernetes accepts
-
-
-def clip(text: str, limit: int = MAX_TEXT) -> str:
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text) - limit} more characters)"
-
-
-def _clipped_ref(ref: ObjRef) -> ObjRef:
-    if all(len(part or "") <= MAX_NAME for part in (ref.api_version, ref.kind, ref.namespace, ref.name)):
-        return ref
-    return ObjRef(*(None if part is None else clip(part, MAX_NAME)
-                    for part in (ref.api_version, ref.kind, ref.namespace, ref.name)))
+def _clipped(finding: Finding) -> Finding:
+    """The finding as reports show it: its texts and its object's name clipped (the one place
+    every finding passes, whichever rule or step made it)."""
+    ref = finding.object
+    if ref is not None and any(len(part or "") > MAX_NAME
+                               for part in (ref.api_version, ref.kind, ref.namespace, ref.name)):
+        finding.object = ObjRef(*(None if part is None else clip(part, MAX_NAME)
+                                  for part in (ref.api_version, ref.kind, ref.namespace, ref.name)))
+    finding.message, finding.path = clip(finding.message), clip(finding.path)
+    fix = finding.fix
+    if fix is not None and (len(fix.description) > MAX_TEXT or len(fix.snippet or "") > MAX_TEXT):
+        finding.fix = replace(fix, description=clip(fix.description),
+                              snippet=None if fix.snippet is None else clip(fix.snippet))
+    return finding
 
 
 def _check_problem(problem: Any) -> None:
@@ -322,5 +318,4 @@ def _bound_fix(fix: Fix | None, rule: Rule, obj: KObject) -> Fix | None:
     edits = tuple(edit if edit.obj is not None else replace(edit, obj=obj) for edit in fix.edits)
     applicability = max(fix.applicability or rule.fix_safety, rule.fix_safety,
                         key=_SAFETY_ORDER.index) if edits else Applicability.DISPLAY_ONLY
-    return replace(fix, edits=edits, applicability=applicability, description=clip(fix.description),
-                   snippet=None if fix.snippet is None else clip(fix.snippet))
+    return replace(fix, edits=edits, applicability=applicability)

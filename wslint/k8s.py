@@ -199,7 +199,7 @@ def service_ports(service: KObject) -> Iterator[ServicePort]:
         target = item.get("targetPort", port)
         if not (type(target) is int or isinstance(target, str)):
             target = port
-        if isinstance(target, str) and target.isdigit():
+        if isinstance(target, str) and target.isdigit() and len(target) < 20:
             target = int(target)
         name = item.get("name")
         app_protocol = item.get("appProtocol")

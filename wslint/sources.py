@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wslint.fieldtypes import wrong_types
-from wslint.model import KObject, Source, format_path
-from wslint.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, Map, Seq,
-                             document_boundary, locate, parse_stream)
+from wslint.model import KObject, ObjRef, Source, format_path
+from wslint.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, MAX_NAME, Map, Seq,
+                             clip, document_boundary, locate, parse_stream)
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -342,6 +342,11 @@ def _collect_objects(document: object, source: Source, index: int, loaded: Loade
 
 
 def _add_object(obj: KObject, loaded: LoadedSource) -> None:
+    if len(obj.name) > MAX_NAME or len(obj.namespace or "") > MAX_NAME:
+        # Not a name Kubernetes accepts, and every message about the object would quote it.
+        obj.name = clip(obj.name, MAX_NAME)
+        obj.namespace = obj.namespace and clip(obj.namespace, MAX_NAME)
+        obj.ref = ObjRef(obj.api_version, obj.kind, obj.namespace, obj.name)
     loaded.objects.append(obj)
     for path, expected in wrong_types(obj.data):
         loaded.problems.append(_wrong_type(obj.data, path, expected,

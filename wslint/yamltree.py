@@ -63,6 +63,19 @@ class Seq(list):
         return bounded_repr(self)
 
 
+# What a finding may quote from a manifest at most: a string (a name, an annotation) can be
+# megabytes, and an alias can repeat it in every object of a file.
+MAX_TEXT = 2000
+MAX_NAME = 253  # the longest name Kubernetes accepts
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """`text`, or its first `limit` characters and how many more there were."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
 class _Full(Exception):
     pass
 
@@ -170,7 +183,8 @@ def resolve_plain(text: str) -> Any:
     elif text in _FALSE and text not in ("n", "N"):
         value = False
     elif _INT.match(text):
-        value = int(text.replace("_", ""))
+        # Python refuses to convert more than 4300 digits (a guard against quadratic time).
+        value = int(text.replace("_", "")) if len(text) < 4000 else float(text.replace("_", ""))
     elif _INT_BASED.match(text):
         value = int(text.replace("_", ""), 0)
     elif _FLOAT.match(text) and any(ch.isdigit() for ch in text):

@@ -11,9 +11,9 @@ _GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 # nginx's time syntax: units ms s m h d w M y, several parts allowed ("1h 30m"); no unit: seconds.
 _NGINX_UNITS = {"ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800,
                 "M": 2592000, "y": 31536000}
-_NGINX_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|M|y)?")
+_NGINX_PART = re.compile(r"(\d{1,18})(ms|s|m|h|d|w|M|y)?")  # int() refuses 4300 digits
 # HAProxy's time syntax: one number with an optional unit us ms s m h d; no unit: milliseconds.
-_HAPROXY = re.compile(r"(\d+)(us|ms|s|m|h|d)?")
+_HAPROXY = re.compile(r"(\d{1,18})(us|ms|s|m|h|d)?")
 _HAPROXY_UNITS = {"us": 1e-6, "ms": 1e-3, None: 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400}
 INFINITE = ("infinity", "infinite")
 
@@ -27,12 +27,14 @@ def go_duration(text: str) -> float | None:
     if not text or text[0] == "-":
         return None
     position, total = (1 if text[0] == "+" else 0), 0.0
-    for match in _GO_PART.finditer(text, position):
-        if match.start() != position:
+    while position < len(text):  # match at each position: searching ahead is quadratic
+        match = _GO_PART.match(text, position)
+        if match is None:
             return None
         total += float(match.group(1)) * _GO_UNITS[match.group(2)]
         position = match.end()
-    return total if position == len(text) and position > 0 else None
+    # Go refuses a duration past 2^63 - 1 ns (some 292 years): "invalid duration".
+    return total if position == len(text) and position > 0 and total <= 9.2e9 else None
 
 
 def contour_duration(text: str) -> float | None:
@@ -71,7 +73,7 @@ def integer(text: object) -> int | None:
     """A whole number written as such ("3600", 3600), as `strconv.Atoi` accepts it."""
     if type(text) is int:
         return text
-    if isinstance(text, str) and re.fullmatch(r"[+-]?\d+", text.strip()):
+    if isinstance(text, str) and re.fullmatch(r"[+-]?\d{1,19}", text.strip()):
         return int(text.strip())
     return None
 

@@ -104,7 +104,8 @@ def prestop_seconds(container: dict) -> float:
     text = " ".join(str(part) for part in command if isinstance(part, (str, int, float)))
     if not text or _LOOP.search(text):
         return 0
-    return sum(float(n) * _UNIT[unit] for n, unit in _SLEEP.findall(text))
+    total = sum(float(n) * _UNIT[unit] for n, unit in _SLEEP.findall(text))
+    return total if math.isfinite(total) else 0  # `sleep` with 400 digits: not a duration
 
 
 def _seconds(value: float) -> str:

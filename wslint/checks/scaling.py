@@ -122,10 +122,10 @@ def _resolve(value: object, replicas: int, round_up: bool) -> int | None:
     maxUnavailable down and maxSurge up)."""
     if type(value) is int:
         return value
-    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
+    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit() and len(value) < 20:
         exact = int(value[:-1]) * replicas / 100
         return math.ceil(exact) if round_up else math.floor(exact)
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isdigit() and len(value) < 20:
         return int(value)
     return None
 
