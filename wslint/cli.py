@@ -48,9 +48,12 @@ class _FileSize(click.ParamType):
         from wslint.sources import parse_size
 
         try:
-            return parse_size(value)
+            size = parse_size(value)
         except ValueError as error:
             self.fail(str(error), param, ctx)
+        if size < 1:
+            self.fail("a file size limit must be at least 1 byte", param, ctx)
+        return size
 
 
 def _fail(message: str) -> None:

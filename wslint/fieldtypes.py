@@ -36,7 +36,8 @@ def items(shape: Any) -> Shape:
 
 EXPECTED = {
     OBJECT: "a mapping", LIST: "a list", STRING: "a string", INTEGER: "an integer",
-    INT_OR_STRING: "an integer or a string", QUANTITY: "a quantity", STRING_MAP: "a mapping of strings",
+    INT_OR_STRING: "an integer or a string", QUANTITY: "a quantity",
+    STRING_MAP: "a mapping of strings",
     QUANTITY_MAP: "a mapping of quantities",
 }
 

@@ -134,8 +134,9 @@ def parse_size(text: str) -> int:
 
 def read_input(path: str, stdin_name: str = "<stdin>",
                max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> tuple[Source, InputProblem | None]:
-    """Read and decode one input. Input that cannot be read or decoded is a WS901, input over
-    `max_file_size` bytes a WS904; neither is read further."""
+    """Read and decode one input. Input that cannot be read is a WS901 and input over
+    `max_file_size` bytes a WS904, neither read at all; bytes that do not decode are a WS901,
+    and the source keeps the text of the documents before them."""
     if path == STDIN:
         source = Source(stdin_name, is_stdin=True)
         data = sys.stdin.buffer.read(max_file_size + 1)
@@ -159,8 +160,9 @@ class _NotRead(Exception):
         self.problem = problem
 
 
-_FILE_TYPES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
-               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+_FILE_TYPES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+               (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"))
 
 
 def _not_regular(mode: int, path: str) -> _NotRead:
@@ -184,8 +186,8 @@ def _read_regular_file(path: str, max_file_size: int) -> bytes:
         raise _not_regular(info.st_mode, path)
     if info.st_size > max_file_size:
         raise _NotRead(_too_large(max_file_size))
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-                         | getattr(os, "O_BINARY", 0))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags | getattr(os, "O_BINARY", 0))
     with os.fdopen(descriptor, "rb") as handle:
         opened = os.fstat(handle.fileno())
         if not stat.S_ISREG(opened.st_mode):
@@ -223,8 +225,8 @@ def decode(data: bytes) -> tuple[str, InputProblem | None]:
         start = before.rfind("\n") + 1
         problem = InputProblem(
             "WS901", f"not valid UTF-8 (byte 0x{body[error.start]:02x}); YAML must be UTF-8, "
-                     f"or UTF-16 or UTF-32 with a byte-order mark", before.count("\n", 0, start) + 1,
-            len(before) - start + 1)
+                     f"or UTF-16 or UTF-32 with a byte-order mark",
+            before.count("\n", 0, start) + 1, len(before) - start + 1)
         return before[:document_boundary(before, len(before))], problem
 
 
@@ -334,8 +336,8 @@ def _collect_objects(document: object, source: Source, index: int, loaded: Loade
             else:
                 loaded.skipped_documents += 1
                 loaded.problems.append(_wrong_type(
-                    document, ("items", item_index), "a Kubernetes object (with apiVersion and kind)",
-                    "; the item is not linted"))
+                    document, ("items", item_index),
+                    "a Kubernetes object (with apiVersion and kind)", "; the item is not linted"))
         return True
     _add_object(KObject(document, source, index), loaded)
     return True

@@ -247,8 +247,9 @@ class _Builder:
     """Turns one composed node tree into Map/Seq/scalars, converting each anchored node once.
 
     It also measures the document as a reader that copies every alias would see it: `shape[id]`
-    is how many nodes a collection's expansion holds under it and how deeply they nest. Each use of an alias adds its anchor's expansion to `expansion` and may nest deeper
-    than the text does; past `max_expansion` or `max_depth` the document is refused."""
+    is how many nodes a collection's expansion holds under it and how deeply they nest. Each use
+    of an alias adds its anchor's expansion to `expansion` and may nest deeper than the text
+    does; past `max_expansion` or `max_depth` the document is refused."""
 
     def __init__(self, stream: ParsedStream, document: int, max_depth: int,
                  max_expansion: int) -> None:
@@ -489,7 +490,8 @@ def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH,
     if stream.problem is not None:
         problem = stream.problem
         problem.line, problem.column = _inside(text, problem.line, problem.column)
-        if "tab" not in problem.message and _character_at(text, problem.line, problem.column) == "\t":
+        at = _character_at(text, problem.line, problem.column)
+        if at == "\t" and "tab" not in problem.message:
             problem.message += " (a tab: YAML indents with spaces only)"
     if stopped_at is not None:
         _keep_documents_before(stream, text, stopped_at, max_depth, max_alias_expansion)
