@@ -515,3 +515,16 @@ def test_symlink_loops_end_and_each_file_is_read_once(outputs):
     in_loops = [(f["file"], f["rule"]) for f in findings if f["file"].startswith("loops/")]
     assert sorted(in_loops) == [("loops/dangling.yaml", "WS901"), ("loops/pod.yaml", "WS201"),
                                 ("loops/pod.yaml", "WS202"), ("loops/pod.yaml", "WS401")]
+
+
+def test_standard_input_gets_the_same_care(tmp_path):
+    def lint_stdin(data, *args):
+        return subprocess.run([sys.executable, "-m", "wslint", "--no-config", *args, "-"],
+                              input=data, capture_output=True, timeout=60)
+
+    binary = lint_stdin(HOSTILE["binary.yaml"][0])
+    assert binary.returncode == 1 and b"<stdin>:1:" in binary.stdout and b"WS901" in binary.stdout
+    large = lint_stdin(POD.encode() * 100, "--max-file-size", "1K")
+    assert large.returncode == 1
+    assert b"<stdin>:1:1: WS904 [error] larger than 1024 bytes; not read (limit: max-file-size)" \
+        in large.stdout
