@@ -247,8 +247,9 @@ class Linter:
                 try:
                     for problem in rule.check(obj, contexts[rule.code]) or ():
                         findings.append(self._finding(rule, obj, problem))
-                except (Exception, SystemExit) as error:  # contain a faulty check: report it,
-                    result.internal_errors.append(InternalError(  # keep the rest
+                except (Exception, SystemExit) as error:
+                    # Contain a faulty check (a plugin's that even exits): report it, keep the rest.
+                    result.internal_errors.append(InternalError(
                         rule.code, rule.plugin, clip(f"{obj.ref} ({obj.source.path})"),
                         _describe(error)))
         return findings
