@@ -264,6 +264,22 @@ def test_small_inputs_stay_in_one_process():
     assert parallel.worker_count([f"{n}.yaml" for n in range(100)], 64, [megabyte] * 5 + [1] * 95) == 5
 
 
+@pytest.mark.parametrize(("files", "cpus"), [
+    ({"cpu.max": "150000 100000\n"}, 2),  # cgroup v2: 1.5 CPUs, rounded up
+    ({"cpu.max": "max 100000\n"}, None),  # no quota
+    ({"quota": "50000\n", "period": "100000\n"}, 1),  # cgroup v1
+    ({"quota": "-1\n", "period": "100000\n"}, None),
+    ({}, None),  # no cgroup files
+])
+def test_a_container_cpu_quota_limits_the_default(tmp_path, monkeypatch, files, cpus):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.setattr(parallel, "CGROUP_CPU_QUOTAS", (
+        (str(tmp_path / "cpu.max"), None), (str(tmp_path / "quota"), str(tmp_path / "period"))))
+    assert parallel._cgroup_cpu_quota() == cpus
+    assert parallel.cpu_count() == min(cpus or 10**6, len(os.sched_getaffinity(0)))
+
+
 # --- progress -------------------------------------------------------------------------------
 
 class Terminal(io.StringIO):

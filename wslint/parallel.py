@@ -56,11 +56,38 @@ Input = Union[str, LoadedSource]
 
 
 def cpu_count() -> int:
-    """The CPUs this process may run on."""
+    """The CPUs this process may run on: those it is allowed on, fewer when a container's CPU
+    quota says so (a CI job limited to 2 CPUs on a 64-CPU host)."""
     try:
-        return len(os.sched_getaffinity(0))
+        count = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        count = os.cpu_count() or 1
+    quota = _cgroup_cpu_quota()
+    return max(1, min(count, quota)) if quota else count
+
+
+# Where cgroups v2 and v1 keep a CPU quota (and v1 its period).
+CGROUP_CPU_QUOTAS = (("/sys/fs/cgroup/cpu.max", None),
+                     ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
+
+
+def _cgroup_cpu_quota() -> int | None:
+    """CPUs allowed by the cgroup's CPU quota (v2 `cpu.max`, v1 `cpu.cfs_quota_us`), rounded
+    up; None when there is no quota or no cgroup to tell."""
+    for path, period_path in CGROUP_CPU_QUOTAS:
+        try:
+            with open(path) as handle:
+                fields = handle.read().split()
+            if period_path is not None:
+                with open(period_path) as handle:
+                    fields.append(handle.read().strip())
+            quota, period = int(fields[0]), int(fields[1])
+        except (OSError, ValueError, IndexError):
+            continue  # "max" (no quota), or no such file
+        if quota > 0 and period > 0:
+            return -(-quota // period)
+        return None
+    return None
 
 
 def can_fork() -> bool:
