@@ -1,0 +1,380 @@
+#!/usr/bin/env python3
+"""wslint beside the YAML parse floor and Checkov, on the standard benchmark workload.
+
+Generates the workload with the standard generator (`gen_corpus.py`: 100, 1000 and 10000 apps, and
+1000 apps as one file), then measures in one run, interleaved round by round so that all of them
+see the same machine:
+
+  floor    PyYAML `compose_all` with `CSafeLoader` over every file: libyaml composing each document
+           with line/column marks, nothing else; the least any linter that reports positions does
+  wslint   `wslint --format json -o FILE DIR` (default `--jobs`: every CPU), and `--jobs 1`
+  checkov  `checkov -d DIR --framework kubernetes -o json` (its own virtual environment)
+
+and reports medians of wall time and CPU time, peak memory (the resident set of the whole process
+tree, sampled in a run of its own, since sampling takes CPU a timed run using every core would
+miss), plus the start-up of `wslint --version` and of a one-file lint. PyYAML and Checkov are installed from PyPI into virtual environments under
+the work directory on first use. Standard library only; run it with the interpreter wslint is
+installed in:
+
+    .venv/bin/python bench/run.py --generator ../shared/bench/gen_corpus.py
+
+See bench/README.md for the options and for what the numbers mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_GENERATOR = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
+
+# The floor: compose every document of every file; keep them all ("keep", as a linter relating
+# objects across files must, and as bench/README.md's reference figure did) or none ("drop").
+FLOOR_SCRIPT = """
+import os, sys, yaml
+assert yaml.__with_libyaml__, "PyYAML without libyaml"
+keep = sys.argv[1] == "keep"
+paths = []
+for target in sys.argv[2:]:
+    if os.path.isdir(target):
+        for root, dirs, names in os.walk(target):
+            dirs.sort()
+            paths += [os.path.join(root, n) for n in sorted(names) if n.endswith((".yaml", ".yml"))]
+    else:
+        paths.append(target)
+documents = []
+for path in paths:
+    with open(path, "rb") as handle:
+        for node in yaml.compose_all(handle.read(), Loader=yaml.CSafeLoader):
+            documents.append(node if keep else None)
+print(len(documents))
+"""
+
+
+# --- processes and their resources ------------------------------------------------------------
+
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (Linux: /proc/PID/task/*/children)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    queue += [int(child) for child in handle.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class Sampler(threading.Thread):
+    """The largest total resident set of a process tree, sampled every `interval` seconds."""
+
+    def __init__(self, pid: int, interval: float = 0.01) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.pid)))
+            self.stop.wait(self.interval)
+
+
+# The environment of every measured command (see `tool_environment`).
+ENVIRONMENT = dict(os.environ)
+
+
+def tool_environment(work: Path) -> dict:
+    """Bytecode caches as an installed package has them, kept under the work directory:
+    without them every start compiles wslint again."""
+    environment = dict(os.environ)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    environment["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return environment
+
+
+def measure(command: list[str], stdout: Path | None = None, timeout: float | None = None,
+            sample: bool = False) -> dict:
+    """Run `command` once: wall and CPU seconds, peak memory (bytes), exit status. With
+    `sample`, the peak is the process tree's total, sampled; else the largest process's own.
+    (Sampling takes CPU that a command using every core would miss: time it without.)"""
+    out = open(stdout, "wb") if stdout else subprocess.DEVNULL
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE,
+                               start_new_session=True, env=ENVIRONMENT)
+    sampler = Sampler(process.pid)
+    if sample:
+        sampler.start()
+    timer = None
+    timed_out = threading.Event()
+    if timeout:
+        def kill() -> None:
+            timed_out.set()
+            os.killpg(process.pid, signal.SIGKILL)
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+    stderr = b""
+    try:
+        stderr = process.stderr.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+    finally:
+        if timer:
+            timer.cancel()
+        if sample:
+            sampler.stop.set()
+            sampler.join()
+        process.returncode = 0  # reaped by wait4 above
+        if stdout:
+            out.close()
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak": max(sampler.peak, usage.ru_maxrss * 1024),
+        "status": os.waitstatus_to_exitcode(status),
+        "timed_out": timed_out.is_set(),
+        "stderr": stderr.decode(errors="replace")[-2000:],
+    }
+
+
+# --- environments -----------------------------------------------------------------------------
+
+def ensure_venv(path: Path, packages: list[str]) -> Path:
+    """A virtual environment with `packages` from PyPI; its bin directory."""
+    bin_dir = path / "bin"
+    marker = path / ".installed"
+    if not marker.exists() or marker.read_text() != " ".join(packages):
+        print(f"installing {' '.join(packages)} into {path} ...", file=sys.stderr)
+        if path.exists():
+            shutil.rmtree(path)
+        venv.create(path, with_pip=True)
+        subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", *packages],
+                       check=True)
+        marker.write_text(" ".join(packages))
+    return bin_dir
+
+
+def output_of(command: list[str]) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        return (done.stdout or done.stderr).strip().splitlines()[-1]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return "unknown"
+
+
+def machine() -> dict:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))
+        memory_gib = round(int(memory) / 2**20, 1)
+    except (OSError, StopIteration):
+        memory_gib = None
+    return {"cpu": model, "cpus": os.cpu_count(), "memory_gib": memory_gib,
+            "system": f"{platform.system()} {platform.release()}",
+            "python": platform.python_version()}
+
+
+# --- the workload -----------------------------------------------------------------------------
+
+def generate(generator: Path, work: Path, sizes: list[int], single: int | None) -> dict[str, dict]:
+    corpora = {}
+    layouts = [(f"{n} apps", work / f"apps-{n}", n, []) for n in sizes]
+    if single:
+        layouts.append((f"{single} apps, one file", work / f"single-{single}", single,
+                        ["--single-file"]))
+    for label, directory, count, extra in layouts:
+        done = subprocess.run([sys.executable, str(generator), str(directory), str(count), *extra],
+                              capture_output=True, text=True, check=True)
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        target = directory / "all-apps.yaml" if extra else directory
+        corpora[label] = {"path": str(target), "apps": count, **summary}
+    return corpora
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def summarise(runs: list[dict]) -> dict:
+    finished = [r for r in runs if not r["timed_out"]]
+    return {
+        "runs": len(runs),
+        "finished": len(finished),
+        "wall": median([r["wall"] for r in finished]),
+        "cpu": median([r["cpu"] for r in finished]),
+        "peak": median([r["peak"] for r in finished]),
+        "walls": [round(r["wall"], 3) for r in runs],
+        "statuses": [r["status"] for r in runs],
+        "timed_out_after": runs[0]["wall"] if runs and not finished else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR,
+                        help="gen_corpus.py, the standard workload generator")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/wslint-bench"),
+                        help="where corpora, outputs and tool environments go")
+    parser.add_argument("--sizes", default="100,1000,10000", help="apps per corpus, one file each")
+    parser.add_argument("--single-file", type=int, default=1000, metavar="N",
+                        help="also N apps in one multi-document file (0: no)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of wslint and the floor")
+    parser.add_argument("--checkov-runs", type=int, default=1, help="runs of Checkov (0: none)")
+    parser.add_argument("--checkov-timeout", type=float, default=1200,
+                        help="seconds before a Checkov run is stopped")
+    parser.add_argument("--checkov-version", default="checkov", help="pip requirement for Checkov")
+    parser.add_argument("--startup-runs", type=int, default=11,
+                        help="runs of `wslint --version` and of a one-file lint")
+    parser.add_argument("--json", type=Path, help="write every measurement here")
+    args = parser.parse_args()
+    if not args.generator.is_file():
+        sys.exit(f"bench: {args.generator}: no such file (the standard workload generator; "
+                 f"pass --generator PATH)")
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    ENVIRONMENT.clear()
+    ENVIRONMENT.update(tool_environment(args.work))
+    sizes = [int(n) for n in args.sizes.split(",") if n]
+    wslint_bin = Path(sys.executable).parent / "wslint"
+    wslint = [str(wslint_bin)] if wslint_bin.exists() else [sys.executable, "-m", "wslint"]
+    floor_python = str(ensure_venv(args.work / "venv-floor", ["pyyaml"]) / "python")
+    checkov = None
+    if args.checkov_runs:
+        checkov = str(ensure_venv(args.work / "venv-checkov", [args.checkov_version]) / "checkov")
+
+    report = {"machine": machine(), "versions": {
+        "wslint": output_of([*wslint, "--version"]),
+        "pyyaml": output_of([floor_python, "-c", "import yaml, _yaml; print(yaml.__version__, "
+                             "'libyaml', _yaml.get_version_string())"]),
+        "checkov": output_of([checkov, "--version"]) if checkov else None,
+    }, "corpora": generate(args.generator, args.work, sizes, args.single_file), "results": {}}
+    print(json.dumps(report["machine"]), json.dumps(report["versions"]), file=sys.stderr)
+
+    outputs = args.work / "out"
+    outputs.mkdir(exist_ok=True)
+    first = next(iter(report["corpora"].values()))["path"]
+    for warm_up in ([floor_python, "-c", FLOOR_SCRIPT, "drop", first], [*wslint, "-q", first]):
+        measure(warm_up)  # bytecode caches written, files in the page cache: not counted
+    for label, corpus in report["corpora"].items():
+        target = corpus["path"]
+        tools = {
+            "floor": [floor_python, "-c", FLOOR_SCRIPT, "keep", target],
+            "floor, nothing kept": [floor_python, "-c", FLOOR_SCRIPT, "drop", target],
+            "wslint": [*wslint, "--format", "json", "-o", str(outputs / "wslint.json"), target],
+            "wslint --jobs 1": [*wslint, "--jobs", "1", "--format", "json", "-o",
+                                str(outputs / "wslint-j1.json"), target],
+        }
+        runs: dict[str, list[dict]] = {name: [] for name in tools}
+        for round_number in range(args.runs):
+            for name, command in tools.items():
+                runs[name].append(measure(command))
+            print(f"{label}: round {round_number + 1}: " + ", ".join(
+                f"{name} {r[-1]['wall']:.2f} s" for name, r in runs.items()), file=sys.stderr)
+        same = (outputs / "wslint.json").read_bytes() == (outputs / "wslint-j1.json").read_bytes()
+        summary = json.loads((outputs / "wslint.json").read_text())["summary"]
+        results = {name: summarise(r) for name, r in runs.items()}
+        for name, command in tools.items():  # memory, in a run of its own
+            results[name]["peak"] = measure(command, sample=True)["peak"]
+        if checkov:
+            flag = "-f" if os.path.isfile(target) else "-d"
+            command = [checkov, flag, target, "--framework", "kubernetes", "-o", "json"]
+            checkov_runs = []
+            for _ in range(args.checkov_runs):
+                checkov_runs.append(measure(command, outputs / "checkov.json",
+                                            timeout=args.checkov_timeout, sample=True))
+                print(f"{label}: checkov {checkov_runs[-1]['wall']:.1f} s"
+                      f"{' (stopped)' if checkov_runs[-1]['timed_out'] else ''}", file=sys.stderr)
+                if checkov_runs[-1]["timed_out"]:
+                    break
+            results["checkov"] = summarise(checkov_runs)
+        report["results"][label] = {"tools": results, "jobs_identical": same,
+                                    "objects": summary["objects"], "findings": summary["findings"]}
+
+    one_file = Path(report["corpora"][next(iter(report["corpora"]))]["path"])
+    one_file = one_file if one_file.is_file() else sorted(one_file.glob("*.yaml"))[0]
+    startup = {
+        "wslint --version": [measure([*wslint, "--version"]) for _ in range(args.startup_runs)],
+        "wslint ONE-FILE": [measure([*wslint, str(one_file)]) for _ in range(args.startup_runs)],
+    }
+    report["startup"] = {name: summarise(r) for name, r in startup.items()}
+    report["load_average"] = os.getloadavg()
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print(markdown(report))
+
+
+def markdown(report: dict) -> str:
+    """The results as Markdown tables: medians of wall time (peak memory)."""
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    def mib(value: float | None) -> str:
+        return "-" if value is None else f"{value / 2**20:.0f}"
+
+    def ratio(a: dict, b: dict) -> str:
+        return "-" if a["wall"] is None or b["wall"] is None else f"{a['wall'] / b['wall']:.2f}"
+
+    lines = ["| workload | floor s (MiB) | floor, nothing kept s | wslint s (MiB) "
+             "| wslint --jobs 1 s (MiB) | Checkov s (MiB) |",
+             "|---|---|---|---|---|---|"]
+    ratios = ["| workload | wslint / floor | wslint / floor, nothing kept "
+              "| wslint --jobs 1 / floor, nothing kept | Checkov / wslint |",
+              "|---|---|---|---|---|"]
+    for label, result in report["results"].items():
+        tools = result["tools"]
+        floor, strict = tools["floor"], tools["floor, nothing kept"]
+        ours, one = tools["wslint"], tools["wslint --jobs 1"]
+        checkov = tools.get("checkov")
+        if checkov is None:
+            checkov_text, checkov_ratio = "not run", "-"
+        elif checkov["wall"] is None:
+            checkov_text = f"stopped after {checkov['timed_out_after']:.0f} s"
+            checkov_ratio = f"> {checkov['timed_out_after'] / ours['wall']:.0f}"
+        else:
+            checkov_text = f"{seconds(checkov['wall'])} ({mib(checkov['peak'])})"
+            checkov_ratio = f"{checkov['wall'] / ours['wall']:.0f}"
+        lines.append(f"| {label} | {seconds(floor['wall'])} ({mib(floor['peak'])}) "
+                     f"| {seconds(strict['wall'])} | {seconds(ours['wall'])} ({mib(ours['peak'])}) "
+                     f"| {seconds(one['wall'])} ({mib(one['peak'])}) | {checkov_text} |")
+        ratios.append(f"| {label} | {ratio(ours, floor)} | {ratio(ours, strict)} "
+                      f"| {ratio(one, strict)} | {checkov_ratio} |")
+    lines += [""] + ratios + [""]
+    for name, result in report["startup"].items():
+        lines.append(f"- `{name}`: median {result['wall']:.3f} s of {result['runs']} runs")
+    for label, result in report["results"].items():
+        lines.append(f"- {label}: {result['objects']} objects, {result['findings']} findings; "
+                     f"output of --jobs 1 and the default identical: {result['jobs_identical']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
