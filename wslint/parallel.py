@@ -133,6 +133,8 @@ def lint_if_worthwhile(linter: "Linter", inputs: list[Input], jobs: int,
     except WorkerFailed as error:
         print(f"wslint: warning: a worker process failed ({error}); linting in one process",
               file=sys.stderr)
+        if progress is not None:
+            progress.done = 0  # counted again by the run in one process
         return None
 
 
