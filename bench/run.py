@@ -80,16 +80,26 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _rss(pid: int) -> int:
+def _memory(pid: int) -> tuple[int, int]:
+    """A process's resident set now and its peak so far (VmRSS, VmHWM), in bytes."""
+    now = peak = 0
     try:
-        with open(f"/proc/{pid}/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    now = int(line.split()[1]) * 1024
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
-        return 0
+        pass
+    return now, peak
 
 
 class Sampler(threading.Thread):
-    """The largest total resident set of a process tree, sampled every `interval` seconds."""
+    """The largest total resident set of a process tree, sampled every `interval` seconds, and
+    never less than the largest peak of one of its processes (which the kernel keeps exactly;
+    the exit status's maximum would count the benchmark's own memory, copied by the fork that
+    started the command)."""
 
     def __init__(self, pid: int, interval: float = 0.01) -> None:
         super().__init__(daemon=True)
@@ -98,7 +108,9 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.pid)))
+            sizes = [_memory(pid) for pid in _tree(self.pid)]
+            self.peak = max(self.peak, sum(now for now, _ in sizes),
+                            max((peak for _, peak in sizes), default=0))
             self.stop.wait(self.interval)
 
 
@@ -117,9 +129,9 @@ def tool_environment(work: Path) -> dict:
 
 def measure(command: list[str], stdout: Path | None = None, timeout: float | None = None,
             sample: bool = False) -> dict:
-    """Run `command` once: wall and CPU seconds, peak memory (bytes), exit status. With
-    `sample`, the peak is the process tree's total, sampled; else the largest process's own.
-    (Sampling takes CPU that a command using every core would miss: time it without.)"""
+    """Run `command` once: wall and CPU seconds, exit status, and with `sample` its peak memory
+    in bytes (see Sampler; sampling takes CPU that a command using every core would miss, so
+    timed runs go without)."""
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE,
@@ -152,7 +164,7 @@ def measure(command: list[str], stdout: Path | None = None, timeout: float | Non
     return {
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
-        "peak": max(sampler.peak, usage.ru_maxrss * 1024),
+        "peak": sampler.peak if sample else None,
         "status": os.waitstatus_to_exitcode(status),
         "timed_out": timed_out.is_set(),
         "stderr": stderr.decode(errors="replace")[-2000:],
@@ -231,7 +243,7 @@ def summarise(runs: list[dict]) -> dict:
         "finished": len(finished),
         "wall": median([r["wall"] for r in finished]),
         "cpu": median([r["cpu"] for r in finished]),
-        "peak": median([r["peak"] for r in finished]),
+        "peak": median([r["peak"] for r in finished if r["peak"] is not None]),
         "walls": [round(r["wall"], 3) for r in runs],
         "statuses": [r["status"] for r in runs],
         "timed_out_after": runs[0]["wall"] if runs and not finished else None,
