@@ -528,3 +528,34 @@ def test_standard_input_gets_the_same_care(tmp_path):
     assert large.returncode == 1
     assert b"<stdin>:1:1: WS904 [error] larger than 1024 bytes; not read (limit: max-file-size)" \
         in large.stdout
+
+
+def test_services_that_all_select_the_same_workloads_stop_at_the_relations_budget(tmp_path):
+    """1500 Services selecting the same 1500 workloads would be 2.25 million pairs to relate."""
+    count = 1500
+    services = "".join(
+        f"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\nspec:\n"
+        f"  selector:\n    app: shared\n  ports:\n  - port: 80\n" for i in range(count))
+    workloads = "".join(
+        f"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: chat-{i}\n  labels:\n    app: shared\n"
+        f"spec:\n  containers:\n  - name: chat\n    image: chat:1\n" for i in range(count))
+    (tmp_path / "services.yaml").write_text(services)
+    (tmp_path / "pods.yaml").write_text(workloads)
+    result = Linter(Settings(jobs=1, max_relations=100_000)).lint_paths([str(tmp_path)])
+    refused = [f for f in result.findings if f.code == "WS904"]
+    assert len(refused) == 1 and "limit: max-relations" in refused[0].message
+    assert Path(refused[0].file).name == "services.yaml"
+    # Every workload is still checked on its own.
+    assert len([f for f in result.findings if f.code == "WS201"]) == count
+
+
+def test_inputs_within_the_relations_budget_are_related_whole(tmp_path):
+    services = "".join(
+        f"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\nspec:\n"
+        f"  selector:\n    app: shared\n  ports:\n  - port: 80\n" for i in range(3))
+    pod = POD.replace("  name: chat\n", "  name: chat\n  labels:\n    app: shared\n", 1)
+    (tmp_path / "all.yaml").write_text(services + "---\n" + pod)
+    result = Linter(Settings(jobs=1, max_relations=3)).lint_paths([str(tmp_path)])
+    assert not [f for f in result.findings if f.code == "WS904"]
+    result = Linter(Settings(jobs=1, max_relations=2)).lint_paths([str(tmp_path)])
+    assert [f.code for f in result.findings if f.code == "WS904"] == ["WS904"]

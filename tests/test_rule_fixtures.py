@@ -40,7 +40,8 @@ def _cases():
 
 
 # Settings a case may give as a configuration file would (read by wslint.config).
-CONFIG_SETTINGS = ("default-controller", "workload-kinds", "max-alias-expansion", "max-file-size")
+CONFIG_SETTINGS = ("default-controller", "workload-kinds", "max-alias-expansion", "max-file-size",
+                   "max-relations")
 
 
 def _settings(data, case, tmp_path) -> Settings:

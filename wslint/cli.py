@@ -110,6 +110,9 @@ def main() -> None:
 @click.option("--max-alias-expansion", type=click.IntRange(min=1), default=None, metavar="N",
               help="Refuse documents whose YAML aliases would add more than N nodes when "
                    "expanded (default 100000).")
+@click.option("--max-relations", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Stop relating objects after examining N candidate pairs (Services and "
+                   "workloads, routes and Services, ...; default 1000000).")
 @click.option("--no-plugins", is_flag=True, help="Load no third-party rule plugins "
               "(also: WSLINT_NO_PLUGINS=1).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
@@ -147,9 +150,8 @@ def main() -> None:
               help="Print a unified diff of what --fix would change and write nothing (exit 1 "
                    "when there is something to fix).")
 def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope, stdin_filename,
-         max_depth, max_file_size, max_alias_expansion, no_plugins, color, quiet, statistics,
-         apply_fixes, unsafe_fixes,
-         show_diff, config_file, no_config, exclude, rules_dir, baseline_file, write_baseline,
+         max_depth, max_file_size, max_alias_expansion, max_relations, no_plugins, color, quiet,
+         statistics, apply_fixes, unsafe_fixes, show_diff, config_file, no_config, exclude, rules_dir, baseline_file, write_baseline,
          with_context, context_root, default_controller, no_kustomize, jobs, progress) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""
     # A run keeps every parsed document alive until it ends, and it creates no reference cycles
@@ -194,6 +196,8 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         settings.max_file_size = max_file_size
     if max_alias_expansion is not None:
         settings.max_alias_expansion = max_alias_expansion
+    if max_relations is not None:
+        settings.max_relations = max_relations
     if jobs:
         settings.jobs = jobs
     fail_on = fail_on or (config.get("fail-on") if config else None) or "warning"

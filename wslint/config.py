@@ -81,7 +81,8 @@ class Config:
         for key, attribute in (("websocket-scope", "websocket_scope"),
                                ("default-controller", "default_controller"),
                                ("max-depth", "max_depth"), ("max-file-size", "max_file_size"),
-                               ("max-alias-expansion", "max_alias_expansion"), ("jobs", "jobs"),
+                               ("max-alias-expansion", "max_alias_expansion"),
+                               ("max-relations", "max_relations"), ("jobs", "jobs"),
                                ("kustomize", "kustomize")):
             if key in self.values:
                 setattr(settings, attribute, self.values[key])
@@ -406,6 +407,7 @@ KEYS: dict[str, Callable[[Config, tuple, Any], Any]] = {
     "max-depth": _max_depth,
     "max-file-size": _size,
     "max-alias-expansion": _positive_int,
+    "max-relations": _positive_int,
     "jobs": _positive_int,
     "kustomize": _boolean,
     "rule-dirs": _paths,

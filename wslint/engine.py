@@ -10,7 +10,7 @@ from typing import Any
 
 from wslint import kustomize, parallel
 from wslint.controllers import check_controller_id
-from wslint.graph import Graph, GraphSettings
+from wslint.graph import DEFAULT_MAX_RELATIONS, Graph, GraphSettings
 from wslint.k8s import BUILTIN_WORKLOAD_KINDS, WorkloadKind
 from wslint.model import (Applicability, Finding, Fix, InternalError, KObject, LintResult, ObjRef,
                           Problem, Related, Severity, Source, format_path)
@@ -42,6 +42,7 @@ class Settings:
     max_depth: int = DEFAULT_MAX_DEPTH
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
     max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION  # nodes aliases add to a document
+    max_relations: int = DEFAULT_MAX_RELATIONS  # candidate pairs relating objects may examine
     stdin_filename: str = "<stdin>"
     jobs: int | None = None  # processes for large inputs; None: one per CPU
     plugins: bool = True
@@ -180,9 +181,23 @@ class Linter:
         everything = [obj for item in loaded for obj in item.objects]
         graph = Graph(everything, GraphSettings(self.settings.workload_kinds,
                                                 self.settings.websocket_scope,
-                                                self.settings.default_controller))
+                                                self.settings.default_controller,
+                                                self.settings.max_relations))
         objects = everything if checked is None else [obj for item in checked for obj in item.objects]
-        return self._run_checks(objects, graph, result)
+        findings = self._run_checks(objects, graph, result)
+        refused = graph.relations_refused
+        limit = self.by_code.get("WS904")
+        if refused is not None and limit is not None and "WS904" in self.enabled and (
+                checked is None or any(refused is obj for obj in objects)):
+            line, column = refused.locate(())
+            findings.append(Finding(
+                limit.code, limit.name, self._severity(limit),
+                f"relating the input's objects examined {self.settings.max_relations} pairs "
+                f"(Services and the workloads they select, routes and their Services, ...) "
+                f"when it reached {refused.ref}; objects past that are not related, so rules "
+                f"that look across objects may miss or misjudge them (limit: max-relations)",
+                refused.source.path, line, column, refused.ref))
+        return findings
 
     def finish(self, loaded: list[LoadedSource], findings: list[Finding], result: LintResult,
                reported_only: bool = False) -> LintResult:

@@ -77,18 +77,20 @@ def split_list(value: str | None) -> list[str]:
 
 
 class _SelectorIndex:
-    """Objects with a label selector (`spec.selector`), by one of their `matchLabels`: asking
-    which of them may select some pods looks at those sharing a label with the pods (and at the
-    few with expressions only), not at every one: linear, not quadratic, in the input."""
+    """Objects with a label selector (`spec.selector`), each by the one of its `matchLabels`
+    that the fewest pods carry (`label_counts`): asking which of them may select some pods looks
+    at those sharing that rarest label with the pods (and at the few with expressions only), not
+    at every one: about one candidate per selector in real inputs, not quadratic."""
 
-    def __init__(self, objects: list[KObject]) -> None:
+    def __init__(self, objects: list[KObject], label_counts: dict[tuple[str, str], int]) -> None:
         self.order = {id(obj): index for index, obj in enumerate(objects)}
         self.by_label: dict[tuple[str, str], list[KObject]] = defaultdict(list)
         self.unlabelled: list[KObject] = []
         for obj in objects:
             match_labels = as_str_map(dig(obj.data, "spec", "selector", "matchLabels"))
             if match_labels:
-                self.by_label[next(iter(match_labels.items()))].append(obj)
+                rarest = min(match_labels.items(), key=lambda item: label_counts.get(item, 0))
+                self.by_label[rarest].append(obj)
             else:
                 self.unlabelled.append(obj)
 
@@ -100,12 +102,19 @@ class _SelectorIndex:
         return sorted(found, key=lambda obj: self.order[id(obj)])
 
 
+# How many candidate pairs (a Service and a workload it may select, a route and a Service it may
+# name, ...) relating the objects of one run may examine. Real inputs examine about one pair per
+# Service, route, HPA and PDB; N Services that all select the same N workloads would make N^2.
+DEFAULT_MAX_RELATIONS = 1_000_000
+
+
 @dataclass
 class GraphSettings:
     workload_kinds: dict[str, WorkloadKind] = field(
         default_factory=lambda: dict(BUILTIN_WORKLOAD_KINDS))
     websocket_scope: str = "all"
     default_controller: str | None = None
+    max_relations: int = DEFAULT_MAX_RELATIONS
 
 
 class Graph:
@@ -124,6 +133,10 @@ class Graph:
             elif obj.kind == "Service" and obj.api_version == "v1":
                 self.services.append(obj)
         self._service_ids = {id(service) for service in self.services}
+        # Relating objects spends this budget, one unit per candidate pair examined; once it is
+        # spent, nothing more is related and `relations_refused` names where that happened.
+        self._relations_left = self.settings.max_relations
+        self.relations_refused: KObject | None = None
         self._twins: dict[tuple, list[KObject]] = defaultdict(list)
         self._twin_depths: dict[tuple, int] = {}
         for obj in objects:
@@ -136,10 +149,11 @@ class Graph:
                 self.routes[id(obj)] = self._route(obj, extract(obj))
         self._link_routes()
         self._link_autoscalers()
+        self._link_budgets()
         self._scope: dict[int, list[str] | None] = {}
         self._nginx_configmaps: list[KObject] | None = None
-        self._budgets: _SelectorIndex | None = None
         self._serving: dict[int, list[Container] | None] = {}
+        self._rules_by_host: dict[str, list[tuple[KObject, str | None]]] | None = None
 
     # --- workloads and Services -------------------------------------------------------------
 
@@ -162,6 +176,16 @@ class Graph:
             self._twin_depths[(a.kind, a.name, place)] = nearest
         return shared_depth(placement(a), place) >= nearest
 
+    def _examine(self, obj: KObject) -> bool:
+        """Spend one unit of the relations budget on a pair involving `obj`; False once it is
+        spent (the graph then relates nothing more, and remembers `obj`)."""
+        if self._relations_left > 0:
+            self._relations_left -= 1
+            return True
+        if self.relations_refused is None:
+            self.relations_refused = obj
+        return False
+
     def workload(self, obj: KObject) -> Workload | None:
         return self.workloads.get(id(obj))
 
@@ -176,8 +200,11 @@ class Graph:
             selector = service_selector(service)
             if not selector:
                 continue
-            first = next(iter(selector.items()))
-            for workload in by_label.get(first, ()):
+            # Only the workloads carrying the selector's rarest label can match.
+            rarest = min(selector.items(), key=lambda item: len(by_label.get(item, ())))
+            for workload in by_label.get(rarest, ()):
+                if not self._examine(service):
+                    return
                 if namespaces_match(service.namespace, workload.obj.namespace) and all(
                         workload.pod_labels.get(k) == v for k, v in selector.items()) and \
                         self.related(service, workload.obj):
@@ -317,6 +344,8 @@ class Graph:
         for route in self.routes.values():
             for backend in route.backends:
                 for service in self.find_services(backend.service, backend.namespace):
+                    if not self._examine(route.obj):
+                        return
                     if self.related(route.obj, service):
                         self._routes_to[id(service)].append((route, backend))
 
@@ -371,39 +400,54 @@ class Graph:
                     names.add(value["default"])
                 if isinstance(value.get("ports"), dict):
                     names.update(v for v in value["ports"].values() if isinstance(v, str))
-        return [config for config in self.by_kind.get("BackendConfig", ())
-                if config.name in names and namespaces_match(config.namespace, service.namespace)
+        return [config for name in sorted(names)
+                for config in self._twins.get(("BackendConfig", name), ())
+                if namespaces_match(config.namespace, service.namespace)
                 and self.related(config, service)]
 
     def destination_rules_for(self, service: KObject) -> list[KObject]:
         """The Istio DestinationRules whose `host` names the Service."""
-        rules = []
-        for rule in self.by_kind.get("DestinationRule", ()):
-            host = rule.get("spec", "host")
-            found = service_host(host, rule.namespace) if isinstance(host, str) else None
-            if found and found[0] == service.name and namespaces_match(found[1], service.namespace) \
-                    and self.related(rule, service):
-                rules.append(rule)
-        return rules
+        if self._rules_by_host is None:  # index the rules by the Service name their host names
+            self._rules_by_host = defaultdict(list)
+            for rule in self.by_kind.get("DestinationRule", ()):
+                host = rule.get("spec", "host")
+                found = service_host(host, rule.namespace) if isinstance(host, str) else None
+                if found:
+                    self._rules_by_host[found[0]].append((rule, found[1]))
+        return [rule for rule, namespace in self._rules_by_host.get(service.name, ())
+                if namespaces_match(namespace, service.namespace) and self.related(rule, service)]
 
     def upstream_policies_for(self, service: KObject) -> list[KObject]:
         """The Kong KongUpstreamPolicy a Service names in `konghq.com/upstream-policy`."""
         name = service.annotations.get("konghq.com/upstream-policy")
-        return [policy for policy in self.by_kind.get("KongUpstreamPolicy", ())
-                if name and policy.name == name
-                and namespaces_match(policy.namespace, service.namespace)
+        return [policy for policy in self._twins.get(("KongUpstreamPolicy", name), ())
+                if name and namespaces_match(policy.namespace, service.namespace)
                 and self.related(policy, service)]
 
     # --- disruption budgets -----------------------------------------------------------------
 
+    def _link_budgets(self) -> None:
+        self._budgets: dict[int, list[KObject]] = defaultdict(list)
+        budgets = self.by_kind.get("PodDisruptionBudget", ())
+        if not budgets:
+            return
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for workload in self.workloads.values():
+            for item in workload.pod_labels.items():
+                counts[item] += 1
+        index = _SelectorIndex(budgets, counts)
+        for workload in self.workloads.values():
+            for pdb in index.candidates(workload.pod_labels):
+                if not self._examine(pdb):
+                    return
+                if namespaces_match(pdb.namespace, workload.obj.namespace) \
+                        and selector_matches(pdb.get("spec", "selector"), workload.pod_labels) \
+                        and self.related(pdb, workload.obj):
+                    self._budgets[id(workload.obj)].append(pdb)
+
     def disruption_budgets_for(self, workload: Workload) -> list[KObject]:
         """The PodDisruptionBudgets whose selector picks the workload's pods."""
-        if self._budgets is None:
-            self._budgets = _SelectorIndex(self.by_kind.get("PodDisruptionBudget", ()))
-        return [pdb for pdb in self._budgets.candidates(workload.pod_labels)
-                if namespaces_match(pdb.namespace, workload.obj.namespace)
-                and selector_matches(pdb.get("spec", "selector"), workload.pod_labels)
-                and self.related(pdb, workload.obj)]
+        return self._budgets.get(id(workload.obj), [])
 
     def istio_injected(self, workload: Workload) -> bool:
         """Whether Istio injects a sidecar into the workload's pods: the pod template says so
@@ -420,8 +464,7 @@ class Graph:
     def namespace_labels(self, obj: KObject) -> dict[str, str]:
         """The labels of the Namespace object the input holds for obj's namespace (the nearest
         copy), or none."""
-        candidates = [ns for ns in self.by_kind.get("Namespace", ())
-                      if obj.namespace and ns.name == obj.namespace]
+        candidates = list(self._twins.get(("Namespace", obj.namespace), ())) if obj.namespace else []
         nearest = nearest_objects(candidates, placement(obj))
         return nearest[0].labels if nearest else {}
 
@@ -437,6 +480,8 @@ class Graph:
             kind, name = hpa.get("spec", "scaleTargetRef", "kind"), hpa.get("spec", "scaleTargetRef", "name")
             for workload in by_name.get((kind, name), ()) if isinstance(name, str) and \
                     isinstance(kind, str) else ():
+                if not self._examine(hpa):
+                    return
                 if namespaces_match(hpa.namespace, workload.obj.namespace) and \
                         self.related(hpa, workload.obj):
                     self._hpas[id(workload.obj)].append(hpa)
