@@ -27,6 +27,19 @@ def _alb_sticky(annotations: dict[str, str]) -> bool:
     return attributes.get("stickiness.enabled", "").lower() == "true"
 
 
+def _shared_annotation_stickiness(obj: KObject) -> list[str]:
+    """Stickiness by the annotations that HAProxy and the ALB read on a Service and on an
+    Ingress alike."""
+    annotations, found = obj.annotations, []
+    if annotations.get("haproxy-ingress.github.io/affinity") == "cookie":
+        found.append(f"{obj.ref} HAProxy Ingress affinity")
+    if "haproxy.org/cookie-persistence" in annotations:
+        found.append(f"{obj.ref} HAProxy cookie persistence")
+    if _alb_sticky(annotations):
+        found.append(f"{obj.ref} ALB target-group stickiness")
+    return found
+
+
 def service_stickiness(service: KObject, graph: Graph) -> list[str]:
     """Stickiness configured at the Service, or on objects attached to it."""
     found = []
@@ -35,12 +48,7 @@ def service_stickiness(service: KObject, graph: Graph) -> list[str]:
     annotations = service.annotations
     if annotations.get("traefik.ingress.kubernetes.io/service.sticky.cookie") == "true":
         found.append(f"{service.ref} Traefik sticky cookie")
-    if annotations.get("haproxy-ingress.github.io/affinity") == "cookie":
-        found.append(f"{service.ref} HAProxy Ingress affinity")
-    if "haproxy.org/cookie-persistence" in annotations:
-        found.append(f"{service.ref} HAProxy cookie persistence")
-    if _alb_sticky(annotations):
-        found.append(f"{service.ref} ALB target-group stickiness")
+    found += _shared_annotation_stickiness(service)
     for config in graph.backend_configs_for(service):
         if dig(config.data, "spec", "sessionAffinity", "affinityType") in ("GENERATED_COOKIE", "CLIENT_IP"):
             found.append(f"{config.ref} sessionAffinity")
@@ -67,12 +75,7 @@ def route_stickiness(route: Route, backend: Backend) -> list[str]:
             annotations.get("nginx.ingress.kubernetes.io/affinity") == "cookie"
             or annotations.get("nginx.ingress.kubernetes.io/upstream-hash-by")):
         found.append(f"{obj.ref} ingress-nginx affinity")
-    if annotations.get("haproxy-ingress.github.io/affinity") == "cookie":
-        found.append(f"{obj.ref} HAProxy Ingress affinity")
-    if "haproxy.org/cookie-persistence" in annotations:
-        found.append(f"{obj.ref} HAProxy cookie persistence")
-    if _alb_sticky(annotations):
-        found.append(f"{obj.ref} ALB target-group stickiness")
+    found += _shared_annotation_stickiness(obj)
     if route.controller == "nginx-inc" and (
             any(item.split()[0].removeprefix("serviceName=") == backend.service
                 for item in annotations.get("nginx.com/sticky-cookie-services", "").split(";")

@@ -95,22 +95,28 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def _unlisted(route: Route, annotation: str, listed: list[str], missing: list[str], message: str,
+              fix: str) -> Problem:
+    """A route's comma-separated list annotation lacks `missing`: the fix appends them."""
+    value = ",".join(listed + missing)
+    return Problem(annotation_path(annotation), message,
+                   Fix(fix, f'{annotation}: "{value}"',
+                       edits=(Edit.set(annotation_path(annotation), value),)),
+                   controller=route.controller)
+
+
 def _nginx_inc(route: Route, ctx: CheckContext) -> Iterator[Problem]:
     obj = route.obj
     listed = split_list(obj.annotations.get(NGINX_INC_WS))
     missing = _unique([b.service for b in _backends_needing_websockets(route, ctx)
                        if b.service not in listed])
-    if not missing:
-        return
-    value = ",".join(listed + missing)
-    yield Problem(
-        annotation_path(NGINX_INC_WS),
-        f"{obj.ref}: the NGINX Ingress Controller passes WebSocket upgrades only to Services "
-        f"listed in {NGINX_INC_WS}; {', '.join(missing)} "
-        f"{'is' if len(missing) == 1 else 'are'} not listed, so handshakes get no 101",
-        Fix(f"list {', '.join(missing)} in {NGINX_INC_WS}", f'{NGINX_INC_WS}: "{value}"',
-            edits=(Edit.set(annotation_path(NGINX_INC_WS), value),)),
-        controller=route.controller)
+    if missing:
+        yield _unlisted(
+            route, NGINX_INC_WS, listed, missing,
+            f"{obj.ref}: the NGINX Ingress Controller passes WebSocket upgrades only to Services "
+            f"listed in {NGINX_INC_WS}; {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not listed, so handshakes get no 101",
+            f"list {', '.join(missing)} in {NGINX_INC_WS}")
 
 
 def _contour_httpproxy(route: Route, ctx: CheckContext) -> Iterator[Problem]:
@@ -137,16 +143,13 @@ def _contour_ingress(route: Route, ctx: CheckContext) -> Iterator[Problem]:
         # With the annotation present, only paths that look like WebSocket endpoints must be in it.
         needed = [b for b in needed if is_websocket_path(b.http_path)]
     missing = _unique([b.http_path or "/" for b in needed if (b.http_path or "/") not in listed])
-    if not missing:
-        return
-    value = ",".join(listed + missing)
-    yield Problem(
-        annotation_path(CONTOUR_WS),
-        f"{obj.ref}: Contour enables WebSockets only on the paths listed in {CONTOUR_WS}; "
-        f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not listed, so Envoy "
-        f"answers their upgrades with 403",
-        Fix(f"list the WebSocket paths in {CONTOUR_WS}", f'{CONTOUR_WS}: "{value}"',
-            edits=(Edit.set(annotation_path(CONTOUR_WS), value),)), controller=route.controller)
+    if missing:
+        yield _unlisted(
+            route, CONTOUR_WS, listed, missing,
+            f"{obj.ref}: Contour enables WebSockets only on the paths listed in {CONTOUR_WS}; "
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not listed, so Envoy "
+            f"answers their upgrades with 403",
+            f"list the WebSocket paths in {CONTOUR_WS}")
 
 
 def _emissary_mapping(route: Route, ctx: CheckContext) -> Iterator[Problem]:
