@@ -22,6 +22,7 @@ from typing import Any, Iterator, NamedTuple
 from _ruamel_yaml import CParser
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.loader import SafeLoader
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 from ruamel.yaml.tag import Tag
 
@@ -408,12 +409,14 @@ def _exact_depth(text: str, limit: int) -> tuple[int, int, int] | None:
         return None
 
 
-def _problem_from(error: Exception, text: str) -> YamlProblem:
+def _problem_from(error: Exception, text: str, first_line: int = 0) -> YamlProblem:
+    """The problem `error` describes; `first_line`: how many lines of the file precede `text`
+    (a message names a line of the file)."""
     if isinstance(error, MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         context = error.context
         if context and error.context_mark is not None and error.problem_mark is not None:
-            context += (f" started at line {error.context_mark.line + 1}, "
+            context += (f" started at line {first_line + error.context_mark.line + 1}, "
                         f"column {error.context_mark.column + 1}")
         parts = [p for p in (context, error.problem) if p]
         message = ": ".join(parts) if parts else str(error)
@@ -452,7 +455,160 @@ def _character_at(text: str, line: int, column: int) -> str:
 def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH,
                  max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION) -> ParsedStream:
     """Parse every document of `text`. Documents before a syntax error (or a refused document)
-    are kept; the error is in `problem`. Empty documents come back as None."""
+    are kept; the error is in `problem`. Empty documents come back as None.
+
+    libyaml reads nearly everything. The one valid construct the version it is built with
+    (0.1.x) refuses is a `:` inside a plain scalar of a flow collection (`args: [--listen=:80]`,
+    `scopes: [read:hub]`), which YAML 1.2 and Kubernetes accept: that document is read again
+    by ruamel.yaml's pure-Python composer, and libyaml goes on after it."""
+    stream = _parse_libyaml(text, max_depth, max_alias_expansion)
+    if stream.problem is None or not stream.problem.message.endswith(_FLOW_COLON):
+        return stream
+    rereader = _FlowColonRereader(text, max_depth, max_alias_expansion)
+    while stream.problem is not None and stream.problem.message.endswith(_FLOW_COLON):
+        if not rereader.reread(stream):
+            if rereader.spent:
+                stream.problem.message += (
+                    f" (wslint reads documents with ':' inside a plain scalar of a flow "
+                    f"collection only up to {MAX_FLOW_COLON_DOCUMENTS} documents and "
+                    f"{MAX_FLOW_COLON_BYTES // 1024 // 1024} MiB a file: quote the value)")
+            break
+    return stream
+
+
+# What libyaml 0.1.x says about a `:` in a flow collection's plain scalar.
+_FLOW_COLON = "found unexpected ':'"
+# How many such documents a file may have read again, and how many bytes: the pure-Python
+# composer is some 15 times slower than libyaml.
+MAX_FLOW_COLON_DOCUMENTS = 1000
+MAX_FLOW_COLON_BYTES = 2 * 1024 * 1024
+# After such a document, libyaml reads on this much at a time (to the next document marker).
+_WINDOW = 64 * 1024
+
+
+class _FlowColonRereader:
+    """Reads the documents libyaml refused for a flow colon again with the pure-Python
+    composer, and has libyaml read on after each."""
+
+    def __init__(self, text: str, max_depth: int, max_alias_expansion: int) -> None:
+        self.text = text
+        self.max_depth = max_depth
+        self.max_alias_expansion = max_alias_expansion
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.start = 0  # where the part of the text the stream's problem is in begins
+        self.documents_left = MAX_FLOW_COLON_DOCUMENTS
+        self.bytes_left = MAX_FLOW_COLON_BYTES
+        self.spent = False  # whether the budget stopped the reading
+
+    def reread(self, stream: ParsedStream) -> bool:
+        """Read the document holding `stream.problem`, and what follows it, into `stream`;
+        False (`stream` unchanged) when it does not read that way either or the budget is spent."""
+        text, problem = self.text, stream.problem
+        if problem.line > len(self.line_starts):
+            return False
+        offset = self.line_starts[problem.line - 1] + problem.column - 1
+        begin = self.start
+        for marker in _DOCUMENT_START.finditer(text, self.start, offset):
+            begin = marker.start()
+        after = _DOCUMENT_START.search(text, offset)
+        end = after.start() if after else len(text)
+        if self.documents_left <= 0 or end - begin > self.bytes_left:
+            self.spent = True
+            return False
+        document = _parse_pure(text[begin:end], self.max_depth, self.max_alias_expansion,
+                               self._line(begin))
+        if document.problem is not None:
+            return False
+        self.documents_left -= 1
+        self.bytes_left -= end - begin
+        stream.problem = None
+        self._append(stream, document, begin)
+        self._read_on(stream, end)
+        return True
+
+    def _read_on(self, stream: ParsedStream, position: int) -> None:
+        """libyaml reads the text from `position` a window at a time (up to a document marker),
+        so that each document read again costs its own size, not the rest of the file's."""
+        text = self.text
+        while position < len(text):
+            after = _DOCUMENT_START.search(text, min(position + _WINDOW, len(text)))
+            window_end = after.start() if after else len(text)
+            part = _parse_libyaml(text[position:window_end], self.max_depth,
+                                  self.max_alias_expansion, self._line(position))
+            if part.problem is not None and window_end < len(text) \
+                    and not part.problem.message.endswith(_FLOW_COLON):
+                # A window may end where a directive line (`%YAML`) is cut from its document:
+                # the rest read whole says what is really wrong.
+                part = _parse_libyaml(text[position:], self.max_depth, self.max_alias_expansion,
+                                      self._line(position))
+            self._append(stream, part, position)
+            self.start = position
+            if part.problem is not None:
+                return
+            position = window_end
+
+    def _line(self, offset: int) -> int:
+        """How many lines precede `offset`."""
+        return bisect.bisect_right(self.line_starts, offset) - 1
+
+    def _append(self, stream: ParsedStream, part: ParsedStream, offset: int) -> None:
+        """Add `part`, read from `offset` (a line start) of the text, to `stream`."""
+        shift = self._line(offset)
+        if shift:
+            _move_positions(part, lambda line, column: (line + shift, column), True)
+        first = len(stream.documents)
+        stream.documents += part.documents
+        stream.complex_keys += part.complex_keys
+        stream.duplicates += [d._replace(document=d.document + first) for d in part.duplicates]
+        stream.problem = part.problem
+
+
+class _PureComposer(SafeLoader):
+    """ruamel.yaml's pure-Python reader, scanner, parser and composer, with tags deferred as in
+    `_Composer` and nodes shaped as libyaml's (a plain scalar's style is "")."""
+
+    def __init__(self, text: str, max_depth: int) -> None:
+        super().__init__(text)
+        self.max_depth = max_depth  # the composer refuses deeper nesting (it is recursive)
+        self.warn_double_anchors = False
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Tag:
+        return _UNRESOLVED_TAG
+
+    def descend_resolver(self, parent: Any, index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def compose_scalar_node(self, anchor: Any) -> Any:
+        node = super().compose_scalar_node(anchor)
+        if node.style is None:
+            node.style = ""
+        return node
+
+
+def _parse_pure(text: str, max_depth: int, max_alias_expansion: int,
+                first_line: int = 0) -> ParsedStream:
+    stream = ParsedStream()
+    composer = _PureComposer(text, max_depth)
+    try:
+        while composer.check_node():
+            node = composer.get_node()
+            builder = _Builder(stream, len(stream.documents), max_depth, max_alias_expansion)
+            stream.documents.append(None if node is None else builder.build(node))
+    except _Refused as refusal:
+        stream.problem = refusal.problem
+    except YAMLError as error:
+        stream.problem = _problem_from(error, text, first_line)
+    lines = _line_mapper(text)
+    if lines is not _same_lines:
+        _move_positions(stream, lines, True)
+    return stream
+
+
+def _parse_libyaml(text: str, max_depth: int, max_alias_expansion: int,
+                   first_line: int = 0) -> ParsedStream:
     stream = ParsedStream()
     max_depth = min(max_depth, MAX_DEPTH_CEILING)
     if not text.strip(" \t\r\n"):
@@ -479,7 +635,7 @@ def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH,
     except _Refused as refusal:
         stream.problem = refusal.problem
     except YAMLError as error:
-        stream.problem = _problem_from(error, text)
+        stream.problem = _problem_from(error, text, first_line)
         position = getattr(error, "position", None)
         if not isinstance(error, MarkedYAMLError) and isinstance(position, int):
             stopped_at = position  # its line and column count lines by "\n" already
