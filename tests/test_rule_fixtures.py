@@ -3,7 +3,7 @@
 A fixture file names its rule and lists cases. Each case has a `manifest` (the YAML to lint, as
 the file `manifest.yaml`) or `files` (several files, for cross-file context), the findings it must
 give (`expect`: rule, line, column, optionally `file`, and text the message or the fix must
-contain: `message-contains`, `fix-contains`), and optionally `options` for the rule and `settings`
+contain: `message-contains`, `fix-contains`, and the `controller` it names), and optionally `options` for the rule and `settings`
 for the run (`websocket-scope`, `max-depth`, and as a configuration file would give them,
 `default-controller` and `workload-kinds`). Only findings of the fixture's rule (or the codes in
 `rules:`) are compared, and they must match exactly: nothing missing, nothing extra.
@@ -88,6 +88,8 @@ def test_rule_case(data, case, tmp_path):
         fix = f"{finding.fix.description}\n{finding.fix.snippet or ''}" if finding.fix else ""
         for text in expected.get("fix-contains", []):
             assert text in fix, (text, fix)
+        if "controller" in expected:
+            assert finding.controller == expected["controller"], finding.controller
     assert not result.internal_errors
     if "fixed" in case:
         _check_fixed(linter, case, tmp_path)

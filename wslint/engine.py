@@ -261,7 +261,7 @@ class Linter:
                     continue
                 try:
                     for problem in rule.check(obj, contexts[rule.code]) or ():
-                        findings.append(self._finding(rule, obj, problem))
+                        findings.append(self._finding(rule, obj, problem, graph))
                 except (Exception, SystemExit) as error:
                     # Contain a faulty check (a plugin's that even exits): report it, keep the rest.
                     result.internal_errors.append(InternalError(
@@ -272,13 +272,17 @@ class Linter:
     def _severity(self, rule: Rule) -> Severity:
         return self.settings.severities.get(rule.code, rule.severity)
 
-    def _finding(self, rule: Rule, obj: KObject, problem: Problem) -> Finding:
+    def _finding(self, rule: Rule, obj: KObject, problem: Problem, graph: Graph) -> Finding:
         _check_problem(problem)
         target = problem.obj or obj
         line, column = target.locate(problem.path)
+        controller = problem.controller
+        if controller is None:  # a finding on a route names the controller serving it
+            route = graph.route(target)
+            controller = route.controller if route is not None else None
         return Finding(rule.code, rule.name, self._severity(rule), problem.message,
                        target.source.path, line, column, target.ref, format_path(problem.path),
-                       _bound_fix(problem.fix, rule, target), problem.related, problem.controller)
+                       _bound_fix(problem.fix, rule, target), problem.related, controller)
 
 
 def _clipped(finding: Finding) -> Finding:
