@@ -265,6 +265,29 @@ def test_a_file_with_a_yaml_error_is_never_written(tmp_path):
     assert {"WS901", "WS202"} <= codes(result.stdout)
 
 
+@pytest.mark.parametrize("via_stdin", [False, True])
+def test_a_file_with_bytes_that_do_not_decode_is_never_cut(tmp_path, via_stdin):
+    """The text of such a file stops before the bad byte: fixing it would drop the rest."""
+    data = DEPLOYMENT.encode() + b"---\nkind: ConfigMap\napiVersion: v1\nmetadata: {name: caf\xe9}\n"
+    path = tmp_path / "app.yaml"
+    path.write_bytes(data)
+    result = invoke("--fix", "--select", "WS202,WS901", "-", stdin=data) if via_stdin \
+        else invoke("--fix", "--select", "WS202,WS901", path)
+    assert path.read_bytes() == data
+    if via_stdin:
+        assert result.stdout == data
+    assert b"not fixed: part of it is not valid text in its encoding" in result.stderr
+    assert "WS901" in codes(result.stderr if via_stdin else result.stdout)
+
+
+def test_standard_input_keeps_its_byte_order_mark_and_utf16_is_left_alone():
+    fixed = invoke("--fix", "--select", "WS202", "-", stdin=b"\xef\xbb\xbf" + DEPLOYMENT.encode())
+    assert fixed.stdout == b"\xef\xbb\xbf" + _fixed(DEPLOYMENT, "WS202").encode()
+    utf16 = "\ufeff".encode("utf-16-le") + DEPLOYMENT.encode("utf-16-le")
+    unchanged = invoke("--fix", "--select", "WS202", "-", stdin=utf16)
+    assert unchanged.stdout == utf16 and b"not fixed: it is UTF-16" in unchanged.stderr
+
+
 def test_shared_anchors_are_not_edited():
     # Container 0 is an anchor that container 1 merges: a preStop written into it would land
     # in both. Container 1 gets its own key; container 0 is reported, not fixed.

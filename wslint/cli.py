@@ -315,7 +315,7 @@ def _write_fixes(outcome, loaded, quiet: bool) -> bool:
     stdin = next((item.source for item in loaded if item.source.is_stdin), None)
     if stdin is not None:
         fixed = next((f for f in outcome.files if f.source.is_stdin), None)
-        sys.stdout.buffer.write(fixed.data() if fixed else stdin.text.encode("utf-8"))
+        sys.stdout.buffer.write(fixed.data() if fixed else stdin.raw or b"")
         sys.stdout.flush()
         written += fixed is not None
     _print_notices(outcome)

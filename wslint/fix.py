@@ -704,12 +704,19 @@ class FileFix:
     have edits, and the fixed text. Only documents with edits are read by ruamel.yaml."""
 
     def __init__(self, source: Source) -> None:
+        if source.truncated:
+            raise FixError("part of it is not valid text in its encoding (WS901); wslint fixes "
+                           "only files it read whole")
         self.source = source
         self.raw: bytes | None = None
         self.bom = False
         self.mtime_ns: int | None = None
-        if not source.is_stdin:
+        if source.is_stdin:
+            self.raw = source.raw
+        else:
             self._read_disk()
+        if self.raw is not None:
+            self._check_encoding()
         self.text = source.text
         parsed = parse_stream(self.text)
         if parsed.problem is not None:
@@ -742,11 +749,16 @@ class FileFix:
             self.mtime_ns = os.stat(path).st_mtime_ns
         except OSError as error:
             raise FixError(f"cannot read it again: {error.strerror or error}") from None
-        if self.raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise FixError("it is UTF-16")
         text, problem = decode(self.raw)
         if problem is not None or text != self.source.text:
             raise FixError("it changed on disk after wslint read it")
+
+    def _check_encoding(self) -> None:
+        """Fixed text is written as UTF-8 (with the byte-order mark if it had one)."""
+        if self.raw.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
+            raise FixError("it is UTF-32")
+        if self.raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise FixError("it is UTF-16")
         self.bom = self.raw.startswith(b"\xef\xbb\xbf")
 
     def _lines_of(self, index: int) -> tuple[int, int]:

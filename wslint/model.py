@@ -35,6 +35,10 @@ class Source:
     is_stdin: bool = False
     # For rendered inputs (kustomize): where findings go when the object's origin is unknown.
     real_path: str | None = None
+    # The text stops before bytes that do not decode (a WS901): the input is not all there.
+    truncated: bool = False
+    # Standard input's bytes, as read: `--fix -` prints them back when it changes nothing.
+    raw: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,9 @@ def read_input(path: str, stdin_name: str = "<stdin>",
         return source, _too_large(max_file_size)
     text, problem = decode(data)
     source.text = text
+    source.truncated = problem is not None
+    if source.is_stdin:
+        source.raw = data
     return source, problem
 
 
