@@ -31,7 +31,7 @@ import stat
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -660,6 +660,57 @@ def _first_line(error: Exception) -> str:
     return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 
 
+def _merged(opcodes: list[tuple[str, int, int, int, int]]) -> list[tuple[str, int, int, int, int]]:
+    """The opcodes without empty ones, consecutive equal ones joined."""
+    merged: list[tuple[str, int, int, int, int]] = []
+    for opcode in opcodes:
+        tag, i1, i2, j1, j2 = opcode
+        if i1 == i2 and j1 == j2:
+            continue
+        if merged and tag == "equal" and merged[-1][0] == "equal":
+            merged[-1] = ("equal", merged[-1][1], i2, merged[-1][3], j2)
+        else:
+            merged.append(opcode)
+    return merged
+
+
+class _Opcodes(difflib.SequenceMatcher):
+    """A matcher that knows its opcodes already (for its grouping into hunks)."""
+
+    def __init__(self, opcodes: list[tuple[str, int, int, int, int]]) -> None:
+        super().__init__(None, [], [])
+        self.known = opcodes
+
+    def get_opcodes(self) -> list[tuple[str, int, int, int, int]]:
+        return self.known
+
+
+def _unified_range(start: int, stop: int) -> str:
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start if length == 0 else start + 1},{length}"
+
+
+def _unified_diff(old: list[str], new: list[str], name: str,
+                  opcodes: list[tuple[str, int, int, int, int]]) -> Iterator[str]:
+    """`difflib.unified_diff(old, new, name, name)` from known opcodes."""
+    for number, group in enumerate(_Opcodes(opcodes).get_grouped_opcodes(3)):
+        if number == 0:
+            yield f"--- {name}\n"
+            yield f"+++ {name}\n"
+        first, last = group[0], group[-1]
+        yield f"@@ -{_unified_range(first[1], last[2])} +{_unified_range(first[3], last[4])} @@\n"
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                yield from (" " + line for line in old[i1:i2])
+                continue
+            if tag in ("replace", "delete"):
+                yield from ("-" + line for line in old[i1:i2])
+            if tag in ("replace", "insert"):
+                yield from ("+" + line for line in new[j1:j2])
+
+
 class _RoundTrip:
     """One document's lines of the original, as ruamel.yaml's round trip reads them: the tree
     that edits change, and its dump as loaded."""
@@ -740,6 +791,9 @@ class FileFix:
         self.round_trips: dict[int, _RoundTrip] = {}
         self.edits: list[Edit] = []
         self.fixed = self.text
+        # (start, end) of each edited document's original lines, where it starts in the fixed
+        # text, and its lines there
+        self.replaced: list[tuple[int, int, int, list[tuple[str, str]]]] = []
 
     def _read_disk(self) -> None:
         path = self.source.path
@@ -780,15 +834,19 @@ class FileFix:
     def render(self) -> str:
         """The original text with the edits so far, checked; FixError when it fails a check."""
         lines: list[tuple[str, str]] = []
+        replaced = []
         done = 0
         for index in sorted(self.round_trips):
             start, end = self._lines_of(index)
-            lines += self.lines[done:start] + self.round_trips[index].patched(self.ending)
+            patched = self.round_trips[index].patched(self.ending)
+            lines += self.lines[done:start]
+            replaced.append((start, end, len(lines), patched))
+            lines += patched
             done = end
         lines += self.lines[done:]
         text = join_lines(lines)
         self._verify(text)
-        self.fixed = text
+        self.fixed, self.replaced = text, replaced
         return text
 
     def _verify(self, text: str) -> None:
@@ -808,12 +866,24 @@ class FileFix:
         return (b"\xef\xbb\xbf" if self.bom else b"") + self.fixed.encode("utf-8")
 
     def diff(self) -> str:
-        """A unified diff from the original to the fixed text."""
+        """A unified diff from the original to the fixed text. Only the documents that were
+        edited are compared line by line: difflib over a whole file of thousands of similar
+        documents takes quadratic time."""
         name = self.source.path
         old = [line + ending for line, ending in self.lines]
         new = [line + ending for line, ending in split_lines(self.fixed)]
+        opcodes: list[tuple[str, int, int, int, int]] = []
+        done = 0
+        for start, end, new_start, patched in self.replaced:
+            opcodes.append(("equal", done, start, new_start - (start - done), new_start))
+            matcher = difflib.SequenceMatcher(None, old[start:end],
+                                              new[new_start:new_start + len(patched)], autojunk=False)
+            opcodes += [(tag, start + i1, start + i2, new_start + j1, new_start + j2)
+                        for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+            done = end
+        opcodes.append(("equal", done, len(old), len(new) - (len(old) - done), len(new)))
         out = []
-        for line in difflib.unified_diff(old, new, name, name, lineterm="\n"):
+        for line in _unified_diff(old, new, name, _merged(opcodes)):
             out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
         return "".join(out)
 
