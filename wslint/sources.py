@@ -9,6 +9,7 @@ type. The limits are described in docs/limits.md.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import stat
@@ -18,8 +19,8 @@ from pathlib import Path
 
 from wslint.fieldtypes import wrong_types
 from wslint.model import KObject, ObjRef, Source, format_path
-from wslint.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, MAX_NAME, Map, Seq,
-                             clip, document_boundary, locate, parse_stream)
+from wslint.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, MAX_NAME, Map,
+                             ParsedStream, Seq, clip, document_boundary, locate, parse_stream)
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -301,7 +302,26 @@ def load_source(source: Source, max_depth: int = DEFAULT_MAX_DEPTH,
                 "WS905", f"key {_shown(duplicate.key)} is repeated (first at line "
                          f"{duplicate.first_line}); the later value wins here, and kubectl "
                          f"refuses the file", duplicate.line, duplicate.column))
+    loaded.problems += _collection_keys(stream, linted)
     return loaded
+
+
+def _collection_keys(stream: ParsedStream, linted: set[int]) -> list[InputProblem]:
+    """WS907 for each mapping key that is a list or mapping (`? [a, b]`) in a document that
+    holds Kubernetes objects: YAML allows it, JSON and so the API server do not."""
+    if not stream.complex_keys:
+        return []
+    indexes = [index for index, document in enumerate(stream.documents)
+               if isinstance(document, (Map, Seq))]
+    starts = [stream.documents[index].line for index in indexes]
+    problems = []
+    for line, column in stream.complex_keys:
+        at = bisect.bisect_right(starts, line) - 1
+        if at >= 0 and indexes[at] in linted:
+            problems.append(InputProblem(
+                "WS907", "a mapping key is a list or a mapping; Kubernetes objects are JSON, "
+                         "whose keys are strings, so kubectl refuses the file", line, column))
+    return problems
 
 
 def _shown(value: str, limit: int = 60) -> str:
