@@ -288,6 +288,45 @@ def test_standard_input_keeps_its_byte_order_mark_and_utf16_is_left_alone():
     assert unchanged.stdout == utf16 and b"not fixed: it is UTF-16" in unchanged.stderr
 
 
+FLOW_OVER_LINES = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: chat
+  annotations: {
+    # the class
+    kubernetes.io/ingress.class: nginx,
+    nginx.ingress.kubernetes.io/proxy-read-timeout: "60"  # too short
+  }
+spec:
+  rules:
+  - http:
+      paths:
+      - path: /ws
+        pathType: Prefix
+        backend: {service: {name: chat, port: {number: 80}}}
+"""
+# ruamel.yaml would write `ports: [{containerPort: 80}]` as `ports: [containerPort: 80]`.
+FLOW_ONE_LINE = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: flow}
+spec:
+  containers: [{name: a, image: "a:1", ports: [{containerPort: 80}], readinessProbe: {tcpSocket: {port: 80}}}]
+"""
+
+
+@pytest.mark.parametrize(("document", "code"), [(FLOW_OVER_LINES, "WS102"), (FLOW_ONE_LINE, "WS202")])
+def test_a_document_the_round_trip_would_restyle_is_left_as_written(document, code):
+    text = document + "---\n" + DEPLOYMENT
+    outcome = fix_text(Linter(Settings(select=[code, "WS202"])), text, "app.yaml")
+    fixed = outcome.files[0].fixed
+    assert fixed.startswith(document + "---\n") and fixed != text
+    assert any("app.yaml:1: document not fixed: the fix falls in lines ruamel.yaml would write "
+               "differently" in notice for notice in outcome.notices), outcome.notices
+    assert outcome.fixed == 1  # the Deployment's preStop hook only
+
+
 def test_shared_anchors_are_not_edited():
     # Container 0 is an anchor that container 1 merges: a preStop written into it would land
     # in both. Container 1 gets its own key; container 0 is reported, not fixed.

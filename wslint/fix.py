@@ -333,6 +333,13 @@ class _Op:
     first: int
 
 
+# Why a document is not fixed when the lines an edit falls in are not written as ruamel.yaml
+# writes them: its version of them (a flow collection joined onto one line, `[{a: 1}]` as
+# `[a: 1]`) would replace what the author wrote.
+REFORMATTED = ("the fix falls in lines ruamel.yaml would write differently (such as a flow "
+               "collection over several lines); fix it by hand")
+
+
 class _Patcher:
     """Applies the difference between two ruamel.yaml dumps (`before`: the tree as loaded,
     `after`: the edited tree) to the original text, whose lines ruamel.yaml may have re-formatted.
@@ -539,6 +546,8 @@ class _Patcher:
                 if original_index in self.original_scan.comments:
                     kept[self.original_scan.comments[original_index][1]] += 1
             else:
+                if self.before[index].strip():
+                    raise FixError(REFORMATTED)
                 lines.append((self._moved([self.before[index]], index)[0], self.ending))
                 if index in self.before_scan.comments:
                     kept[self.before_scan.comments[index][1]] += 1
@@ -548,6 +557,8 @@ class _Patcher:
         for op in ops:
             for index in range(position, op.start):
                 keep_dump_line(index)
+            if any(index not in self.twin for index in range(op.start, op.end)):
+                raise FixError(REFORMATTED)
             new = self._moved(op.lines, op.start - 1, range(op.start, op.end))
             for offset, line in enumerate(new):
                 comment = self.after_scan.comments.get(op.first + offset)
@@ -790,6 +801,9 @@ class FileFix:
         self.comments = comment_texts(normalized)
         self.round_trips: dict[int, _RoundTrip] = {}
         self.edits: list[Edit] = []
+        # Documents left as written, and why; those since the fixer last asked (`take_refused`).
+        self.refused: dict[int, str] = {}
+        self._refused_now: list[int] = []
         self.fixed = self.text
         # (start, end) of each edited document's original lines, where it starts in the fixed
         # text, and its lines there
@@ -822,6 +836,8 @@ class FileFix:
 
     def apply(self, edit: Edit) -> bool:
         obj = edit.obj
+        if obj.doc_index in self.refused:
+            raise FixError(self.refused[obj.doc_index])
         if obj.doc_index not in self.round_trips:
             start, end = self._lines_of(obj.doc_index)
             self.round_trips[obj.doc_index] = _RoundTrip(self.lines[start:end])
@@ -838,7 +854,14 @@ class FileFix:
         done = 0
         for index in sorted(self.round_trips):
             start, end = self._lines_of(index)
-            patched = self.round_trips[index].patched(self.ending)
+            try:
+                patched = self.round_trips[index].patched(self.ending)
+            except FixError as error:  # this document stays as written; the others are fixed
+                del self.round_trips[index]
+                self.refused[index] = str(error)
+                self._refused_now.append(index)
+                self.edits = [e for e in self.edits if e.obj.doc_index != index]
+                continue
             lines += self.lines[done:start]
             replaced.append((start, end, len(lines), patched))
             lines += patched
@@ -861,6 +884,12 @@ class FileFix:
             raise FixError("the fixed text would change more than the fixes")
         if comment_texts(text) != self.comments:
             raise FixError("the fixed text would lose or repeat a comment")
+
+    def take_refused(self) -> list[tuple[int, str]]:
+        """The documents refused since the last call: (first line, why)."""
+        refused = [(self._lines_of(index)[0] + 1, self.refused[index]) for index in self._refused_now]
+        self._refused_now = []
+        return refused
 
     def data(self) -> bytes:
         return (b"\xef\xbb\xbf" if self.bom else b"") + self.fixed.encode("utf-8")
@@ -1021,6 +1050,11 @@ class _Session:
                 del self.files[path]
                 self.loaded[self.position[path]] = self.original[self.position[path]]
                 continue
+            for line, reason in file.take_refused():
+                self.notices[f"{path}:{line}: document not fixed: {reason}"] = None
+            self.applied = [(finding, paths) for finding, paths in self.applied
+                            if not any(e.obj.source.path == path and e.obj.doc_index in file.refused
+                                       for e in finding.fix.edits)]
             source = file.source
             self.loaded[self.position[path]] = load_source(
                 Source(source.path, text, is_stdin=source.is_stdin), max_depth=max_depth)
