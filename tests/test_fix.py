@@ -283,9 +283,11 @@ def test_a_file_with_bytes_that_do_not_decode_is_never_cut(tmp_path, via_stdin):
 def test_standard_input_keeps_its_byte_order_mark_and_utf16_is_left_alone():
     fixed = invoke("--fix", "--select", "WS202", "-", stdin=b"\xef\xbb\xbf" + DEPLOYMENT.encode())
     assert fixed.stdout == b"\xef\xbb\xbf" + _fixed(DEPLOYMENT, "WS202").encode()
-    utf16 = "\ufeff".encode("utf-16-le") + DEPLOYMENT.encode("utf-16-le")
-    unchanged = invoke("--fix", "--select", "WS202", "-", stdin=utf16)
-    assert unchanged.stdout == utf16 and b"not fixed: it is UTF-16" in unchanged.stderr
+    for data, encoding in [("\ufeff".encode("utf-16-le") + DEPLOYMENT.encode("utf-16-le"), b"UTF-16"),
+                           (DEPLOYMENT.encode("utf-16-be"), b"UTF-16"),
+                           (DEPLOYMENT.encode("utf-32-le"), b"UTF-32")]:
+        unchanged = invoke("--fix", "--select", "WS202", "-", stdin=data)
+        assert unchanged.stdout == data and b"not fixed: it is " + encoding in unchanged.stderr
 
 
 FLOW_OVER_LINES = """\

@@ -138,6 +138,9 @@ HOSTILE: dict[str, tuple[bytes, set]] = {
                  POD_FINDINGS | {("WS901", 11)}),
     "bom.yaml": (b"\xef\xbb\xbf" + POD.encode(), POD_FINDINGS),
     "utf16.yaml": (POD.encode("utf-16"), POD_FINDINGS),
+    # Without a byte-order mark, told by the zero bytes around the first character (YAML 1.2).
+    "utf16be-no-bom.yaml": (POD.encode("utf-16-be"), POD_FINDINGS),
+    "utf32le-no-bom.yaml": (POD.encode("utf-32-le"), POD_FINDINGS),
     "crlf.yaml": (POD.replace("\n", "\r\n").encode(), POD_FINDINGS),
     "tabs.yaml": (b"apiVersion: v1\nkind: Pod\nmetadata:\n\tname: chat\n", {("WS901", 4)}),
     "duplicate-keys.yaml": ((POD + "  - name: chat\n    image: chat:2\nspec: {}\n").encode(),

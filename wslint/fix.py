@@ -42,7 +42,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from wslint.model import Applicability, Edit, EditOp, Finding, LintResult, Source
-from wslint.sources import LoadedSource, decode, load_source
+from wslint.sources import LoadedSource, decode, load_source, wide_encoding
 from wslint.yamltree import parse_stream, resolve_plain
 
 MAX_ROUNDS = 10
@@ -823,10 +823,9 @@ class FileFix:
 
     def _check_encoding(self) -> None:
         """Fixed text is written as UTF-8 (with the byte-order mark if it had one)."""
-        if self.raw.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
-            raise FixError("it is UTF-32")
-        if self.raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise FixError("it is UTF-16")
+        encoding = wide_encoding(self.raw)
+        if encoding is not None:
+            raise FixError(f"it is {encoding[:6].upper()}")
         self.bom = self.raw.startswith(b"\xef\xbb\xbf")
 
     def _lines_of(self, index: int) -> tuple[int, int]:

@@ -207,18 +207,36 @@ def _too_large(max_file_size: int) -> InputProblem:
 # Byte-order marks, longest first (a UTF-32 LE mark starts like a UTF-16 LE one).
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# Without a byte-order mark, YAML tells UTF-16 and UTF-32 by the zero bytes around its first
+# character, which is ASCII (YAML 1.2, 5.2): a zero byte never starts UTF-8 text.
+_ZERO_PATTERNS = ((b"\x00\x00\x00", 0, "utf-32-be"), (b"\x00\x00\x00", 1, "utf-32-le"),
+                  (b"\x00", 0, "utf-16-be"), (b"\x00", 1, "utf-16-le"))
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """The UTF-16 or UTF-32 encoding of `data` (by its byte-order mark, or without one by its
+    zero bytes), or None for UTF-8."""
+    for mark, encoding in _BOMS:
+        if data.startswith(mark):
+            return encoding
+    for zeros, at, encoding in _ZERO_PATTERNS:
+        width = len(zeros) + 1
+        if len(data) >= width and data[at:at + len(zeros)] == zeros \
+                and data[(at + len(zeros)) % width] != 0:
+            return encoding
+    return None
 
 
 def decode(data: bytes) -> tuple[str, InputProblem | None]:
-    """The text of `data`: UTF-8 (a byte-order mark is dropped), or UTF-16 or UTF-32 with their
-    mark, as YAML allows. Anything else is a WS901 at the first byte that does not decode, with
-    the text of the documents before it."""
-    for mark, encoding in _BOMS:
-        if data.startswith(mark):
-            try:
-                return data.decode(encoding), None
-            except UnicodeDecodeError as error:
-                return "", InputProblem("WS901", f"not valid {encoding.upper()}: {error.reason}")
+    """The text of `data`: UTF-8 (a byte-order mark is dropped), or UTF-16 or UTF-32 told by
+    their mark or their zero bytes, as YAML allows. Anything else is a WS901 at the first byte
+    that does not decode, with the text of the documents before it."""
+    encoding = wide_encoding(data)
+    if encoding is not None:
+        try:
+            return data.decode(encoding), None
+        except UnicodeDecodeError as error:
+            return "", InputProblem("WS901", f"not valid {encoding.upper()}: {error.reason}")
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
         return body.decode("utf-8"), None
@@ -229,7 +247,7 @@ def decode(data: bytes) -> tuple[str, InputProblem | None]:
         start = before.rfind("\n") + 1
         problem = InputProblem(
             "WS901", f"not valid UTF-8 (byte 0x{body[error.start]:02x}); YAML must be UTF-8, "
-                     f"or UTF-16 or UTF-32 with a byte-order mark",
+                     f"UTF-16 or UTF-32",
             before.count("\n", 0, start) + 1, len(before) - start + 1)
         return before[:document_boundary(before, len(before))], problem
 
