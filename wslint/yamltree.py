@@ -588,10 +588,10 @@ class _PureComposer(SafeLoader):
         return node
 
 
-def _parse_pure(text: str, max_depth: int, max_alias_expansion: int,
-                first_line: int = 0) -> ParsedStream:
-    stream = ParsedStream()
-    composer = _PureComposer(text, max_depth)
+def _build_documents(stream: ParsedStream, composer: Any, max_depth: int,
+                     max_alias_expansion: int) -> None:
+    """Compose each document and build it into `stream`; a refused document is its problem.
+    The composer's own errors (YAMLError) are the caller's to place."""
     try:
         while composer.check_node():
             node = composer.get_node()
@@ -599,6 +599,13 @@ def _parse_pure(text: str, max_depth: int, max_alias_expansion: int,
             stream.documents.append(None if node is None else builder.build(node))
     except _Refused as refusal:
         stream.problem = refusal.problem
+
+
+def _parse_pure(text: str, max_depth: int, max_alias_expansion: int,
+                first_line: int = 0) -> ParsedStream:
+    stream = ParsedStream()
+    try:
+        _build_documents(stream, _PureComposer(text, max_depth), max_depth, max_alias_expansion)
     except YAMLError as error:
         stream.problem = _problem_from(error, text, first_line)
     lines = _line_mapper(text)
@@ -628,12 +635,7 @@ def _parse_libyaml(text: str, max_depth: int, max_alias_expansion: int,
     composer = _Composer(text)
     stopped_at = None  # where the reader met a character YAML does not allow
     try:
-        while composer.check_node():
-            node = composer.get_node()
-            builder = _Builder(stream, len(stream.documents), max_depth, max_alias_expansion)
-            stream.documents.append(None if node is None else builder.build(node))
-    except _Refused as refusal:
-        stream.problem = refusal.problem
+        _build_documents(stream, composer, max_depth, max_alias_expansion)
     except YAMLError as error:
         stream.problem = _problem_from(error, text, first_line)
         position = getattr(error, "position", None)
