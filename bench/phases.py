@@ -24,7 +24,7 @@ import wslint.cli
 from wslint.engine import Linter, Settings
 from wslint.report import ReportSettings
 from wslint.report.json import JsonReporter
-from wslint.sources import discover
+from wslint.load.sources import discover
 linter = Linter(Settings(jobs=1))
 marks["start-up"] = clock()
 loaded = linter.load_files(discover(sys.argv[1:]))

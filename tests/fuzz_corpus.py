@@ -33,15 +33,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wslint.engine import Linter, Settings  # noqa: E402
+from wslint.engine import Linter
+from wslint.settings import Settings  # noqa: E402
 from wslint.model import Source  # noqa: E402
-from wslint.plugin import Plugins  # noqa: E402
+from wslint.engine.plugins import Plugins  # noqa: E402
 from wslint.report import ReportSettings  # noqa: E402
 from wslint.report.github import GithubReporter  # noqa: E402
 from wslint.report.json import JsonReporter  # noqa: E402
 from wslint.report.sarif import SarifReporter  # noqa: E402
 from wslint.report.text import TextReporter  # noqa: E402
-from wslint.sources import LoadedSource, decode, load_source  # noqa: E402
+from wslint.load.sources import LoadedSource, decode, load_source  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "hostile"
 CORPUS = ROOT.parent / "shared" / "corpus" / "realworld"

@@ -175,7 +175,7 @@ def test_outside_plugin_is_discovered_and_run(tmp_path):
     (site / "acme_rules" / "__init__.py").write_text(
         "from pathlib import Path\n"
         "from wslint.model import Problem\n"
-        "from wslint.plugin import CheckSet, hookimpl, load_rules\n"
+        "from wslint.api import CheckSet, hookimpl, load_rules\n"
         "checks = CheckSet()\n"
         "@checks('ACME001')\n"
         "def team_label(obj, ctx):\n"

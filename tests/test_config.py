@@ -8,10 +8,10 @@ import pytest
 
 from cli_helpers import GOOD_DEPLOYMENT, NO_PROBE, git_repo, invoke as run
 from wslint.config import ConfigError, find_config, load_config, path_matcher
-from wslint.engine import Settings
-from wslint.k8s import WorkloadKind
+from wslint.settings import Settings
+from wslint.k8s.objects import WorkloadKind
 from wslint.model import Severity
-from wslint.plugin import Plugins
+from wslint.engine.plugins import Plugins
 
 NO_PRESTOP = NO_PROBE.replace("""        lifecycle:
           preStop:

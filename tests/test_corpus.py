@@ -8,7 +8,8 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from conftest import shared_dir
-from wslint.engine import Linter, Settings
+from wslint.engine import Linter
+from wslint.settings import Settings
 
 
 def _parses(path: Path) -> bool:

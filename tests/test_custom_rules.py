@@ -10,8 +10,9 @@ from ruamel.yaml import YAML
 
 from cli_helpers import NO_PROBE, git_repo, invoke as run
 from conftest import FIXTURES
-from wslint.engine import Linter, Settings
-from wslint.rules import RuleDefinitionError
+from wslint.engine import Linter
+from wslint.settings import Settings
+from wslint.catalog.rules import RuleDefinitionError
 
 DATA = YAML(typ="safe").load((FIXTURES / "custom_rules.yaml").read_text(encoding="utf-8"))
 TEAM_RULE = DATA["rules"][0]["rule"]

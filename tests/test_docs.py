@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import ROOT
 from cli_helpers import invoke as run
-from wslint.docs import generated_pages, stale_pages
-from wslint.plugin import Plugins
+from wslint.catalog.docs import generated_pages, stale_pages
+from wslint.engine.plugins import Plugins
 
 RULE_PAGES = ROOT / "docs" / "rules"
 SECTIONS = ("## What it does", "## Why it matters", "## Example", "## Use instead", "## Fix",
@@ -33,7 +33,7 @@ def test_every_rule_has_a_page_with_every_section_and_an_index_entry():
 
 
 def test_explain_and_the_page_say_the_same():
-    from wslint.docs import render_rule_text
+    from wslint.catalog.docs import render_rule_text
 
     [rule] = [r for r in Plugins(third_party=False).rules() if r.code == "WS203"]
     page, text = builtin_pages()["WS203.md"], render_rule_text(rule)

@@ -10,10 +10,11 @@ import stat
 import pytest
 
 from cli_helpers import invoke
-from wslint.engine import Linter, Settings
+from wslint.engine import Linter
+from wslint.settings import Settings
 from wslint.fix import FileFix, FixError, fix, fix_text, scan
 from wslint.model import Applicability, Source
-from wslint.plugin import Plugins
+from wslint.engine.plugins import Plugins
 
 # Written by hand the way people do: four-space indentation with flush sequences, flow-style
 # annotations, a comment on every other line, several documents; made CRLF below.
@@ -440,7 +441,7 @@ def test_fixing_guide_lists_each_rules_fix_safety():
 
 
 def test_diff_still_reports_a_check_that_raised(tmp_path, monkeypatch):
-    from wslint.checks.base import checks
+    from wslint.checks.pods import checks
 
     def broken(obj, ctx):
         raise RuntimeError("boom")

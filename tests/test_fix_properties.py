@@ -11,9 +11,10 @@ from collections import Counter
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from wslint.engine import Linter, Settings
+from wslint.engine import Linter
+from wslint.settings import Settings
 from wslint.fix import fix_text
-from wslint.yamltree import parse_stream
+from wslint.load.yamltree import parse_stream
 
 LINTER = Linter(Settings())
 SEPARATOR = re.compile(r"(?m)^---(?: # c\d+)?\r?\n")

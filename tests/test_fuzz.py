@@ -20,13 +20,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ruamel.yaml import YAML
 
 from conftest import FIXTURES
-from wslint.engine import Linter, Settings
+from wslint.engine import Linter
+from wslint.settings import Settings
 from wslint.model import Source
-from wslint.plugin import Plugins
+from wslint.engine.plugins import Plugins
 from wslint.report import ReportSettings
 from wslint.report.json import JsonReporter
 from wslint.report.text import TextReporter
-from wslint.sources import LoadedSource, decode, load_source
+from wslint.load.sources import LoadedSource, decode, load_source
 
 LINTER = Linter(Settings(jobs=1))
 CODES = {rule.code for rule in Plugins(third_party=False).rules()}

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from wslint.engine import Linter, Settings
+from wslint.engine import Linter
+from wslint.settings import Settings
 from wslint.model import Source
-from wslint.sources import load_source, read_input
-from wslint import yamltree
+from wslint.load.sources import load_source, read_input
+from wslint.load import yamltree
 
 POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: chat\nspec:\n  containers:\n"
        "  - name: chat\n    image: chat:1\n")
@@ -438,7 +439,7 @@ def _install_plugin(site: Path, check_body: str | None, import_error: bool = Fal
     (package / "__init__.py").write_text(
         ("raise ImportError('acme is missing a dependency')\n" if import_error else "")
         + "from pathlib import Path\nfrom wslint.model import Problem\n"
-        "from wslint.plugin import CheckSet, hookimpl, load_rules\nchecks = CheckSet()\n"
+        "from wslint.api import CheckSet, hookimpl, load_rules\nchecks = CheckSet()\n"
         "@checks('ACME001')\ndef acme_check(obj, ctx):\n" + (check_body or "    yield from ()\n")
         + "@hookimpl\ndef wslint_rules():\n    return load_rules(Path(__file__).parent / 'rules', checks)\n")
     dist = site / "acme_rules-1.0.dist-info"

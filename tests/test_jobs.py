@@ -15,10 +15,11 @@ from ruamel.yaml import YAML
 
 from cli_helpers import run
 from conftest import FIXTURES, shared_dir
-from wslint import parallel
-from wslint.engine import Linter, Settings
+from wslint.engine import parallel
+from wslint.engine import Linter
+from wslint.settings import Settings
 from wslint.model import KObject
-from wslint.progress import Progress
+from wslint.engine.progress import Progress
 from wslint.report import ReportSettings
 from wslint.report.json import JsonReporter
 from wslint.report.text import TextReporter

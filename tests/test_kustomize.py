@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, shared_dir
-from wslint import kustomize
-from wslint.engine import Linter, Settings
+from wslint.load import kustomize
+from wslint.engine import Linter
+from wslint.settings import Settings
 
 TREE = FIXTURES / "kustomize"
 APP = TREE / "app"

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED, shared_dir
-from wslint.engine import Linter, Settings
-from wslint.k8s import BUILTIN_WORKLOAD_KINDS, WorkloadKind
-from wslint.plugin import Plugins
+from wslint.engine import Linter
+from wslint.settings import Settings
+from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
+from wslint.engine.plugins import Plugins
 
 # OpenShift's DeploymentConfig, which kube-linter's fixtures use: a configured workload kind.
 SETTINGS = dict(workload_kinds={**BUILTIN_WORKLOAD_KINDS, "DeploymentConfig": WorkloadKind(

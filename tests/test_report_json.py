@@ -8,10 +8,11 @@ import json
 import pytest
 
 from conftest import ROOT
-from wslint.engine import Linter, Settings
+from wslint.engine import Linter
+from wslint.settings import Settings
 from wslint.report import ReportSettings
 from wslint.report.json import JsonReporter, dumps, finding_dict
-from wslint.yamltree import parse_stream
+from wslint.load.yamltree import parse_stream
 
 ODD = {
     "scalars": ["", "é ü \u2028 \U0001f600", 'quote " backslash \\ tab \t nl \n', 0, -1, 10**30,

@@ -20,9 +20,10 @@ from ruamel.yaml import YAML
 
 from conftest import FIXTURES
 from wslint.config import load_config
-from wslint.engine import Linter, Settings
+from wslint.engine import Linter
+from wslint.settings import Settings
 from wslint.fix import fix, fix_text
-from wslint.plugin import Plugins
+from wslint.engine.plugins import Plugins
 
 CASE_KEYS = {"name", "manifest", "expect", "options", "settings", "files", "fixed"}
 FIXTURE_FILES = sorted((FIXTURES / "rules").glob("*.yaml"))

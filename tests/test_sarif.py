@@ -15,7 +15,7 @@ import pytest
 from cli_helpers import NO_PROBE, git_repo, invoke as run
 from conftest import ROOT, SHARED
 from wslint.model import InternalError, LintResult
-from wslint.plugin import Plugins
+from wslint.engine.plugins import Plugins
 from wslint.report import ReportSettings
 from wslint.report.sarif import SarifReporter, token_end
 

@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from cli_helpers import NO_PROBE, invoke as run
-from wslint.engine import Linter, Settings
+from wslint.engine import Linter
+from wslint.settings import Settings
 from wslint.model import Severity
 
 

@@ -14,8 +14,8 @@ import sys
 import click
 
 from wslint import __version__
-from wslint.controllers import CONTROLLERS as CONTROLLER_IDS
-from wslint.yamltree import MAX_DEPTH_CEILING
+from wslint.controllers.detect import CONTROLLERS as CONTROLLER_IDS
+from wslint.load.yamltree import MAX_DEPTH_CEILING
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "never")
@@ -45,7 +45,7 @@ class _FileSize(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, int):
             return value
-        from wslint.sources import parse_size
+        from wslint.load.sources import parse_size
 
         try:
             size = parse_size(value)
@@ -162,14 +162,15 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
     for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an
         if hasattr(stream, "reconfigure"):  # escape, never an encoding error
             stream.reconfigure(errors="backslashreplace")
-    from wslint.engine import Linter, Settings
+    from wslint.engine import Linter
+    from wslint.settings import Settings
     from wslint.report import ReportSettings
-    from wslint.rules import OptionError, RuleDefinitionError, SelectionError
-    from wslint.sources import STDIN, InputError
+    from wslint.catalog.rules import OptionError, RuleDefinitionError, SelectionError
+    from wslint.load.sources import STDIN, InputError
 
-    from wslint.baseline import BaselineError, load_baseline, write_baseline as record_baseline
+    from wslint.engine.baseline import BaselineError, load_baseline, write_baseline as record_baseline
     from wslint.config import ConfigError
-    from wslint.context import context_files
+    from wslint.load.context import context_files
 
     settings = Settings(stdin_filename=stdin_filename, plugins=not no_plugins)
     try:
@@ -223,7 +224,7 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
             outcome = fix(linter, loaded, context_loaded, unsafe=unsafe_fixes)
             result = outcome.result
         else:
-            from wslint.progress import Progress
+            from wslint.engine.progress import Progress
 
             with Progress(enabled=progress) as shown:
                 result = linter.lint_paths(targets, excluded, context, shown)
@@ -354,7 +355,7 @@ def _configuration(config_file: str | None, no_config: bool):
 
 def _plugins(config, settings, rules_dirs: tuple[str, ...]):
     """The plugins, with the YAML rules of the configured and the given rule directories."""
-    from wslint.plugin import Plugins
+    from wslint.engine.plugins import Plugins
 
     settings.rule_dirs = [*(config.get("rule-dirs", []) if config else []),
                           *(os.path.abspath(d) for d in rules_dirs)]
@@ -399,8 +400,8 @@ def _config_options(command):
 
 def _configured_rules(config_file, no_config: bool, third_party: bool):
     from wslint.config import ConfigError
-    from wslint.engine import Settings
-    from wslint.rules import RuleDefinitionError
+    from wslint.settings import Settings
+    from wslint.catalog.rules import RuleDefinitionError
 
     try:
         config = _configuration(config_file, no_config)
@@ -437,7 +438,7 @@ def rules_command(output_format: str, no_plugins: bool, config_file, no_config) 
 @_config_options
 def explain(rule: str, config_file, no_config) -> None:
     """Print a rule's documentation (RULE: a code such as WS203, or a name)."""
-    from wslint.docs import render_rule_text
+    from wslint.catalog.docs import render_rule_text
 
     rules = _configured_rules(config_file, no_config, True)
     matches = [r for r in rules if rule in (r.code, r.name) or rule.upper() == r.code]
@@ -456,8 +457,8 @@ def generate_docs(directory: str, check: bool) -> None:
     that `wslint explain` prints)."""
     from pathlib import Path
 
-    from wslint.docs import generated_pages, stale_pages, write_pages
-    from wslint.plugin import Plugins
+    from wslint.catalog.docs import generated_pages, stale_pages, write_pages
+    from wslint.engine.plugins import Plugins
 
     pages = generated_pages(Plugins(third_party=False).rules())
     target = Path(directory)

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from wslint.controllers import UnknownControllerError, check_controller_id
-from wslint.k8s import BUILTIN_WORKLOAD_KINDS, WorkloadKind
+from wslint.controllers.detect import UnknownControllerError, check_controller_id
+from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
 from wslint.model import Severity
-from wslint.rules import OptionError, Rule
-from wslint.suppressions import Exemption
-from wslint.sources import parse_size
-from wslint.yamltree import MAX_DEPTH_CEILING, Map, locate, parse_stream
+from wslint.catalog.rules import OptionError, Rule
+from wslint.engine.suppressions import Exemption
+from wslint.load.sources import parse_size
+from wslint.load.yamltree import MAX_DEPTH_CEILING, Map, locate, parse_stream
 
 if sys.version_info >= (3, 11):
     import tomllib

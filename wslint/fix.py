@@ -42,8 +42,8 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from wslint.model import Applicability, Edit, EditOp, Finding, LintResult, Source
-from wslint.sources import LoadedSource, decode, load_source, wide_encoding
-from wslint.yamltree import parse_stream, resolve_plain
+from wslint.load.sources import LoadedSource, decode, load_source, wide_encoding
+from wslint.load.yamltree import parse_stream, resolve_plain
 
 MAX_ROUNDS = 10
 

@@ -12,13 +12,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from wslint.controllers import (KIND_CONTROLLERS, controller_for_class_controller,
+from wslint.controllers.detect import (KIND_CONTROLLERS, controller_for_class_controller,
                                 detect_ingress_controller)
-from wslint.k8s import (BUILTIN_WORKLOAD_KINDS, Container, ServicePort, Workload, WorkloadKind,
+from wslint.k8s.objects import (BUILTIN_WORKLOAD_KINDS, Container, ServicePort, Workload, WorkloadKind,
                         is_core, namespaces_match, selector_matches, service_ports,
                         service_selector, workload_kind_of)
 from wslint.model import KObject, as_str_map, dig, dig_list
-from wslint.routes import Backend, Route, extractor_for, service_host
+from wslint.k8s.routes import Backend, Route, extractor_for, service_host
 
 WEBSOCKET_ANNOTATION = "wslint.io/websocket"
 SCOPES = ("all", "detected")

@@ -1,7 +1,7 @@
 """Every hook a wslint plugin can implement.
 
 Plugins are found through the `wslint` entry-point group, and wslint's own rules and output
-formats arrive the same way (entry point `builtin` = `wslint.checks`). A hook implementation may
+formats arrive the same way (entry point `builtin` = `wslint.builtin`). A hook implementation may
 take fewer arguments than its specification, so specifications can grow without breaking plugins.
 """
 
@@ -14,11 +14,11 @@ hookspec = pluggy.HookspecMarker("wslint")
 
 @hookspec
 def wslint_rules():
-    """Return the rules this plugin provides, as a list of :class:`wslint.rules.Rule` with their
-    ``check`` bound (see :func:`wslint.plugin.load_rules`).
+    """Return the rules this plugin provides, as a list of :class:`wslint.catalog.rules.Rule` with their
+    ``check`` bound (see :func:`wslint.api.load_rules`).
 
     Each rule's ``check(obj, ctx)`` is called once for every object whose kind the rule lists and
-    yields :class:`wslint.model.Problem` instances. ``ctx`` is a :class:`wslint.engine.CheckContext`:
+    yields :class:`wslint.model.Problem` instances. ``ctx`` is a :class:`wslint.api.CheckContext`:
     the resource graph (``ctx.graph``), the rule's resolved options (``ctx.options``) and the rule.
     Codes and names must be unique across all plugins.
     """

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
-from wslint.yamltree import Map, Seq, locate
+from wslint.load.yamltree import Map, Seq, locate
 
 
 class Severity(enum.IntEnum):
@@ -310,3 +311,20 @@ __all__ = [
     "Origin", "Problem", "Related", "Seq", "Severity", "Source", "as_str_map", "dig", "dig_list",
     "dig_map", "format_path",
 ]
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """A configuration `exemptions` entry: rules silenced for objects matching the globs."""
+
+    rules: tuple[str, ...]
+    kind: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+    reason: str | None = None
+    origin: str = "configuration"
+
+    def covers(self, ref: ObjRef) -> bool:
+        return all(pattern is None or fnmatch.fnmatchcase(value or "", pattern)
+                   for pattern, value in ((self.kind, ref.kind), (self.namespace, ref.namespace),
+                                          (self.name, ref.name)))

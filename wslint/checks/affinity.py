@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from wslint.checks.base import checks
-from wslint.engine import CheckContext
+from wslint.api import CheckContext, CheckSet
 from wslint.graph import Graph, split_list
-from wslint.k8s import is_headless, is_proxy_workload, service_ports
+from wslint.k8s.objects import is_headless, is_proxy_workload, service_ports
 from wslint.model import Edit, Fix, KObject, Problem, Related, dig, dig_list
-from wslint.routes import Backend, Route
+from wslint.k8s.routes import Backend, Route
+
+checks = CheckSet()
 
 
 def _attributes(value: str | None) -> dict[str, str]:

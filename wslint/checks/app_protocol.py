@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from wslint.checks.base import checks
-from wslint.engine import CheckContext
+from wslint.api import CheckContext, CheckSet
 from wslint.graph import WEBSOCKET_ANNOTATION, Graph, is_websocket_port_name
-from wslint.k8s import ServicePort, service_ports
+from wslint.k8s.objects import ServicePort, service_ports
 from wslint.model import Edit, Fix, KObject, Problem
+
+checks = CheckSet()
 
 
 def _port_signals(service: KObject, port: ServicePort, single: bool, graph: Graph) -> list[str]:

@@ -6,10 +6,11 @@ import math
 import re
 from typing import Any, Iterator
 
-from wslint.checks.base import checks
-from wslint.engine import CheckContext
-from wslint.k8s import Container, Workload
+from wslint.api import CheckContext, CheckSet
+from wslint.k8s.objects import Container, Workload
 from wslint.model import Applicability, Edit, Fix, KObject, Problem, dig, dig_list
+
+checks = CheckSet()
 
 DEFAULT_GRACE_SECONDS = 30
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import math
 from typing import Iterator
 
-from wslint.checks.base import checks
-from wslint.engine import CheckContext
+from wslint.api import CheckContext, CheckSet
 from wslint.graph import Graph
-from wslint.k8s import Workload
+from wslint.k8s.objects import Workload
 from wslint.model import Fix, KObject, Problem, Related, as_str_map, dig, dig_list
+
+checks = CheckSet()
 
 
 def _selector_snippet(workload: Workload) -> str:

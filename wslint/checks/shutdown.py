@@ -7,13 +7,14 @@ import json
 import re
 from typing import Iterator
 
-from wslint.checks.base import checks
-from wslint.checks.durations import go_duration
+from wslint.api import CheckContext, CheckSet
+from wslint.controllers.durations import go_duration
 from wslint.checks.pods import prestop_seconds
-from wslint.engine import CheckContext
-from wslint.k8s import Container, Workload
+from wslint.k8s.objects import Container, Workload
 from wslint.model import Fix, KObject, Problem, dig
-from wslint.yamltree import Map, parse_stream
+from wslint.load.yamltree import Map, parse_stream
+
+checks = CheckSet()
 
 SLEEP_FIX = "lifecycle:\n  preStop:\n    sleep:\n      seconds: 15"
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from wslint.api import CheckContext, CheckSet
 from wslint.checks.affinity import route_stickiness, service_stickiness
-from wslint.checks.base import checks
-from wslint.checks.routes import annotation_path
+from wslint.checks.upgrade import annotation_path
 from wslint.checks.timeouts import ALB_TG_ATTRIBUTES, alb_attributes
-from wslint.controllers import controller_title
-from wslint.engine import CheckContext
+from wslint.controllers.detect import controller_title
 from wslint.model import Fix, KObject, Problem, Related, dig
-from wslint.routes import Backend, Route
+from wslint.k8s.routes import Backend, Route
+
+checks = CheckSet()
 
 SERVICE_UPSTREAM = "nginx.ingress.kubernetes.io/service-upstream"
 TRAEFIK_NATIVE_LB = "traefik.ingress.kubernetes.io/service.nativelb"

@@ -7,15 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from wslint.checks.base import checks
-from wslint.checks.durations import (contour_duration, go_duration, haproxy_time, integer,
+from wslint.api import CheckContext, CheckSet
+from wslint.controllers.durations import (contour_duration, go_duration, haproxy_time, integer,
                                      nginx_time, seconds_text)
-from wslint.checks.routes import annotation_path
-from wslint.engine import CheckContext
+from wslint.checks.upgrade import annotation_path
 from wslint.graph import Graph, nearest_objects, placement, split_list
-from wslint.k8s import service_ports
+from wslint.k8s.objects import service_ports
 from wslint.model import Applicability, Edit, Fix, KObject, Problem, Related, dig, dig_list
-from wslint.routes import Route
+from wslint.k8s.routes import Route
+
+checks = CheckSet()
 
 NGINX = "nginx.ingress.kubernetes.io/"
 NGINX_TIMEOUTS = ("proxy-read-timeout", "proxy-send-timeout")

@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from wslint.docs import render_rule_markdown, render_rule_text
+from wslint.catalog.docs import render_rule_markdown, render_rule_text
 from wslint.model import Finding, LintResult, Severity
 from wslint.report import Reporter
 from wslint.report.paths import relative_to_root, repository_root

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from wslint.checks.base import checks
-from wslint.engine import CheckContext
+from wslint.api import CheckContext, CheckSet
 from wslint.graph import is_websocket_path, split_list
 from wslint.model import Edit, Fix, KObject, Problem, dig
-from wslint.routes import Backend, Route
+from wslint.k8s.routes import Backend, Route
+
+checks = CheckSet()
 
 NGINX = "nginx.ingress.kubernetes.io/"
 HTTP_VERSION = NGINX + "proxy-http-version"

@@ -1,82 +1,59 @@
-"""What plugin authors need, and the plugin manager that loads them.
-
-A rule plugin declares its rules in YAML files (the same format as wslint's own `rules/`), writes a
-check per rule, and registers a module exposing the hooks of :mod:`wslint.hookspecs` under the
-`wslint` entry-point group::
-
-    from wslint.plugin import CheckSet, hookimpl, load_rules
-
-    checks = CheckSet()
-
-    @checks("ACME001")
-    def team_label(obj, ctx):
-        if "team" not in obj.labels:
-            yield Problem(("metadata", "labels", "team"), f"{obj.ref} has no team label")
-
-    @hookimpl
-    def wslint_rules():
-        return load_rules(files("acme_rules") / "rules", checks)
-"""
+"""The plugin manager: loads wslint's built-in plugin (`wslint.builtin`), third-party plugins
+from the `wslint` entry-point group, and the configured rule directories, and collects the rules
+and output formats they provide. Plugin authors never import this module: see `wslint.api`."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
 
 import pluggy
 
-from wslint.rules import CheckFunction, Rule, RuleDefinitionError, read_rule_files
-
-hookimpl = pluggy.HookimplMarker("wslint")
+from wslint.api import hookimpl
+from wslint.catalog.declarative import RESERVED_PREFIX
+from wslint.catalog.rules import Rule, RuleDefinitionError, parse_rule
 
 ENTRY_POINT_GROUP = "wslint"
 DISTRIBUTION = "wslint"
 NO_PLUGINS_ENV = "WSLINT_NO_PLUGINS"
 
-# Rules whose findings come from reading the input (WS9xx), not from a check.
-INPUT_KIND = "input"
+
+# --- rule directories: users' YAML rules, a plugin like any other ---------------------------
+
+def read_rule_dir(directory: str) -> list[Rule]:
+    """The YAML rules of one `rule-dirs` directory: each needs a `check` (there is no Python
+    to bind) and a code outside wslint's own `WS` prefix."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise RuleDefinitionError(f"{directory}: rule directory not found")
+    rules = []
+    for entry in sorted(list(root.glob("*.yaml")) + list(root.glob("*.yml"))):
+        shown = entry.as_posix()
+        try:
+            text = entry.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise RuleDefinitionError(f"{shown}: cannot read rule file: {error}") from None
+        rule = parse_rule(text, shown, require_docs=False)
+        if rule.check is None:
+            raise RuleDefinitionError(f"{shown}:1: a rule in a rule directory needs a 'check' "
+                                      f"(select, condition, message)")
+        if rule.code.startswith(RESERVED_PREFIX):
+            raise RuleDefinitionError(f"{shown}:1: code {rule.code}: the {RESERVED_PREFIX} prefix "
+                                      f"is wslint's own; use your organisation's (e.g. ACME101)")
+        rules.append(rule)
+    return rules
 
 
-class CheckSet:
-    """A plugin's checks by rule code: `@checks("WS201")` registers one."""
+class RuleDirectories:
+    """A plugin providing the rules of the configured rule directories."""
 
-    def __init__(self) -> None:
-        self.functions: dict[str, CheckFunction] = {}
+    def __init__(self, directories: list[str]) -> None:
+        self.directories = list(directories)
 
-    def __call__(self, code: str) -> Callable[[CheckFunction], CheckFunction]:
-        def register(function: CheckFunction) -> CheckFunction:
-            if code in self.functions:
-                raise RuleDefinitionError(f"two checks implement {code}")
-            self.functions[code] = function
-            return function
-        return register
-
-    def bind(self, rules: list[Rule], plugin: str) -> list[Rule]:
-        """Attach each rule's check; a rule without one (or a check without a rule) is an error.
-        A declarative rule (a `check` in its YAML) brings its own."""
-        declared = {rule.code for rule in rules}
-        for code in self.functions:
-            if code not in declared:
-                raise RuleDefinitionError(f"check {code} has no rule file")
-        for rule in rules:
-            rule.plugin = plugin
-            if rule.kinds == (INPUT_KIND,):
-                continue
-            if rule.check is not None:
-                if rule.code in self.functions:
-                    raise RuleDefinitionError(f"{rule.source}: rule {rule.code} has a YAML check "
-                                              f"and a Python one")
-                continue
-            if rule.code not in self.functions:
-                raise RuleDefinitionError(f"{rule.source}: rule {rule.code} has no check")
-            rule.check = self.functions[rule.code]
-        return rules
-
-
-def load_rules(directory: Any, checks: CheckSet, plugin: str | None = None) -> list[Rule]:
-    """Read a directory of rule files and bind them to `checks`."""
-    return checks.bind(list(read_rule_files(directory)), plugin or "plugin")
+    @hookimpl
+    def wslint_rules(self) -> list[Rule]:
+        return [rule for directory in self.directories for rule in read_rule_dir(directory)]
 
 
 @dataclass
@@ -98,8 +75,6 @@ class Plugins:
         self.failures: list[PluginFailure] = []
         self._load(third_party)
         if rule_dirs:  # users' YAML rules arrive as a plugin like any other
-            from wslint.declarative import RuleDirectories
-
             self.manager.register(RuleDirectories(rule_dirs), name="rule-dirs")
         self.manager.check_pending()
         self._rules: list[Rule] | None = None
@@ -121,9 +96,9 @@ class Plugins:
         if not builtin_seen:
             # Running from a source tree that was never installed: register the built-ins
             # directly, as their entry point would.
-            from wslint import checks
+            from wslint import builtin
 
-            self.manager.register(checks, name="builtin")
+            self.manager.register(builtin, name="builtin")
 
     def rules(self) -> list[Rule]:
         if self._rules is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wslint.rules import OptionError
+from wslint.catalog.rules import OptionError
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from wslint.catalog.errors import OptionError, RuleDefinitionError
 from wslint.model import Applicability, Problem, Severity
-from wslint.yamltree import Map, parse_stream
+from wslint.load.yamltree import Map, parse_stream
 
 CODE = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -26,13 +27,11 @@ OPTION_TYPES = {
 # What a check looks like: it gets one object and a context (graph, options) and yields Problems.
 CheckFunction = Callable[..., Iterable[Problem]]
 
-
-class RuleDefinitionError(Exception):
-    """A rule file (or a rule a plugin declares) is malformed."""
-
-
-class OptionError(ValueError):
-    """A rule option given a value of the wrong kind, or an option the rule does not have."""
+# Rule kinds that stand for a family of object kinds, and the kind of rules whose findings come
+# from reading the input (WS9xx), not from a check.
+WORKLOADS = "workloads"
+ROUTES = "routes"
+INPUT_KIND = "input"
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ def parse_rule(text: str, path: str, require_docs: bool = True) -> Rule:
         raise _fail(path, data, "kinds" if "kinds" in data else None, "'kinds' must list object kinds")
     check = None
     if "check" in data:
-        from wslint.declarative import compile_check
+        from wslint.catalog.declarative import compile_check
 
         check = compile_check(path, data["check"])
     docs = data.get("docs")
@@ -183,7 +182,7 @@ def parse_rule(text: str, path: str, require_docs: bool = True) -> Rule:
                     + ", ".join(a.value for a in Applicability)) from None
     summary = _text(path, data, "summary")
     if check is not None and not require_docs:
-        from wslint.declarative import default_docs
+        from wslint.catalog.declarative import default_docs
 
         doc_texts = {**default_docs(summary, check), **doc_texts}
     return Rule(code=code, name=name, severity=severity, summary=summary,
@@ -240,7 +239,7 @@ def builtin_rules_dir() -> Any:
     packaged = files("wslint").joinpath("_rules")
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "rules"
+    return Path(__file__).resolve().parents[2] / "rules"
 
 
 class SelectionError(ValueError):

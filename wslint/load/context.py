@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import stat
 
-from wslint.sources import STDIN, YAML_SUFFIXES, discover
+from wslint.load.sources import STDIN, YAML_SUFFIXES, discover
 
 
 def _siblings(directory: str) -> list[str]:

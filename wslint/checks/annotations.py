@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from wslint.checks.base import checks
-from wslint.checks.routes import annotation_path
+from wslint.api import CheckContext, CheckSet
+from wslint.checks.upgrade import annotation_path
 from wslint.checks.timeouts import NGINX, nginx_configmap_for
-from wslint.controllers import CONTROLLERS, controller_title, controllers_by_annotations
-from wslint.engine import CheckContext
+from wslint.controllers.detect import CONTROLLERS, controller_title, controllers_by_annotations
 from wslint.model import Fix, KObject, Problem, dig
-from wslint.routes import Route
+from wslint.k8s.routes import Route
+
+checks = CheckSet()
 
 # Annotations read only from the Service a route points to: (prefix or key, who reads it).
 SERVICE_ONLY = (

@@ -5,60 +5,24 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from wslint import kustomize, parallel
-from wslint.controllers import check_controller_id
-from wslint.graph import DEFAULT_MAX_RELATIONS, Graph, GraphSettings
-from wslint.k8s import BUILTIN_WORKLOAD_KINDS, WorkloadKind
+from wslint.api import CheckContext
+from wslint.catalog.rules import INPUT_KIND, ROUTES, WORKLOADS, Rule, select_rules
+from wslint.controllers.detect import check_controller_id
+from wslint.engine import parallel
+from wslint.engine.plugins import Plugins
+from wslint.engine.progress import Progress
+from wslint.engine.suppressions import UNUSED_CODE, Suppressions
+from wslint.graph import Graph, GraphSettings
+from wslint.k8s.routes import route_kinds
+from wslint.load import kustomize
+from wslint.load.sources import LoadedSource, discover, load_source, read_input
+from wslint.load.yamltree import MAX_NAME, MAX_TEXT, clip
 from wslint.model import (Applicability, Finding, Fix, InternalError, KObject, LintResult, ObjRef,
-                          Problem, Related, Severity, Source, format_path)
-from wslint.plugin import INPUT_KIND, Plugins
-from wslint.progress import Progress
-from wslint.routes import route_kinds
-from wslint.rules import Rule, select_rules
-from wslint.sources import DEFAULT_MAX_FILE_SIZE, LoadedSource, discover, load_source, read_input
-from wslint.suppressions import UNUSED_CODE, Exemption, Suppressions
-from wslint.yamltree import DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, MAX_NAME, MAX_TEXT, clip
-
-# Rule kinds that stand for a family of object kinds.
-WORKLOADS = "workloads"
-ROUTES = "routes"
-
-
-@dataclass
-class Settings:
-    """Everything a run is configured with (command line and configuration file, merged)."""
-
-    select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    websocket_scope: str = "all"
-    default_controller: str | None = None
-    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    severities: dict[str, Severity] = field(default_factory=dict)
-    workload_kinds: dict[str, WorkloadKind] = field(
-        default_factory=lambda: dict(BUILTIN_WORKLOAD_KINDS))
-    max_depth: int = DEFAULT_MAX_DEPTH
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
-    max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION  # nodes aliases add to a document
-    max_relations: int = DEFAULT_MAX_RELATIONS  # candidate pairs relating objects may examine
-    stdin_filename: str = "<stdin>"
-    jobs: int | None = None  # processes for large inputs; None: one per CPU
-    plugins: bool = True
-    kustomize: bool = True  # render kustomization directories (wslint.kustomize)
-    rule_dirs: list[str] = field(default_factory=list)  # directories of YAML rules (custom rules)
-    exemptions: list[Exemption] = field(default_factory=list)  # configured suppressions
-
-
-@dataclass
-class CheckContext:
-    """What a check gets besides the object: the graph, its rule and the rule's options."""
-
-    graph: Graph
-    rule: Rule
-    options: dict[str, Any]
-    settings: Settings
+                          Problem, Related, Source, format_path)
+from wslint.settings import Settings
 
 
 class Linter:

@@ -32,9 +32,9 @@ from _ruamel_yaml import CParser
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import ScalarEvent
 
-from wslint.k8s import WorkloadKind, workload_kind_of
-from wslint.model import Finding, Fix, KObject, ObjRef, Severity, Source, format_path
-from wslint.rules import Rule
+from wslint.k8s.objects import WorkloadKind, workload_kind_of
+from wslint.model import Exemption, Finding, Fix, KObject, ObjRef, Severity, Source, format_path
+from wslint.catalog.rules import Rule
 
 IGNORE_ANNOTATION = "wslint.io/ignore"
 REASON_ANNOTATION = "wslint.io/ignore-reason"
@@ -47,23 +47,6 @@ _DIRECTIVE = re.compile(
     r"#\s*wslint:\s*(?P<kind>disable-file|disable)\s*=\s*"
     r"(?P<rules>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)(?P<rest>.*)$")
 _SELECTOR = re.compile(r"[A-Za-z0-9_-]+")
-
-
-@dataclass(frozen=True)
-class Exemption:
-    """A configuration `exemptions` entry: rules silenced for objects matching the globs."""
-
-    rules: tuple[str, ...]
-    kind: str | None = None
-    namespace: str | None = None
-    name: str | None = None
-    reason: str | None = None
-    origin: str = "configuration"
-
-    def covers(self, ref: ObjRef) -> bool:
-        return all(pattern is None or fnmatch.fnmatchcase(value or "", pattern)
-                   for pattern, value in ((self.kind, ref.kind), (self.namespace, ref.namespace),
-                                          (self.name, ref.name)))
 
 
 @dataclass

@@ -42,9 +42,8 @@ from jsonpath_ng import jsonpath as jp
 from jsonpath_ng.ext import parse as parse_jsonpath
 
 from wslint.model import Fix, KObject, Problem, format_path
-from wslint.plugin import hookimpl
-from wslint.rules import Rule, RuleDefinitionError, parse_rule
-from wslint.yamltree import Map
+from wslint.catalog.errors import RuleDefinitionError
+from wslint.load.yamltree import Map
 
 CONDITIONS = ("missing", "present", "equals", "not-equals", "matches", "not-matches", "less-than",
               "greater-than")
@@ -302,43 +301,6 @@ def compile_check(path: str, node: Any) -> DeclaredCheck:
             fix = Fix(_template(path, node, "fix", given))
     prefix, tail = _split(expression)
     return DeclaredCheck(select.strip(), expression, prefix, tail, condition, value, message, fix)
-
-
-# --- rule directories -------------------------------------------------------------------------
-
-def read_rule_dir(directory: str) -> list[Rule]:
-    """The YAML rules of one `rule-dirs` directory: each needs a `check` (there is no Python
-    to bind) and a code outside wslint's own `WS` prefix."""
-    root = Path(directory)
-    if not root.is_dir():
-        raise RuleDefinitionError(f"{directory}: rule directory not found")
-    rules = []
-    for entry in sorted(list(root.glob("*.yaml")) + list(root.glob("*.yml"))):
-        shown = entry.as_posix()
-        try:
-            text = entry.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise RuleDefinitionError(f"{shown}: cannot read rule file: {error}") from None
-        rule = parse_rule(text, shown, require_docs=False)
-        if rule.check is None:
-            raise RuleDefinitionError(f"{shown}:1: a rule in a rule directory needs a 'check' "
-                                      f"(select, condition, message)")
-        if rule.code.startswith(RESERVED_PREFIX):
-            raise RuleDefinitionError(f"{shown}:1: code {rule.code}: the {RESERVED_PREFIX} prefix "
-                                      f"is wslint's own; use your organisation's (e.g. ACME101)")
-        rules.append(rule)
-    return rules
-
-
-class RuleDirectories:
-    """A plugin providing the rules of the configured rule directories."""
-
-    def __init__(self, directories: list[str]) -> None:
-        self.directories = list(directories)
-
-    @hookimpl
-    def wslint_rules(self) -> list[Rule]:
-        return [rule for directory in self.directories for rule in read_rule_dir(directory)]
 
 
 def default_docs(rule_summary: str, check: DeclaredCheck) -> dict[str, str]:

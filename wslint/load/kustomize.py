@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from wslint.model import KObject, Origin, Source
-from wslint.sources import InputProblem, LoadedSource, display_path, is_kubernetes_object
-from wslint.yamltree import DEFAULT_MAX_DEPTH, Map, Seq, parse_stream
+from wslint.load.sources import InputProblem, LoadedSource, display_path, is_kubernetes_object
+from wslint.load.yamltree import DEFAULT_MAX_DEPTH, Map, Seq, parse_stream
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"

@@ -17,9 +17,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wslint.fieldtypes import wrong_types
+from wslint.load.fieldtypes import wrong_types
 from wslint.model import KObject, ObjRef, Source, format_path
-from wslint.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, MAX_NAME, Map,
+from wslint.load.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, MAX_NAME, Map,
                              ParsedStream, Seq, clip, document_boundary, locate, parse_stream)
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from wslint.checks.base import checks
+from wslint.api import CheckContext, CheckSet
 from wslint.checks.pods import _example_port
-from wslint.engine import CheckContext
 from wslint.model import Fix, KObject, Problem, dig
+
+checks = CheckSet()
 
 HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
 DEFAULT_PERIOD, DEFAULT_FAILURES = 10, 3

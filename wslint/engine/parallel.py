@@ -34,14 +34,14 @@ import traceback
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
-from wslint.k8s import workload_kind_of
+from wslint.k8s.objects import workload_kind_of
 from wslint.model import KObject, LintResult, Source
-from wslint.sources import STDIN, LoadedSource
-from wslint.yamltree import Map, Seq
+from wslint.load.sources import STDIN, LoadedSource
+from wslint.load.yamltree import Map, Seq
 
 if TYPE_CHECKING:
     from wslint.engine import Linter
-    from wslint.progress import Progress
+    from wslint.engine.progress import Progress
 
 # The input a process should have to load (about 200 apps of the benchmark workload): below it,
 # forking and trading views cost about what another process saves.

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from wslint.model import Applicability
-from wslint.rules import Rule
+from wslint.catalog.rules import Rule
 
 SECTION_TITLES = {
     "what": "What it does",
@@ -71,7 +71,7 @@ PAGE_NAME = re.compile(r"^[A-Z]{2,}[0-9]{3}\.md$")
 def _fence(text: str) -> str:
     """A fenced block: `yaml` when the text is YAML (most examples), plain otherwise (a shell
     command). The fence is longer than any backtick run inside."""
-    from wslint.yamltree import parse_stream
+    from wslint.load.yamltree import parse_stream
 
     stream = parse_stream(text)
     is_yaml = stream.problem is None and any(isinstance(d, (dict, list)) for d in stream.documents)
@@ -101,7 +101,7 @@ def _kinds_text(rule: Rule) -> str:
 def render_rule_markdown(rule: Rule, docs: str = "../") -> str:
     """One rule's page: the same sections as `wslint explain`, in Markdown. `docs` is where
     links find the other documentation pages (relative from docs/rules/, or a URL)."""
-    from wslint.declarative import DeclaredCheck
+    from wslint.catalog.declarative import DeclaredCheck
 
     facts = [f"**Severity:** {rule.severity}", f"**Checks:** {_kinds_text(rule)}"]
     if rule.tags:
