@@ -14,7 +14,7 @@ import sys
 import click
 
 from wslint import __version__
-from wslint.controllers.detect import CONTROLLERS as CONTROLLER_IDS
+from wslint.controllers.registry import BY_ID as CONTROLLER_IDS
 from wslint.load.yamltree import MAX_DEPTH_CEILING
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from wslint.controllers.detect import UnknownControllerError, check_controller_id
+from wslint.controllers.registry import UnknownControllerError, check_controller_id
 from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
 from wslint.model import Severity
 from wslint.catalog.rules import OptionError, Rule

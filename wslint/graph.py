@@ -7,44 +7,19 @@ input themselves.
 
 from __future__ import annotations
 
-import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from wslint.controllers.detect import (KIND_CONTROLLERS, controller_for_class_controller,
-                                detect_ingress_controller)
-from wslint.k8s.objects import (BUILTIN_WORKLOAD_KINDS, Container, ServicePort, Workload, WorkloadKind,
-                        is_core, namespaces_match, selector_matches, service_ports,
-                        service_selector, workload_kind_of)
-from wslint.model import KObject, as_str_map, dig, dig_list
-from wslint.k8s.routes import Backend, Route, extractor_for, service_host
-
-WEBSOCKET_ANNOTATION = "wslint.io/websocket"
-SCOPES = ("all", "detected")
-
-# Port names that say "WebSocket": ws, wss, websocket(s), socketio, and names built from them.
-_WS_PORT_NAME = re.compile(r"(?:^|[-_.])(?:ws|wss|websockets?|socket-?io|sockjs)(?:$|[-_.])", re.I)
-# URL paths WebSocket servers conventionally listen on.
-_WS_PATH = re.compile(
-    r"(?:^|/)(?:ws|wss|websockets?|socket\.io|sockjs(?:-node)?|cable|hubs?|signalr|realtime"
-    r"|graphql-ws)(?:$|[/.?])", re.I)
-WEBSOCKET_APP_PROTOCOLS = ("kubernetes.io/ws", "kubernetes.io/wss")
-ISTIO_INJECT = "sidecar.istio.io/inject"
-BACKEND_CONFIG_ANNOTATIONS = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
-
-# ingress-nginx: its ConfigMap's usual names; a controller's `--configmap=ns/name` flag wins.
-INGRESS_NGINX_CONFIGMAPS = ("ingress-nginx-controller", "nginx-configuration",
-                            "nginx-ingress-controller")
-
-
-def is_websocket_port_name(name: str | None) -> bool:
-    return bool(name) and bool(_WS_PORT_NAME.search(name))
-
-
-def is_websocket_path(path: str | None) -> bool:
-    return bool(path) and bool(_WS_PATH.search(path))
-
+from wslint.controllers.detect import (controller_for_class_controller, detect_gateway_controller,
+                                       detect_ingress_controller)
+from wslint.controllers.registry import PROFILES, route_kind_of
+from wslint.k8s.objects import (BUILTIN_WORKLOAD_KINDS, Container, Workload, WorkloadKind,
+                                namespaces_match, selector_matches, service_ports,
+                                service_selector, workload_kind_of)
+from wslint.k8s.routes import Backend, Route
+from wslint.k8s.signals import (WEBSOCKET_ANNOTATION, WEBSOCKET_APP_PROTOCOLS, is_websocket_path,
+                                is_websocket_port_name)
+from wslint.model import KObject, as_str_map, dig
 
 def shared_depth(a: str, b: str) -> int:
     """How many leading directories two file paths share."""
@@ -69,11 +44,6 @@ def nearest_objects(candidates: list[KObject], path: str) -> list[KObject]:
         return candidates
     best = max(shared_depth(placement(obj), path) for obj in candidates)
     return [obj for obj in candidates if shared_depth(placement(obj), path) == best]
-
-
-def split_list(value: str | None) -> list[str]:
-    """A comma-separated annotation value."""
-    return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
 class _SelectorIndex:
@@ -144,16 +114,32 @@ class Graph:
         self._link_services()
         self._ingress_classes()
         for obj in objects:
-            extract = extractor_for(obj)
-            if extract is not None:
-                self.routes[id(obj)] = self._route(obj, extract(obj))
+            found = route_kind_of(obj)
+            if found is not None:
+                self.routes[id(obj)] = self._route(obj, found[0].extract(obj), found[1])
         self._link_routes()
         self._link_autoscalers()
         self._link_budgets()
         self._scope: dict[int, list[str] | None] = {}
-        self._nginx_configmaps: list[KObject] | None = None
         self._serving: dict[int, list[Container] | None] = {}
-        self._rules_by_host: dict[str, list[tuple[KObject, str | None]]] | None = None
+        self._memo: dict[tuple, object] = {}
+
+    # --- what controller profiles ask -------------------------------------------------------
+
+    def memo(self, key: tuple, compute):
+        """`compute()`, once per graph: for what a controller looks up across the input (its
+        ConfigMaps, policies indexed by host)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def named(self, kind: str, name: str | None) -> list[KObject]:
+        """Every object of this kind and name in the input (all copies)."""
+        return list(self._twins.get((kind, name), ())) if name else []
+
+    def nearest(self, candidates: list[KObject], obj: KObject) -> list[KObject]:
+        """The candidates nearest `obj` in the input's directory tree."""
+        return nearest_objects(candidates, placement(obj))
 
     # --- workloads and Services -------------------------------------------------------------
 
@@ -286,12 +272,12 @@ class Graph:
                     defaults.append(name)
         return classes, defaults[0] if len(defaults) == 1 else None
 
-    def _route(self, obj: KObject, backends: list[Backend]) -> Route:
+    def _route(self, obj: KObject, backends: list[Backend], served_by) -> Route:
         route = Route(obj, backends)
-        implied = KIND_CONTROLLERS.get((obj.api_group, obj.kind))
-        if implied:
-            route.controller, route.controller_reason = implied, f"kind {obj.kind}"
-        elif obj.kind == "Ingress":
+        if served_by is not None:  # the kind names its controller (an HTTPProxy is Contour's)
+            route.controller, route.controller_reason = served_by.id, f"kind {obj.kind}"
+            return route
+        if obj.kind == "Ingress":
             class_name = obj.get("spec", "ingressClassName")
             if not isinstance(class_name, str):
                 class_name = obj.annotations.get("kubernetes.io/ingress.class")
@@ -299,37 +285,11 @@ class Graph:
             detection = detect_ingress_controller(
                 obj.annotations, class_name, classes, default_class,
                 self.settings.default_controller)
-            route.controller, route.controller_reason = detection.controller, detection.reason
-            route.controller_explicit = detection.explicit
-        elif obj.kind == "HTTPRoute":
-            route.controller, route.controller_reason = self._gateway_controller(obj)
-            route.controller_explicit = route.controller is not None
+        else:
+            detection = detect_gateway_controller(obj, self, self.settings.default_controller)
+        route.controller, route.controller_reason = detection.controller, detection.reason
+        route.controller_explicit = detection.explicit
         return route
-
-    def _gateway_controller(self, route: KObject) -> tuple[str | None, str]:
-        """The controller of the Gateways an HTTPRoute attaches to (`parentRefs`), through their
-        GatewayClass's `controllerName`; else the configured default controller."""
-        found = set()
-        for ref in dig_list(route.data, "spec", "parentRefs"):
-            name = dig(ref, "name")
-            if not isinstance(name, str) or dig(ref, "kind") not in (None, "Gateway"):
-                continue
-            namespace = dig(ref, "namespace") or route.namespace
-            for gateway in self.by_kind.get("Gateway", ()):
-                if gateway.api_group != "gateway.networking.k8s.io" or gateway.name != name or \
-                        not namespaces_match(namespace, gateway.namespace):
-                    continue
-                class_name = gateway.get("spec", "gatewayClassName")
-                for gateway_class in self.by_kind.get("GatewayClass", ()):
-                    controller = gateway_class.get("spec", "controllerName")
-                    if gateway_class.name == class_name and isinstance(controller, str):
-                        found.add((controller_for_class_controller(controller)
-                                   or f"other:{controller}", f"GatewayClass {class_name}"))
-        if len({controller for controller, _ in found}) == 1:
-            return found.pop()
-        if self.settings.default_controller:
-            return self.settings.default_controller, "configured default"
-        return None, "unknown"
 
     def controllers_for(self, service: KObject) -> list[str]:
         """The controllers of the routes that reach a Service, in the order first seen."""
@@ -356,74 +316,6 @@ class Graph:
         """The routes, and their backends, that send traffic to this Service."""
         return self._routes_to.get(id(service), [])
 
-    def ingress_nginx_configmaps(self) -> list[KObject]:
-        """The ingress-nginx controller ConfigMaps in the input: named by a controller's
-        `--configmap` flag, else by one of the chart's usual names."""
-        if self._nginx_configmaps is None:  # asked once per ConfigMap: look through workloads once
-            self._nginx_configmaps = self._find_ingress_nginx_configmaps()
-        return self._nginx_configmaps
-
-    def _find_ingress_nginx_configmaps(self) -> list[KObject]:
-        named: set[tuple[str | None, str]] = set()
-        for workload in self.workloads.values():
-            for container in workload.containers():
-                image = container.data.get("image")
-                if not (isinstance(image, str) and "ingress-nginx/controller" in image):
-                    continue
-                for arg in (dig(container.data, "args") or []):
-                    if isinstance(arg, str) and arg.startswith("--configmap="):
-                        namespace, _, name = arg.split("=", 1)[1].rpartition("/")
-                        named.add((namespace or None, name))
-        found = []
-        for obj in self.by_kind.get("ConfigMap", ()):
-            if named:
-                if any(obj.name == name and namespaces_match(namespace, obj.namespace)
-                       for namespace, name in named):
-                    found.append(obj)
-            elif obj.name in INGRESS_NGINX_CONFIGMAPS:
-                found.append(obj)
-        return found
-
-    # --- policies attached to Services ------------------------------------------------------
-
-    def backend_configs_for(self, service: KObject) -> list[KObject]:
-        """The GKE BackendConfigs a Service names in `cloud.google.com/backend-config`
-        (`{"default": NAME}` or `{"ports": {PORT: NAME}}`)."""
-        names: set[str] = set()
-        for key in BACKEND_CONFIG_ANNOTATIONS:
-            try:
-                value = json.loads(service.annotations.get(key, "null"))
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                if isinstance(value.get("default"), str):
-                    names.add(value["default"])
-                if isinstance(value.get("ports"), dict):
-                    names.update(v for v in value["ports"].values() if isinstance(v, str))
-        return [config for name in sorted(names)
-                for config in self._twins.get(("BackendConfig", name), ())
-                if namespaces_match(config.namespace, service.namespace)
-                and self.related(config, service)]
-
-    def destination_rules_for(self, service: KObject) -> list[KObject]:
-        """The Istio DestinationRules whose `host` names the Service."""
-        if self._rules_by_host is None:  # index the rules by the Service name their host names
-            self._rules_by_host = defaultdict(list)
-            for rule in self.by_kind.get("DestinationRule", ()):
-                host = rule.get("spec", "host")
-                found = service_host(host, rule.namespace) if isinstance(host, str) else None
-                if found:
-                    self._rules_by_host[found[0]].append((rule, found[1]))
-        return [rule for rule, namespace in self._rules_by_host.get(service.name, ())
-                if namespaces_match(namespace, service.namespace) and self.related(rule, service)]
-
-    def upstream_policies_for(self, service: KObject) -> list[KObject]:
-        """The Kong KongUpstreamPolicy a Service names in `konghq.com/upstream-policy`."""
-        name = service.annotations.get("konghq.com/upstream-policy")
-        return [policy for policy in self._twins.get(("KongUpstreamPolicy", name), ())
-                if name and namespaces_match(policy.namespace, service.namespace)
-                and self.related(policy, service)]
-
     # --- disruption budgets -----------------------------------------------------------------
 
     def _link_budgets(self) -> None:
@@ -448,18 +340,6 @@ class Graph:
     def disruption_budgets_for(self, workload: Workload) -> list[KObject]:
         """The PodDisruptionBudgets whose selector picks the workload's pods."""
         return self._budgets.get(id(workload.obj), [])
-
-    def istio_injected(self, workload: Workload) -> bool:
-        """Whether Istio injects a sidecar into the workload's pods: the pod template says so
-        (`sidecar.istio.io/inject`), the input's Namespace enables injection, or the manifest
-        already holds an `istio-proxy` container."""
-        if any(c.name == "istio-proxy" for c in workload.containers()):
-            return True
-        pod_says = workload.pod_labels.get(ISTIO_INJECT, workload.pod_annotations.get(ISTIO_INJECT))
-        if pod_says is not None:
-            return pod_says == "true"
-        labels = self.namespace_labels(workload.obj)
-        return labels.get("istio-injection") == "enabled" or "istio.io/rev" in labels
 
     def namespace_labels(self, obj: KObject) -> dict[str, str]:
         """The labels of the Namespace object the input holds for obj's namespace (the nearest
@@ -611,21 +491,25 @@ class Graph:
         if obj.annotations.get(WEBSOCKET_ANNOTATION) == "true":
             signals.append(f"{obj.kind} {obj.name}: annotation {WEBSOCKET_ANNOTATION}")
         for backend in route.backends if only is None else [only]:
-            if backend.service in split_list(obj.annotations.get("nginx.org/websocket-services")):
-                signals.append(f"{obj.kind} {obj.name}: nginx.org/websocket-services")
-            if obj.kind == "HTTPProxy" and dig(obj.data, *backend.group, "enableWebsockets") is True:
-                signals.append(f"{obj.kind} {obj.name}: enableWebsockets")
-            if obj.kind == "Mapping" and "websocket" in [
-                    str(u).lower() for u in (obj.get("spec", "allow_upgrade") or [])
-                    if isinstance(u, str)]:
-                signals.append(f"{obj.kind} {obj.name}: allow_upgrade websocket")
-            if backend.http_path and backend.http_path in split_list(
-                    obj.annotations.get("projectcontour.io/websocket-routes")):
-                signals.append(f"{obj.kind} {obj.name}: projectcontour.io/websocket-routes")
+            for profile in PROFILES:
+                if profile.websocket_signals is not None:
+                    signals += profile.websocket_signals(route, backend)
             if is_websocket_path(backend.http_path):
                 signals.append(f"{obj.kind} {obj.name}: path {backend.http_path}")
         return signals
 
-
-__all__ = ["Graph", "GraphSettings", "SCOPES", "ServicePort", "WEBSOCKET_ANNOTATION",
-           "as_str_map", "is_core", "is_websocket_path", "is_websocket_port_name", "split_list"]
+    def backends_needing_websockets(self, route: Route) -> list[Backend]:
+        """The backends of a route that must carry WebSockets: all of them with scope `all`;
+        with scope `detected`, those whose path or Service shows a WebSocket signal."""
+        needed = []
+        for backend in route.backends:
+            services = self.find_services(backend.service, backend.namespace)
+            if any(self.opted_out(s) for s in services):
+                continue
+            if self.settings.websocket_scope == "all" or is_websocket_path(backend.http_path) or \
+                    any(self.websocket_signals(s) for s in services):
+                needed.append(backend)
+        if not needed and self.settings.websocket_scope != "all" and \
+                self.websocket_signals(route.obj):
+            needed = list(route.backends)
+        return needed

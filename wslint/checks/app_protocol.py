@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
-from wslint.graph import WEBSOCKET_ANNOTATION, Graph, is_websocket_port_name
+from wslint.controllers import istio
+from wslint.graph import Graph
 from wslint.k8s.objects import ServicePort, service_ports
+from wslint.k8s.signals import WEBSOCKET_ANNOTATION, is_websocket_port_name
 from wslint.model import Edit, Fix, KObject, Problem
 
 checks = CheckSet()
@@ -36,9 +38,9 @@ def _port_signals(service: KObject, port: ServicePort, single: bool, graph: Grap
 def _meshed(service: KObject, graph: Graph) -> bool:
     """Istio reads appProtocol before the port name and knows no kubernetes.io/ws: a meshed
     Service keeps its http naming instead."""
-    if any(route.controller == "istio" for route, _ in graph.routes_to(service)):
+    if any(route.controller == istio.ID for route, _ in graph.routes_to(service)):
         return True
-    return any(graph.istio_injected(w) for w in graph.workloads_for(service))
+    return any(istio.injected(w, graph) for w in graph.workloads_for(service))
 
 
 @checks("WS305")

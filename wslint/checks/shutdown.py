@@ -8,6 +8,7 @@ import re
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
+from wslint.controllers import istio
 from wslint.controllers.durations import go_duration
 from wslint.checks.pods import prestop_seconds
 from wslint.k8s.objects import Container, Workload
@@ -117,7 +118,7 @@ def proxy_config(workload: Workload) -> dict:
 def sidecar_drain_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     graph = ctx.graph
     workload: Workload = graph.workload(obj)
-    if not graph.istio_injected(workload) or not graph.may_serve_websockets(workload):
+    if not istio.injected(workload, graph) or not graph.may_serve_websockets(workload):
         return
     config = proxy_config(workload)
     written = config.get("terminationDrainDuration")
@@ -142,4 +143,4 @@ def sidecar_drain_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem
         f"before the application can close it",
         Fix(f"set terminationDrainDuration to at least {needed:g}s in the pod template's "
             f"{PROXY_CONFIG} annotation (and keep terminationGracePeriodSeconds above it)",
-            f"{PROXY_CONFIG}: '{json.dumps(merged)}'"), controller="istio")
+            f"{PROXY_CONFIG}: '{json.dumps(merged)}'"), controller=istio.ID)

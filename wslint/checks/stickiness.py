@@ -6,29 +6,21 @@ from __future__ import annotations
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
-from wslint.checks.affinity import route_stickiness, service_stickiness
-from wslint.checks.upgrade import annotation_path
-from wslint.checks.timeouts import ALB_TG_ATTRIBUTES, alb_attributes
-from wslint.controllers.detect import controller_title
-from wslint.model import Fix, KObject, Problem, Related, dig
+from wslint.controllers import aws_alb
+from wslint.controllers.profile import annotation_path
+from wslint.controllers.registry import (controller_title, profile_of, route_stickiness,
+                                         service_stickiness)
 from wslint.k8s.routes import Backend, Route
+from wslint.model import Fix, KObject, Problem, Related
 
 checks = CheckSet()
-
-SERVICE_UPSTREAM = "nginx.ingress.kubernetes.io/service-upstream"
-TRAEFIK_NATIVE_LB = "traefik.ingress.kubernetes.io/service.nativelb"
-ALB_TARGET_TYPE = "alb.ingress.kubernetes.io/target-type"
 
 
 def _bypasses_service(route: Route, backend: Backend, service: KObject) -> bool:
     """Whether the controller sends this backend's traffic to pod IPs, past the Service."""
-    if route.controller == "ingress-nginx" and route.obj.kind == "Ingress":
-        return route.obj.annotations.get(SERVICE_UPSTREAM) != "true"
-    if route.controller == "traefik":
-        if route.obj.kind == "IngressRoute":
-            return dig(route.obj.data, *backend.group, "nativeLB") is not True
-        return service.annotations.get(TRAEFIK_NATIVE_LB) != "true"
-    return False
+    profile = profile_of(route.controller)
+    return profile is not None and profile.bypasses_service is not None and \
+        profile.bypasses_service(route, backend, service)
 
 
 @checks("WS302")
@@ -47,16 +39,7 @@ def service_affinity_bypassed(obj: KObject, ctx: CheckContext) -> Iterator[Probl
     if not bypassing:
         return
     route = bypassing[0][0]
-    if route.controller == "ingress-nginx":
-        fix = Fix(f"pin clients with a cookie on {route.obj.ref} (ingress-nginx balances to pod "
-                  f"IPs itself)", 'nginx.ingress.kubernetes.io/affinity: "cookie"\n'
-                  'nginx.ingress.kubernetes.io/affinity-mode: "persistent"')
-    elif route.obj.kind == "IngressRoute":
-        fix = Fix(f"add a sticky cookie to the service entry of {route.obj.ref}",
-                  "sticky:\n  cookie:\n    name: session\n    httpOnly: true")
-    else:
-        fix = Fix("enable Traefik's sticky cookie on this Service (Traefik balances to pod IPs "
-                  "itself)", 'traefik.ingress.kubernetes.io/service.sticky.cookie: "true"')
+    fix = profile_of(route.controller).bypass_fix(route)
     names = ", ".join(dict.fromkeys(str(r.obj.ref) for r, _ in bypassing))
     yield Problem(
         ("spec", "sessionAffinity"),
@@ -67,42 +50,34 @@ def service_affinity_bypassed(obj: KObject, ctx: CheckContext) -> Iterator[Probl
                            for r, b in bypassing), controller=route.controller)
 
 
-def _sticky(obj: KObject) -> bool:
-    value = obj.annotations.get(ALB_TG_ATTRIBUTES)
-    if value is None:
-        return False
-    pairs, _ = alb_attributes(value)
-    return pairs.get("stickiness.enabled", "").lower() == "true"
-
-
 @checks("WS304")
 def alb_stickiness_needs_ip_target(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     """Service annotations win over the Ingress's (AWS Load Balancer Controller docs); the
     target type defaults to instance."""
     graph = ctx.graph
-    if not _sticky(obj):
+    if not aws_alb.sticky(obj):
         return
     if obj.kind == "Ingress":
         route = graph.route(obj)
-        if route is None or route.controller != "aws-alb":
+        if route is None or route.controller != aws_alb.ID:
             return
         services = [s for b in route.backends for s in graph.find_services(b.service, b.namespace)
-                    if graph.related(obj, s) and ALB_TG_ATTRIBUTES not in s.annotations]
-        types = {s.annotations.get(ALB_TARGET_TYPE, obj.annotations.get(ALB_TARGET_TYPE, "instance"))
-                 for s in services} or {obj.annotations.get(ALB_TARGET_TYPE, "instance")}
+                    if graph.related(obj, s) and aws_alb.TG_ATTRIBUTES not in s.annotations]
+        types = {s.annotations.get(aws_alb.TARGET_TYPE, obj.annotations.get(aws_alb.TARGET_TYPE, "instance"))
+                 for s in services} or {obj.annotations.get(aws_alb.TARGET_TYPE, "instance")}
         controller = route.controller
     else:
-        routes = [r for r, _ in graph.routes_to(obj) if r.controller == "aws-alb"]
-        own = obj.annotations.get(ALB_TARGET_TYPE)
-        types = {own or r.obj.annotations.get(ALB_TARGET_TYPE, "instance") for r in routes} \
+        routes = [r for r, _ in graph.routes_to(obj) if r.controller == aws_alb.ID]
+        own = obj.annotations.get(aws_alb.TARGET_TYPE)
+        types = {own or r.obj.annotations.get(aws_alb.TARGET_TYPE, "instance") for r in routes} \
             or {own or "instance"}
-        controller = "aws-alb"
+        controller = aws_alb.ID
     wrong = sorted(t for t in types if t != "ip")
     if not wrong:
         return
     yield Problem(
-        annotation_path(ALB_TG_ATTRIBUTES),
+        annotation_path(aws_alb.TG_ATTRIBUTES),
         f"{obj.ref}: ALB target-group stickiness is enabled, but the target type is "
         f"{' / '.join(wrong)}: stickiness works only with target-type ip, so requests still "
         f"spread across pods",
-        Fix("route the ALB to pod IPs", f"{ALB_TARGET_TYPE}: ip"), controller=controller)
+        Fix("route the ALB to pod IPs", f"{aws_alb.TARGET_TYPE}: ip"), controller=controller)

@@ -1,96 +1,24 @@
-"""Which controller serves a route: from IngressClass objects, class names, and the annotation
-prefixes each controller reads. The detected controller decides which rules and fixes apply."""
+"""Which controller serves an Ingress or an HTTPRoute: from IngressClass and GatewayClass objects,
+class names, and the annotation prefixes each controller reads (all from the profiles). The
+detected controller decides which rules and fixes apply."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wslint.catalog.rules import OptionError
+from wslint.controllers.gateway_api import gateway_class_controllers
+from wslint.controllers.registry import PROFILES
 
-
-@dataclass(frozen=True)
-class Controller:
-    id: str
-    title: str
-    # IngressClass `spec.controller` values (a trailing "/" matches any value with that prefix).
-    class_controllers: tuple[str, ...] = ()
-    # Well-known IngressClass names and `kubernetes.io/ingress.class` values.
-    class_names: tuple[str, ...] = ()
-    annotation_prefixes: tuple[str, ...] = ()
-
-
-CONTROLLERS: dict[str, Controller] = {c.id: c for c in (
-    Controller("ingress-nginx", "ingress-nginx (kubernetes/ingress-nginx)",
-               ("k8s.io/ingress-nginx",), ("nginx",), ("nginx.ingress.kubernetes.io/",)),
-    Controller("nginx-inc", "NGINX Ingress Controller (nginx/kubernetes-ingress)",
-               ("nginx.org/ingress-controller",), ("nginx-inc", "nginx-plus"),
-               ("nginx.org/", "nginx.com/")),
-    Controller("traefik", "Traefik", ("traefik.io/",), ("traefik",),
-               ("traefik.ingress.kubernetes.io/",)),
-    Controller("haproxy-ingress", "HAProxy Ingress (jcmoraisjr/haproxy-ingress)",
-               ("haproxy-ingress.github.io/",), ("haproxy-ingress",), ("haproxy-ingress.github.io/",)),
-    Controller("haproxy-tech", "HAProxy Kubernetes Ingress (haproxytech)",
-               ("haproxy.org/",), ("haproxy",), ("haproxy.org/",)),
-    Controller("contour", "Contour", ("projectcontour.io/",), ("contour",), ("projectcontour.io/",)),
-    Controller("emissary", "Emissary-ingress", ("getambassador.io/",), ("ambassador", "emissary"),
-               ("getambassador.io/",)),
-    Controller("istio", "Istio", ("istio.io/",), ("istio",), ()),
-    Controller("kong", "Kong Ingress Controller",
-               ("ingress-controllers.konghq.com/", "konghq.com/kic-gateway-controller"), ("kong",),
-               ("konghq.com/",)),
-    Controller("aws-alb", "AWS Load Balancer Controller (ALB)", ("ingress.k8s.aws/",), ("alb",),
-               ("alb.ingress.kubernetes.io/",)),
-    Controller("gce", "GKE Ingress (ingress-gce)", ("k8s.io/ingress-gce",), ("gce", "gce-internal"),
-               ("ingress.gcp.kubernetes.io/", "networking.gke.io/")),
-    Controller("azure-agic", "Azure Application Gateway Ingress Controller",
-               ("azure/application-gateway",), ("azure/application-gateway",),
-               ("appgw.ingress.kubernetes.io/",)),
-    # Gateway API implementations known only by their GatewayClass `spec.controllerName`.
-    Controller("envoy-gateway", "Envoy Gateway", ("gateway.envoyproxy.io/",)),
-    Controller("nginx-gateway-fabric", "NGINX Gateway Fabric", ("gateway.nginx.org/",)),
-)}
 
 # Class names that more than one controller answers to by default: `nginx` (ingress-nginx and
 # NGINX Inc), `haproxy` (HAProxy Ingress's documented class, and HAProxy Technologies'). Only an
 # IngressClass object or the annotations tell them apart.
 AMBIGUOUS_CLASS_NAMES = frozenset({"nginx", "haproxy"})
 
-# The controller an object kind implies by itself.
-KIND_CONTROLLERS = {
-    ("projectcontour.io", "HTTPProxy"): "contour",
-    ("getambassador.io", "Mapping"): "emissary",
-    ("networking.istio.io", "VirtualService"): "istio",
-    ("networking.istio.io", "DestinationRule"): "istio",
-    ("traefik.io", "IngressRoute"): "traefik",
-    ("traefik.containo.us", "IngressRoute"): "traefik",
-    ("nginx.org", "VirtualServer"): "nginx-inc",
-    ("cloud.google.com", "BackendConfig"): "gce",
-    ("configuration.konghq.com", "KongUpstreamPolicy"): "kong",
-}
-
-
-class UnknownControllerError(OptionError):
-    """A controller id that wslint does not know (the `default-controller` setting)."""
-
-
-def check_controller_id(value: str) -> str:
-    """`value` when it names a known controller, else an error listing the known ones."""
-    if value not in CONTROLLERS:
-        raise UnknownControllerError(
-            f"unknown controller {value!r} (known: {', '.join(sorted(CONTROLLERS))})")
-    return value
-
-
-def controller_title(controller: str | None) -> str:
-    """How messages name a controller id (`other:` ids keep the class's controller string)."""
-    if controller in CONTROLLERS:
-        return CONTROLLERS[controller].title
-    return (controller or "unknown").removeprefix("other:")
-
 
 def controller_for_class_controller(value: str) -> str | None:
     """The controller id for an IngressClass `spec.controller` value."""
-    for controller in CONTROLLERS.values():
+    for controller in PROFILES:
         for known in controller.class_controllers:
             if value == known or (known.endswith("/") and value.startswith(known)):
                 return controller.id
@@ -100,7 +28,7 @@ def controller_for_class_controller(value: str) -> str | None:
 def controller_for_class_name(name: str) -> str | None:
     """The controller a well-known class name stands for (`nginx`: ingress-nginx, though NGINX
     Inc's controller installs that name too: see AMBIGUOUS_CLASS_NAMES)."""
-    for controller in CONTROLLERS.values():
+    for controller in PROFILES:
         if name in controller.class_names:
             return controller.id
     return None
@@ -109,7 +37,7 @@ def controller_for_class_name(name: str) -> str | None:
 def controllers_by_annotations(annotations: dict[str, str]) -> list[str]:
     """Controllers whose annotation prefixes appear, in table order."""
     found = []
-    for controller in CONTROLLERS.values():
+    for controller in PROFILES:
         if any(key.startswith(prefix) for key in annotations
                for prefix in controller.annotation_prefixes):
             found.append(controller.id)
@@ -153,6 +81,20 @@ def detect_ingress_controller(annotations: dict[str, str], class_name: str | Non
     if default_class and default_class in ingress_classes:
         return Detection(ingress_classes[default_class], f"default IngressClass {default_class}",
                          True)
+    if default_controller:
+        return Detection(default_controller, "configured default", True)
+    return Detection(None, "unknown")
+
+
+def detect_gateway_controller(route, graph, default_controller: str | None) -> Detection:
+    """The controller of the Gateways an HTTPRoute attaches to, through their GatewayClass's
+    `controllerName`; else the configured default controller."""
+    found = {(controller_for_class_controller(controller) or f"other:{controller}",
+              f"GatewayClass {class_name}")
+             for controller, class_name in gateway_class_controllers(route, graph)}
+    if len({controller for controller, _ in found}) == 1:
+        controller, reason = found.pop()
+        return Detection(controller, reason, True)
     if default_controller:
         return Detection(default_controller, "configured default", True)
     return Detection(None, "unknown")

@@ -10,13 +10,12 @@ from typing import Any
 
 from wslint.api import CheckContext
 from wslint.catalog.rules import INPUT_KIND, ROUTES, WORKLOADS, Rule, select_rules
-from wslint.controllers.detect import check_controller_id
+from wslint.controllers.registry import check_controller_id, route_kinds
 from wslint.engine import parallel
 from wslint.engine.plugins import Plugins
 from wslint.engine.progress import Progress
 from wslint.engine.suppressions import UNUSED_CODE, Suppressions
 from wslint.graph import Graph, GraphSettings
-from wslint.k8s.routes import route_kinds
 from wslint.load import kustomize
 from wslint.load.sources import LoadedSource, discover, load_source, read_input
 from wslint.load.yamltree import MAX_NAME, MAX_TEXT, clip

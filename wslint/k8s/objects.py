@@ -216,16 +216,3 @@ def service_selector(service: KObject) -> dict[str, str]:
 def is_headless(service: KObject) -> bool:
     """A headless Service balances nothing: clients resolve the pod addresses themselves."""
     return service.get("spec", "clusterIP") == "None"
-
-
-# Images of L7 proxies and ingress controllers: they keep no application session, so stickiness
-# in front of them is beside the point (what matters is how they balance to their backends).
-_PROXY_IMAGES = ("ingress-nginx/controller", "nginx/nginx-ingress", "nginx-plus-ingress",
-                 "kubernetes-ingress-controller", "haproxytech/kubernetes-ingress",
-                 "haproxy-ingress", "traefik", "envoyproxy/envoy", "projectcontour/contour",
-                 "kong/kong", "kong-gateway", "emissary", "ambassador", "istio/proxyv2")
-
-
-def is_proxy_workload(workload: "Workload") -> bool:
-    images = [c.data.get("image") for c in workload.containers()]
-    return any(isinstance(image, str) and any(p in image for p in _PROXY_IMAGES) for image in images)

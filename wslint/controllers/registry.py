@@ -1,0 +1,120 @@
+"""Every controller wslint knows, in one list, and the questions rules ask of them: which profile
+serves a route, which kinds are routes, which images are the controllers' own proxies."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from wslint.catalog.errors import OptionError
+from wslint.controllers import (aws_alb, azure_agic, contour, emissary, envoy_gateway, gateway_api,
+                                gce, haproxy_ingress, haproxy_tech, ingress, ingress_nginx, istio,
+                                kong, nginx_gateway_fabric, nginx_inc, traefik)
+from wslint.controllers.profile import Profile, RouteKind
+from wslint.k8s.routes import Backend, Route
+from wslint.model import KObject, Problem
+
+# The profiles in the order rules consult them (where two could answer, the first does).
+PROFILES: tuple[Profile, ...] = tuple(module.PROFILE for module in (
+    ingress_nginx, nginx_inc, contour, emissary, istio, traefik, haproxy_ingress, haproxy_tech,
+    kong, aws_alb, gce, azure_agic, envoy_gateway, nginx_gateway_fabric))
+BY_ID: dict[str, Profile] = {profile.id: profile for profile in PROFILES}
+
+# Route kinds by (API group, kind), with the profile that serves them by their kind alone (None
+# for Ingresses and HTTPRoutes, whose controller is detected from their class).
+ROUTE_KINDS: dict[tuple[str, str], tuple[RouteKind, Profile | None]] = {
+    **{(kind.group, kind.kind): (kind, None)
+       for kind in ingress.ROUTE_KINDS + gateway_api.ROUTE_KINDS},
+    **{(kind.group, kind.kind): (kind, profile)
+       for profile in PROFILES for kind in profile.route_kinds},
+}
+
+
+def route_kind_of(obj: KObject) -> tuple[RouteKind, Profile | None] | None:
+    return ROUTE_KINDS.get((obj.api_group, obj.kind))
+
+
+def route_kinds() -> set[str]:
+    return {kind for _group, kind in ROUTE_KINDS}
+
+
+def profile_of(controller: str | None) -> Profile | None:
+    return BY_ID.get(controller) if controller else None
+
+
+class UnknownControllerError(OptionError):
+    """A controller id that wslint does not know (the `default-controller` setting)."""
+
+
+def check_controller_id(value: str) -> str:
+    """`value` when it names a known controller, else an error listing the known ones."""
+    if value not in BY_ID:
+        raise UnknownControllerError(
+            f"unknown controller {value!r} (known: {', '.join(sorted(BY_ID))})")
+    return value
+
+
+def controller_title(controller: str | None) -> str:
+    """How messages name a controller id (`other:` ids keep the class's controller string)."""
+    if controller in BY_ID:
+        return BY_ID[controller].title
+    return (controller or "unknown").removeprefix("other:")
+
+
+def is_proxy_workload(workload) -> bool:
+    """A workload running a controller's own proxy: it keeps no application session, so what
+    matters is how it balances to its backends, not stickiness in front of it."""
+    images = [c.data.get("image") for c in workload.containers()]
+    return any(isinstance(image, str) and any(p in image for p in profile.proxy_images)
+               for image in images for profile in PROFILES)
+
+
+# --- what rules ask of every profile at once ---------------------------------------------------
+
+def profile_problems(code: str, obj: KObject, ctx) -> Iterator[Problem]:
+    """What the profiles' checks for rule `code` find on `obj`: the route checks of the profile
+    serving it when it is a route, and every profile's checks of its kind."""
+    route = ctx.graph.route(obj)
+    served_by = profile_of(route.controller) if route is not None else None
+    if served_by is not None:
+        check = served_by.route_checks.get(code, {}).get(obj.kind)
+        if check is not None:
+            yield from check(route, ctx)
+    for profile in PROFILES:
+        check = profile.object_checks.get(code, {}).get(obj.kind)
+        if check is not None:
+            yield from check(obj, ctx)
+
+
+def route_stickiness(route: Route, backend: Backend) -> list[str]:
+    """Stickiness the route itself configures for this backend: what its kind sets, what the
+    controller serving it reads, and annotations honoured wherever they are written."""
+    found = []
+    kind = route_kind_of(route.obj)
+    if kind is not None and kind[0].stickiness is not None:
+        found += kind[0].stickiness(route, backend)
+    served_by = profile_of(route.controller)
+    if served_by is not None and served_by.route_stickiness is not None:
+        found += served_by.route_stickiness(route, backend)
+    for profile in PROFILES:
+        if profile.annotation_stickiness is not None:
+            found += profile.annotation_stickiness(route.obj)
+    return found
+
+
+def service_stickiness(service: KObject, graph) -> list[str]:
+    """Stickiness configured at the Service, or on objects attached to it."""
+    found = []
+    if service.get("spec", "sessionAffinity") == "ClientIP":
+        found.append(f"{service.ref} sessionAffinity: ClientIP")
+    for profile in PROFILES:
+        if profile.service_stickiness is not None:
+            found += profile.service_stickiness(service, graph)
+        if profile.annotation_stickiness is not None:
+            found += profile.annotation_stickiness(service)
+    return found
+
+
+def carries_websockets(route: Route) -> bool:
+    """False for a route marked for a backend protocol that cannot carry the upgrade (gRPC)."""
+    return not any(route.obj.annotations.get(key, "").upper() in protocols
+                   for profile in PROFILES for key, protocols in profile.backend_protocols.items())
