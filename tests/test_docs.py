@@ -1,10 +1,13 @@
-"""The rule pages under docs/rules/ are generated from the rule metadata and must be current."""
+"""The rule pages under docs/rules/ are generated from the rule metadata, and docs/controllers.md
+from the controller profiles; both must be current."""
 
 from __future__ import annotations
 
 from conftest import ROOT
 from cli_helpers import invoke as run
 from wslint.catalog.docs import generated_pages, stale_pages
+from wslint.controllers.docs import render_controllers_page
+from wslint.controllers.registry import PROFILES
 from wslint.engine.plugins import Plugins
 
 RULE_PAGES = ROOT / "docs" / "rules"
@@ -19,6 +22,19 @@ def builtin_pages() -> dict[str, str]:
 def test_committed_rule_pages_are_current():
     stale = stale_pages(RULE_PAGES, builtin_pages())
     assert not stale, f"stale pages in docs/rules: {stale}; regenerate them with `wslint generate-docs`"
+
+
+def test_committed_controllers_page_is_current():
+    page = (ROOT / "docs" / "controllers.md").read_text(encoding="utf-8")
+    assert page == render_controllers_page(), \
+        "docs/controllers.md is stale; regenerate it with `wslint generate-docs`"
+
+
+def test_controllers_page_describes_every_profile():
+    page = render_controllers_page()
+    for profile in PROFILES:
+        assert f"| `{profile.id}` | {profile.title} |" in page
+        assert f"### {profile.title} (`{profile.id}`)" in page
 
 
 def test_every_rule_has_a_page_with_every_section_and_an_index_entry():

@@ -450,22 +450,33 @@ def explain(rule: str, config_file, no_config) -> None:
 @main.command("generate-docs")
 @click.option("--output", "directory", type=click.Path(file_okay=False), default="docs/rules",
               show_default=True, help="Where the rule pages go.")
+@click.option("--controllers-page", type=click.Path(dir_okay=False), default="docs/controllers.md",
+              show_default=True, help="Where the controllers page goes.")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 when a page is missing, stale or left over.")
-def generate_docs(directory: str, check: bool) -> None:
+def generate_docs(directory: str, controllers_page: str, check: bool) -> None:
     """Write one Markdown page per built-in rule, and an index, from the rule metadata (the same
-    that `wslint explain` prints)."""
+    that `wslint explain` prints), and the controllers page from the controller profiles."""
     from pathlib import Path
 
     from wslint.catalog.docs import generated_pages, stale_pages, write_pages
+    from wslint.controllers.docs import render_controllers_page
     from wslint.engine.plugins import Plugins
 
     pages = generated_pages(Plugins(third_party=False).rules())
     target = Path(directory)
+    controllers = Path(controllers_page)
+    controllers_text = render_controllers_page()
+    controllers_stale = not controllers.is_file() or \
+        controllers.read_text(encoding="utf-8") != controllers_text
     if check:
-        stale = stale_pages(target, pages)
-        for name in stale:
-            click.echo(f"{target / name}: stale; regenerate with `wslint generate-docs`", err=True)
+        stale = [target / name for name in stale_pages(target, pages)]
+        stale += [controllers] if controllers_stale else []
+        for path in stale:
+            click.echo(f"{path}: stale; regenerate with `wslint generate-docs`", err=True)
         sys.exit(EXIT_FINDINGS if stale else EXIT_OK)
     for name in write_pages(target, pages):
         click.echo(f"wrote {target / name}" if name in pages else f"removed {target / name}")
+    if controllers_stale:
+        controllers.write_text(controllers_text, encoding="utf-8", newline="\n")
+        click.echo(f"wrote {controllers}")

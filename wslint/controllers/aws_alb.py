@@ -136,7 +136,7 @@ PROFILE = Profile(
     class_names=("alb",),
     annotation_prefixes=(PREFIX,),
     backend_protocols={BACKEND_PROTOCOL_VERSION: ("GRPC", "HTTP2")},
-    timeouts=(TimeoutSpec(f"`{LB_ATTRIBUTES}`: `{IDLE}`", "Ingress (any of its IngressGroup)",
+    timeouts=(TimeoutSpec(f"{LB_ATTRIBUTES}: {IDLE}", "Ingress (any of its IngressGroup)",
                           "whole seconds", "60"),),
     stickiness=f"`{TG_ATTRIBUTES}: stickiness.enabled=true` (needs `target-type: ip`)",
     annotation_stickiness=annotation_stickiness,
