@@ -63,6 +63,16 @@ def fingerprint(finding: Finding, uri: str) -> str:
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def uri_path(path: str) -> str:
+    """A relative path as a URI reference, percent-encoded. A file name that is not UTF-8 (Python
+    keeps its bytes as surrogate escapes) is encoded byte for byte, as the file is named."""
+    try:
+        data = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+        data = path.encode("utf-8", "backslashreplace")
+    return quote(data, safe="/")
+
+
 def text_length(text: str) -> int:
     """Characters as JavaScript counts them (UTF-16 code units), the stricter count."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
@@ -194,8 +204,8 @@ class SarifReporter(Reporter):
         source = self._result.sources.get(file)
         if source is not None and source.is_stdin:
             named = file if file != "<stdin>" else STDIN_URI
-            return quote(Path(named).as_posix().lstrip("/"), safe="/")
-        return quote(relative_to_root(file, self._root), safe="/")
+            return uri_path(Path(named).as_posix().lstrip("/"))
+        return uri_path(relative_to_root(file, self._root))
 
     def _line_text(self, file: str, line: int) -> str | None:
         if file not in self._lines:
