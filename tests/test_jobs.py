@@ -184,7 +184,10 @@ def test_command_line_jobs(tmp_path):
                      env={**os.environ, "WSLINT_PARALLEL_STATS": "1"})
         assert result.returncode == 1, result.stderr
         outputs.append(result.stdout)
-        assert (b"2 processes" in result.stderr) == (jobs == "2"), result.stderr
+        # Nothing on stderr but the statistics line: no worker failure, no fallback warning.
+        lines = result.stderr.decode().splitlines()
+        assert len(lines) == (jobs == "2"), result.stderr
+        assert all(line.startswith("wslint: 2 processes") for line in lines), result.stderr
     assert outputs[0] == outputs[1]
     assert json.loads(outputs[0])["summary"]["findings"] > 100
 

@@ -6,8 +6,10 @@ here the official schema checks every output, when ../shared holds it.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import shutil
 
 import jsonschema
 import pytest
@@ -17,7 +19,8 @@ from conftest import ROOT, SHARED
 from wslint.model import InternalError, LintResult
 from wslint.engine.plugins import Plugins
 from wslint.report import ReportSettings
-from wslint.report.sarif import SarifReporter, token_end
+from wslint.report.sarif import (MAX_FULL_DESCRIPTION, MAX_NAME, MAX_SHORT_DESCRIPTION, MAX_TAGS,
+                                 SarifReporter, full_description, text_length, token_end)
 
 EXAMPLE = ROOT / "docs" / "examples" / "chat"
 SCHEMA = SHARED / "sarif" / "sarif-schema-2.1.0.json"
@@ -113,6 +116,32 @@ def test_fingerprints_survive_unrelated_lines_moving(repo):
     assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results] == [17, 36]
 
 
+def _by_identity(log: dict) -> dict:
+    """Fingerprints keyed by what a reader sees stay the same: rule, file and field."""
+    results = log["runs"][0]["results"]
+    keyed = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+              r["locations"][0].get("logicalLocations", [{}])[0].get("fullyQualifiedName")):
+             (r["partialFingerprints"], r["message"]["text"]) for r in results}
+    assert len(keyed) == len(results)
+    return keyed
+
+
+def test_fingerprints_survive_changed_values(repo):
+    # Values the messages quote change (3 replicas to 2, a grace period of 20 s to 25 s): the
+    # problems stay, and so do their alerts on GitHub with their dismissals.
+    shutil.copytree(EXAMPLE, repo / "chat")
+    before = _by_identity(sarif("chat", cwd=repo))
+    deployment = repo / "chat" / "deployment.yaml"
+    deployment.write_text(deployment.read_text().replace("replicas: 3", "replicas: 2")
+                          .replace("terminationGracePeriodSeconds: 20",
+                                   "terminationGracePeriodSeconds: 25"))
+    after = _by_identity(sarif("chat", cwd=repo))
+    assert after.keys() == before.keys()
+    changed = [key for key in before if before[key][1] != after[key][1]]
+    assert {key[0] for key in changed} >= {"WS301", "WS203"}, changed
+    assert all(after[key][0] == before[key][0] for key in before)
+
+
 def test_identical_findings_get_distinct_fingerprints(repo):
     (repo / "app.yaml").write_text(NO_PROBE + "---\n" + NO_PROBE)  # one object, twice
     results = sarif("app.yaml", cwd=repo)["runs"][0]["results"]
@@ -168,3 +197,36 @@ def test_statistics_and_internal_errors():
 ])
 def test_region_spans_the_token(line, column, end):
     assert token_end(line, column) == end
+
+
+def test_every_rule_within_github_limits(repo):
+    (repo / "app.yaml").write_text(NO_PROBE)
+    rules = sarif("app.yaml", cwd=repo)["runs"][0]["tool"]["driver"]["rules"]
+    assert len(rules) == len(Plugins(third_party=False).rules())
+    for rule in rules:
+        assert 0 < text_length(rule["name"]) <= MAX_NAME, rule["id"]
+        assert 0 < text_length(rule["shortDescription"]["text"]) <= MAX_SHORT_DESCRIPTION, rule["id"]
+        assert 0 < text_length(rule["fullDescription"]["text"]) <= MAX_FULL_DESCRIPTION, rule["id"]
+        assert len(rule["properties"]["tags"]) <= MAX_TAGS, rule["id"]
+        assert rule["help"]["text"] and rule["help"]["markdown"], rule["id"]
+
+
+def test_long_rule_texts_are_cut_where_github_wants_them():
+    # A plugin's rule may say more than GitHub takes: its texts are cut, the help keeps it all.
+    [base] = [r for r in Plugins(third_party=False).rules() if r.code == "WS102"]
+    sentence = "Each controller reads its timeout from its own annotation, in its own unit. "
+    long_rule = dataclasses.replace(
+        base, name="timeout-" + "x" * 300, summary="A timeout is short. " * 60,
+        tags=tuple(f"tag{n}" for n in range(15)),
+        docs={**base.docs, "what": "Fires on short timeouts:\n\n" + sentence * 20})
+    assert len(" ".join(base.docs["what"].split())) > MAX_FULL_DESCRIPTION  # cut as it is
+    assert full_description(base).endswith("below `min-seconds`. The rule's help has the rest.")
+    assert full_description(long_rule) == "Fires on short timeouts. The rule's help has the rest."
+    stream = io.StringIO()
+    SarifReporter(stream, ReportSettings(tool_version="1", rules=[long_rule])).report(LintResult())
+    [descriptor] = json.loads(stream.getvalue())["runs"][0]["tool"]["driver"]["rules"]
+    assert len(descriptor["name"]) == MAX_NAME and descriptor["name"].endswith("...")
+    short = descriptor["shortDescription"]["text"]
+    assert len(short) <= MAX_SHORT_DESCRIPTION and short.endswith("is short...")
+    assert descriptor["properties"]["tags"] == ["kubernetes", "websocket", *long_rule.tags[:8]]
+    assert sentence * 20 in " ".join(descriptor["help"]["text"].split()) + " "

@@ -7,9 +7,12 @@ unreadable paths, invalid configuration and internal errors.
 
 from __future__ import annotations
 
+import errno
 import gc
+import io
 import os
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -66,6 +69,36 @@ def _error(message: str) -> None:
     from wslint.report import escape_text
 
     click.echo(escape_text(message), err=True)
+
+
+STANDARD_OUTPUT = "standard output"
+
+
+@contextmanager
+def _writing(where: str = STANDARD_OUTPUT):
+    """Output that cannot be written (a missing directory, a read-only file system, a full disk)
+    is a one-line error with exit status 2. A closed pipe (`wslint | head`) is left to click,
+    which ends quietly."""
+    try:
+        yield
+        if where == STANDARD_OUTPUT:
+            sys.stdout.flush()  # here, not at exit where a failure is a traceback
+    except OSError as error:
+        if error.errno == errno.EPIPE:
+            raise
+        if where == STANDARD_OUTPUT:
+            _discard_stdout()
+        _fail(f"{where}: cannot write the output: {error.strerror or error}")
+
+
+def _discard_stdout() -> None:
+    """What is still buffered for standard output would fail again when Python exits."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass  # not a file descriptor (tests capture output)
 
 
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -242,24 +275,27 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         baseline.apply(result)
 
     if show_diff:
-        status = _print_diff(outcome, quiet)
+        with _writing():
+            status = _print_diff(outcome, quiet)
         sys.exit(EXIT_ERROR if _print_failures(linter, result) else status)
-    fix_failed = apply_fixes and _write_fixes(outcome, loaded, quiet)
+    with _writing():
+        fix_failed = apply_fixes and _write_fixes(outcome, loaded, quiet)
     # With `--fix -`, standard output carries the fixed stream: the report goes to stderr.
     report_out = sys.stderr if apply_fixes and STDIN in paths else sys.stdout
-    stream = open(output, "w", encoding="utf-8", newline="\n") if output else report_out
-    try:
-        use_color = color == "always" or (
-            color == "auto" and not output and stream.isatty() and "NO_COLOR" not in os.environ)
-        reporter = reporters[output_format](stream, ReportSettings(
-            color=use_color, quiet=quiet, statistics=statistics, tool_version=__version__,
-            rules=linter.all_rules))
-        reporter.report(result)
-        if output_format == "text" and not quiet:
-            _fixable_hint(result, stream, apply_fixes, unsafe_fixes)
-    finally:
-        if output:
-            stream.close()
+    with _writing(output or STANDARD_OUTPUT):
+        stream = open(output, "w", encoding="utf-8", newline="\n") if output else report_out
+        try:
+            use_color = color == "always" or (
+                color == "auto" and not output and stream.isatty() and "NO_COLOR" not in os.environ)
+            reporter = reporters[output_format](stream, ReportSettings(
+                color=use_color, quiet=quiet, statistics=statistics, tool_version=__version__,
+                rules=linter.all_rules))
+            reporter.report(result)
+            if output_format == "text" and not quiet:
+                _fixable_hint(result, stream, apply_fixes, unsafe_fixes)
+        finally:
+            if output:
+                stream.close()
     if _print_failures(linter, result):
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_ERROR if fix_failed else exit_status(result, fail_on))
@@ -419,18 +455,19 @@ def _configured_rules(config_file, no_config: bool, third_party: bool):
 def rules_command(output_format: str, no_plugins: bool, config_file, no_config) -> None:
     """List every rule: code, name, severity and summary."""
     rules = _configured_rules(config_file, no_config, not no_plugins)
-    if output_format == "json":
-        import json
+    with _writing():
+        if output_format == "json":
+            import json
 
-        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": str(r.severity),
-                                "summary": r.summary, "plugin": r.plugin,
-                                "fix-safety": str(r.fix_safety),
-                                "options": {n: o.default for n, o in r.options.items()}}
-                               for r in rules], indent=2))
-        return
-    width = max(len(r.name) for r in rules)
-    for rule in rules:
-        click.echo(f"{rule.code}  {rule.name:<{width}}  {str(rule.severity):<7}  {rule.summary}")
+            click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": str(r.severity),
+                                    "summary": r.summary, "plugin": r.plugin,
+                                    "fix-safety": str(r.fix_safety),
+                                    "options": {n: o.default for n, o in r.options.items()}}
+                                   for r in rules], indent=2))
+            return
+        width = max(len(r.name) for r in rules)
+        for rule in rules:
+            click.echo(f"{rule.code}  {rule.name:<{width}}  {str(rule.severity):<7}  {rule.summary}")
 
 
 @main.command("explain")
@@ -444,7 +481,8 @@ def explain(rule: str, config_file, no_config) -> None:
     matches = [r for r in rules if rule in (r.code, r.name) or rule.upper() == r.code]
     if not matches:
         _fail(f"unknown rule {rule!r} (see `wslint rules`)")
-    click.echo(render_rule_text(matches[0]))
+    with _writing():
+        click.echo(render_rule_text(matches[0]))
 
 
 @main.command("generate-docs")

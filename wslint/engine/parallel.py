@@ -338,27 +338,47 @@ _TREE_REDUCERS = {
 }
 
 
+class _NamingPickler(pickle.Pickler):
+    """Pickles objects and sources listed in `names` as their name (their place in the input).
+    A method, not an attribute set on a plain Pickler: Python 3.13 made that attribute
+    read-only."""
+
+    def __init__(self, file: io.BytesIO, names: dict[int, tuple]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.names = names
+
+    def persistent_id(self, obj: Any) -> tuple | None:
+        return self.names.get(id(obj)) if isinstance(obj, (KObject, Source)) else None
+
+
+class _NamingUnpickler(pickle.Unpickler):
+    """Finds the objects and sources `_NamingPickler` named in `everything`."""
+
+    def __init__(self, file: io.BytesIO, everything: list[LoadedSource]) -> None:
+        super().__init__(file)
+        self.everything = everything
+
+    def persistent_load(self, name: tuple) -> Any:
+        item = self.everything[name[1]]
+        return item.source if name[0] == "source" else item.objects[name[2]]
+
+
 def dump(value: Any, names: dict[int, tuple] | None = None) -> bytes:
     """Pickle `value`; objects and sources listed in `names` travel as their name (their place
     in the input), to be found again on the other side by `load`."""
     buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    # Without names, the plain Pickler: one that has persistent_id asks it of every object.
+    pickler = (pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL) if names is None
+               else _NamingPickler(buffer, names))
     pickler.dispatch_table = _TREE_REDUCERS
-    if names is not None:
-        pickler.persistent_id = lambda obj: names.get(id(obj)) if isinstance(obj, (KObject, Source)) else None
     pickler.dump(value)
     return buffer.getvalue()
 
 
 def load(data: bytes, everything: list[LoadedSource] | None = None) -> Any:
-    unpickler = pickle.Unpickler(io.BytesIO(data))
-    if everything is not None:
-        def find(name: tuple) -> Any:
-            item = everything[name[1]]
-            return item.source if name[0] == "source" else item.objects[name[2]]
-
-        unpickler.persistent_load = find
-    return unpickler.load()
+    if everything is None:
+        return pickle.loads(data)
+    return _NamingUnpickler(io.BytesIO(data), everything).load()
 
 
 def names_of(everything: list[LoadedSource]) -> dict[int, tuple]:

@@ -16,6 +16,7 @@ from wslint.engine.plugins import Plugins
 from wslint.engine.progress import Progress
 from wslint.engine.suppressions import UNUSED_CODE, Suppressions
 from wslint.graph import Graph, GraphSettings
+from wslint.k8s.ownership import owned_in_input
 from wslint.load import kustomize
 from wslint.load.sources import LoadedSource, discover, load_source, read_input
 from wslint.load.yamltree import MAX_NAME, MAX_TEXT, clip
@@ -141,12 +142,13 @@ class Linter:
                        checked: list[LoadedSource] | None = None) -> list[Finding]:
         """Run the checks on the objects of `checked` (default: all of `loaded`) with the graph
         of every object of `loaded`, in input order."""
-        everything = [obj for item in loaded for obj in item.objects]
+        everything = self._linted([obj for item in loaded for obj in item.objects])
         graph = Graph(everything, GraphSettings(self.settings.workload_kinds,
                                                 self.settings.websocket_scope,
                                                 self.settings.default_controller,
                                                 self.settings.max_relations))
-        objects = everything if checked is None else [obj for item in checked for obj in item.objects]
+        objects = everything if checked is None else \
+            self._linted([obj for item in checked for obj in item.objects], everything)
         findings = self._run_checks(objects, graph, result)
         refused = graph.relations_refused
         limit = self.by_code.get("WS904")
@@ -161,6 +163,14 @@ class Linter:
                 f"that look across objects may miss or misjudge them (limit: max-relations)",
                 refused.source.path, line, column, refused.ref))
         return findings
+
+    def _linted(self, objects: list[KObject], everything: list[KObject] | None = None) -> list[KObject]:
+        """`objects` without those a controller made from another workload of `everything`
+        (default: of `objects`): a live cluster's ReplicaSets and Pods repeat their Deployment
+        (see `wslint.k8s.ownership`)."""
+        owned = owned_in_input(objects if everything is None else everything,
+                               self.settings.workload_kinds)
+        return [obj for obj in objects if id(obj) not in owned] if owned else objects
 
     def finish(self, loaded: list[LoadedSource], findings: list[Finding], result: LintResult,
                reported_only: bool = False) -> LintResult:
@@ -177,7 +187,9 @@ class Linter:
                   result: LintResult) -> list[Finding]:
         """The one place where suppressions (annotations, comments, configured exemptions) are
         applied, whatever rule a finding comes from; unused ones become WS903 findings."""
-        suppressions = Suppressions(((item.source, item.objects) for item in loaded),
+        linted = {id(obj) for obj in self._linted([o for item in loaded for o in item.objects])}
+        suppressions = Suppressions(((item.source, [o for o in item.objects if id(o) in linted])
+                                     for item in loaded),
                                     self.settings.workload_kinds, self.settings.exemptions)
         if not suppressions:
             return findings

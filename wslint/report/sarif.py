@@ -6,9 +6,14 @@
   `%SRCROOT%`, the repository root) and a region spanning the key or value there; the object and
   field path are its logical location; the other objects involved (the Service and route behind
   a WS301) are related locations.
-- `partialFingerprints.primaryLocationLineHash` hashes the rule, file, object, field path and
-  message, never a line number, so an alert keeps its identity when unrelated lines above it
-  move. Identical results in one file are told apart by an occurrence count.
+- `partialFingerprints.primaryLocationLineHash` hashes the rule, file, object and field path,
+  as a baseline matches them: never a line number, so an alert keeps its identity when
+  unrelated lines above it move, and never the message, so it keeps it when a value quoted in
+  the message changes (`replicas` 3 to 4). Results with the same identity in one file are told
+  apart by an occurrence count.
+- Rule texts stay within the lengths GitHub documents for code scanning (`name`, the short and
+  full descriptions, the tags it shows): a longer `what` section is cut at a paragraph or
+  sentence, pointing at the help, which carries the whole documentation.
 - Output is deterministic: the same input gives the same bytes. Suppressed and baselined findings
   are left out, as in every other format.
 """
@@ -39,15 +44,70 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 PROBLEM_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning",
                     Severity.INFO: "recommendation"}
 
+# What GitHub code scanning documents for a rule ("SARIF support for code scanning"): a name of at
+# most 255 characters, short and full descriptions of at most 1024, and 10 of its tags shown.
+MAX_NAME = 255
+MAX_SHORT_DESCRIPTION = 1024
+MAX_FULL_DESCRIPTION = 1024
+MAX_TAGS = 10
+CONTINUED = " The rule's help has the rest."
+
 # A YAML token at a position: a quoted scalar, or plain text up to `: `, `#`, `,` or a bracket.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|\'(?:[^\']|\'\')*\'?|(?:[^\s:,\[\]{}#]|:(?=\S))+')
 
 
 def fingerprint(finding: Finding, uri: str) -> str:
-    """What identifies a finding across runs: never its line or column."""
-    identity = "\0".join([finding.code, uri, str(finding.object or ""), finding.path,
-                          finding.message])
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+    """What identifies a finding across runs, as a baseline matches it (rule, file, object,
+    field path): never its line or column, nor its message, which quotes values that change."""
+    identity = "\0".join([finding.code, uri, str(finding.object or ""), finding.path])
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def uri_path(path: str) -> str:
+    """A relative path as a URI reference, percent-encoded. A file name that is not UTF-8 (Python
+    keeps its bytes as surrogate escapes) is encoded byte for byte, as the file is named."""
+    try:
+        data = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+        data = path.encode("utf-8", "backslashreplace")
+    return quote(data, safe="/")
+
+
+def text_length(text: str) -> int:
+    """Characters as JavaScript counts them (UTF-16 code units), the stricter count."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def clip_text(text: str, limit: int, ending: str = "...") -> str:
+    """`text`, or as much of it as fits in `limit` with `ending`, cut at a word."""
+    if text_length(text) <= limit:
+        return text
+    room = limit - text_length(ending)
+    while text_length(text) > room:
+        text = text[:room - (text_length(text) - len(text))]
+    cut = text.rsplit(" ", 1)[0] if " " in text else text
+    return cut.rstrip(" ,;:.") + ending
+
+
+def full_description(rule) -> str:
+    """The rule's `what` section as one line of text. One longer than GitHub takes keeps the
+    paragraphs that fit (else the sentences of the first), then says where the rest is."""
+    what = rule.docs.get("what") or rule.summary
+    text = " ".join(what.split())
+    if text_length(text) <= MAX_FULL_DESCRIPTION:
+        return text
+    room = MAX_FULL_DESCRIPTION - text_length(CONTINUED)
+    kept = ""
+    for paragraph in re.split(r"\n\s*\n", what.strip()):
+        longer = f"{kept} {' '.join(paragraph.split())}".strip()
+        if text_length(longer) > room:
+            break
+        kept = longer
+    if not kept:
+        kept = clip_text(" ".join(what.strip().split("\n\n")[0].split()), room)
+    if kept.endswith(":"):  # a paragraph that introduced a list left out
+        kept = kept[:-1] + "."
+    return kept + CONTINUED
 
 
 def token_end(line_text: str | None, column: int) -> int:
@@ -120,15 +180,16 @@ class SarifReporter(Reporter):
 
     @staticmethod
     def _descriptor(rule) -> dict:
+        tags = list(dict.fromkeys(["kubernetes", "websocket", *rule.tags]))[:MAX_TAGS]
         descriptor = {
             "id": rule.code,
-            "name": rule.name,
-            "shortDescription": {"text": rule.summary},
-            "fullDescription": {"text": " ".join(rule.docs.get("what", rule.summary).split())},
+            "name": clip_text(rule.name, MAX_NAME),
+            "shortDescription": {"text": clip_text(rule.summary, MAX_SHORT_DESCRIPTION)},
+            "fullDescription": {"text": full_description(rule)},
             "help": {"text": render_rule_text(rule), "markdown": render_rule_markdown(rule, DOCS)},
             "defaultConfiguration": {"level": LEVELS[rule.severity]},
             "properties": {
-                "tags": ["kubernetes", "websocket", *rule.tags],
+                "tags": tags,
                 "precision": "high",
                 "problem.severity": PROBLEM_SEVERITY[rule.severity],
             },
@@ -143,8 +204,8 @@ class SarifReporter(Reporter):
         source = self._result.sources.get(file)
         if source is not None and source.is_stdin:
             named = file if file != "<stdin>" else STDIN_URI
-            return quote(Path(named).as_posix().lstrip("/"), safe="/")
-        return quote(relative_to_root(file, self._root), safe="/")
+            return uri_path(Path(named).as_posix().lstrip("/"))
+        return uri_path(relative_to_root(file, self._root))
 
     def _line_text(self, file: str, line: int) -> str | None:
         if file not in self._lines:
