@@ -190,7 +190,7 @@ class EditOp(str, enum.Enum):
 class Edit:
     """One change a fix makes, as data: an operation at a path within a Kubernetes object.
     `obj` is the object to change; None means the object the finding is about (the engine fills
-    it in). `--fix` applies edits with ruamel.yaml's round trip (wslint/fix.py)."""
+    it in). `--fix` applies edits with ruamel.yaml's round trip (wslint/fix/)."""
 
     op: EditOp
     path: tuple

@@ -1,0 +1,145 @@
+"""The run of `--fix`: lint, apply the edits of the applicable fixes, re-lint, and repeat until no
+fix applies (at most `MAX_ROUNDS` rounds): one fix can call for another (a preStop sleep
+lengthens the shutdown, so the grace period may become too short)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wslint.fix.errors import FixError
+from wslint.fix.file import FileFix
+from wslint.load.sources import LoadedSource, load_source
+from wslint.model import Applicability, Finding, LintResult, Source
+
+MAX_ROUNDS = 10
+
+
+def applicable(finding: Finding, unsafe: bool) -> bool:
+    """Whether `--fix` applies this finding's fix (`--unsafe-fixes`: `unsafe`)."""
+    fix = finding.fix
+    if fix is None or not fix.edits:
+        return False
+    return fix.applicability is Applicability.SAFE or (
+        unsafe and fix.applicability is Applicability.UNSAFE)
+
+
+@dataclass
+class FixOutcome:
+    result: LintResult  # the findings left after fixing
+    files: list[FileFix]  # the files whose text changed, in input order
+    fixed: int  # findings whose fix was applied
+    notices: list[str]  # fixes not applied, files not fixed: why
+    rounds: int
+    converged: bool
+
+
+@dataclass
+class _Session:
+    linter: Any
+    loaded: list[LoadedSource]
+    context: list[LoadedSource]
+    unsafe: bool
+    files: dict[str, FileFix] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)
+    notices: dict[str, None] = field(default_factory=dict)
+    applied: list[tuple[Finding, frozenset[str]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.original = list(self.loaded)
+        self.position = {item.source.path: index for index, item in enumerate(self.loaded)}
+
+    def run(self, max_rounds: int) -> FixOutcome:
+        for rounds in range(1, max_rounds + 1):
+            result = self.linter.lint_loaded(self.loaded, self.context)
+            changed = self._apply(result.findings)
+            if not changed:
+                return self._outcome(result, rounds, True)
+            self._render(changed)
+        result = self.linter.lint_loaded(self.loaded, self.context)
+        left = [f for f in result.findings if applicable(f, self.unsafe)]
+        if left:
+            self.notices[f"fixes did not settle after {max_rounds} rounds; "
+                         f"{len(left)} fixable finding(s) left"] = None
+        return self._outcome(result, max_rounds, not left)
+
+    def _file(self, path: str) -> FileFix | None:
+        if path in self.failed:
+            return None
+        if path not in self.files:
+            loaded = self.loaded[self.position[path]]
+            try:
+                self.files[path] = FileFix(loaded.source)
+            except FixError as error:
+                self.failed.add(path)
+                self.notices[f"{path}: not fixed: {error}"] = None
+                return None
+        return self.files[path]
+
+    def _apply(self, findings: list[Finding]) -> set[str]:
+        changed: set[str] = set()
+        for finding in findings:
+            if not applicable(finding, self.unsafe):
+                continue
+            edits = finding.fix.edits
+            if any(e.obj.source.real_path or e.obj.origin or e.obj.source.path not in self.position
+                   for e in edits):
+                continue  # a rendered object: its text is not in a file wslint read
+            paths = frozenset(e.obj.source.path for e in edits)
+            files = {path: self._file(path) for path in sorted(paths)}
+            if None in files.values():
+                continue
+            did = False
+            for edit in edits:
+                path = edit.obj.source.path
+                try:
+                    if files[path].apply(edit):
+                        did = True
+                        changed.add(path)
+                except FixError as error:
+                    self.notices[f"{finding.file}:{finding.line}:{finding.column}: "
+                                 f"{finding.code} not fixed: {error}"] = None
+            if did:
+                self.applied.append((finding, paths))
+        return changed
+
+    def _render(self, paths: set[str]) -> None:
+        max_depth = self.linter.settings.max_depth
+        for path in sorted(paths):
+            file = self.files[path]
+            try:
+                text = file.render()
+            except FixError as error:
+                self.notices[f"{path}: not fixed: {error}"] = None
+                self.failed.add(path)
+                del self.files[path]
+                self.loaded[self.position[path]] = self.original[self.position[path]]
+                continue
+            for line, reason in file.take_refused():
+                self.notices[f"{path}:{line}: document not fixed: {reason}"] = None
+            self.applied = [(finding, paths) for finding, paths in self.applied
+                            if not any(e.obj.source.path == path and e.obj.doc_index in file.refused
+                                       for e in finding.fix.edits)]
+            source = file.source
+            self.loaded[self.position[path]] = load_source(
+                Source(source.path, text, is_stdin=source.is_stdin), max_depth=max_depth)
+
+    def _outcome(self, result: LintResult, rounds: int, converged: bool) -> FixOutcome:
+        applied = [f for f, paths in self.applied if not paths & self.failed]
+        files = sorted((f for f in self.files.values() if f.fixed != f.text),
+                       key=lambda f: self.position[f.source.path])
+        return FixOutcome(result, files, len(applied), list(self.notices), rounds, converged)
+
+
+def fix(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource] = (),
+        unsafe: bool = False, max_rounds: int = MAX_ROUNDS) -> FixOutcome:
+    """Apply the fixes `--fix` may apply (with `unsafe`, also the unsafe ones) to the loaded
+    inputs until none is left; `context` joins the graph and is never changed. Nothing is
+    written here (see FileFix.write)."""
+    return _Session(linter, list(loaded), list(context), unsafe).run(max_rounds)
+
+
+def fix_text(linter: Any, text: str, path: str = "<string>", unsafe: bool = False) -> FixOutcome:
+    """Fix YAML given as a string (tests, editors): the outcome's files hold the fixed text."""
+    source = Source(path, text, is_stdin=True)
+    return fix(linter, [load_source(source, max_depth=linter.settings.max_depth)], unsafe=unsafe)
