@@ -26,6 +26,8 @@ from ruamel.yaml.loader import SafeLoader
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 from ruamel.yaml.tag import Tag
 
+from wslint.load.k8svalues import plain_scalar as resolve_plain, tagged_scalar
+
 DEFAULT_MAX_DEPTH = 1000
 # The most `max_depth` may be: deeper documents overflow the C stack in libyaml's recursive
 # composer (at some 30,000 levels with an 8 MB stack).
@@ -160,62 +162,6 @@ _UNRESOLVED = "?"
 # back decodes it again, which cost more than the whole C parse. Untagged nodes share this one.
 _UNRESOLVED_TAG = Tag(suffix=_UNRESOLVED)
 
-_TRUE = frozenset({"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"})
-_FALSE = frozenset({"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"})
-_NULL = frozenset({"", "~", "null", "Null", "NULL"})
-_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)\Z")
-_INT_BASED = re.compile(r"[-+]?0(?:x[0-9a-fA-F_]+|o[0-7_]+)\Z")
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?\Z")
-_SPECIAL_FLOAT = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
-
-_plain_cache: dict[str, Any] = {}
-
-
-def resolve_plain(text: str) -> Any:
-    """The value of a plain (unquoted, untagged) scalar, as Kubernetes' YAML 1.1 reader sees it
-    (booleans and nulls, integers, floats; anything else is a string)."""
-    value = _plain_cache.get(text, _plain_cache)
-    if value is not _plain_cache:
-        return value
-    if text in _NULL:
-        value = None
-    elif text in _TRUE and text not in ("y", "Y"):
-        value = True
-    elif text in _FALSE and text not in ("n", "N"):
-        value = False
-    elif _INT.match(text):
-        # Python refuses to convert more than 4300 digits (a guard against quadratic time).
-        value = int(text.replace("_", "")) if len(text) < 4000 else float(text.replace("_", ""))
-    elif _INT_BASED.match(text):
-        value = int(text.replace("_", ""), 0)
-    elif _FLOAT.match(text) and any(ch.isdigit() for ch in text):
-        value = float(text.replace("_", ""))
-    elif text.lower() in _SPECIAL_FLOAT:
-        value = _SPECIAL_FLOAT[text.lower()]
-    else:
-        value = text
-    if len(_plain_cache) < 50_000:
-        _plain_cache[text] = value
-    return value
-
-
-def _tagged_scalar(tag: str, text: str) -> Any:
-    """An explicitly tagged scalar. Only the standard types are honoured; any other tag
-    (`!!python/...` included) leaves the text as a string: nothing is constructed."""
-    short = tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else None
-    if short == "int" or short == "float" or short == "bool" or short == "null":
-        value = resolve_plain(text)
-        if short == "int" and isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if short == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if short == "bool" and isinstance(value, bool):
-            return value
-        if short == "null" and value is None:
-            return None
-    return text
-
-
 class _Composer(CParser):
     """libyaml's composer with tag resolution deferred to `_Builder` (one cheap pass)."""
 
@@ -273,7 +219,7 @@ class _Builder:
                 return resolve_plain(node.value) if node.style == "" else node.value
             if node.tag == "!":
                 return node.value
-            return _tagged_scalar(node.tag, node.value)
+            return tagged_scalar(node.tag, node.value)
         key = id(node)
         built = self.done.get(key)
         if built is not None:
