@@ -469,3 +469,15 @@ def generate_docs(directory: str, check: bool) -> None:
         sys.exit(EXIT_FINDINGS if stale else EXIT_OK)
     for name in write_pages(target, pages):
         click.echo(f"wrote {target / name}" if name in pages else f"removed {target / name}")
+
+
+@main.command("server")
+@click.option("--no-plugins", is_flag=True, help="Load no third-party rule plugins.")
+def server(no_plugins: bool) -> None:
+    """Run the language server on standard input and output, for editors (docs/editors.md)."""
+    from wslint.server import missing_dependency, serve
+
+    reason = missing_dependency()
+    if reason is not None:
+        _fail(reason)
+    serve(plugins=not no_plugins)
