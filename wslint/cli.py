@@ -518,3 +518,15 @@ def generate_docs(directory: str, controllers_page: str, check: bool) -> None:
     if controllers_stale:
         controllers.write_text(controllers_text, encoding="utf-8", newline="\n")
         click.echo(f"wrote {controllers}")
+
+
+@main.command("server")
+@click.option("--no-plugins", is_flag=True, help="Load no third-party rule plugins.")
+def server(no_plugins: bool) -> None:
+    """Run the language server on standard input and output, for editors (docs/editors.md)."""
+    from wslint.server import missing_dependency, serve
+
+    reason = missing_dependency()
+    if reason is not None:
+        _fail(reason)
+    serve(plugins=not no_plugins)

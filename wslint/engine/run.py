@@ -113,6 +113,18 @@ class Linter:
         findings += self.check_findings(list(loaded) + list(context), result)
         return self.finish(loaded, findings, result, reported_only=bool(context))
 
+    def lint_in_context(self, loaded: list[LoadedSource],
+                        context: list[LoadedSource] = ()) -> LintResult:
+        """Like `lint_loaded`, but only the objects of `loaded` are checked: the objects of
+        `context` join the graph without being checked themselves, so linting one document
+        among thousands of files costs one graph, not a whole run (editors, see
+        `wslint.workspace`). The findings are the same, except those a check given a context
+        object reports at another object (`Problem.obj`)."""
+        result = self.new_result(loaded)
+        findings = self.input_findings(loaded)
+        findings += self.check_findings(list(loaded) + list(context), result, checked=list(loaded))
+        return self.finish(loaded, findings, result, reported_only=True)
+
     # A run in steps, so that `wslint.parallel` can share out the middle ones.
 
     def new_result(self, loaded: list[LoadedSource]) -> LintResult:
