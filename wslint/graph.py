@@ -17,9 +17,11 @@ from wslint.k8s.objects import (BUILTIN_WORKLOAD_KINDS, Container, Workload, Wor
                                 namespaces_match, selector_matches, service_ports,
                                 service_selector, workload_kind_of)
 from wslint.k8s.routes import Backend, Route
-from wslint.k8s.signals import (WEBSOCKET_ANNOTATION, WEBSOCKET_APP_PROTOCOLS, is_websocket_path,
-                                is_websocket_port_name)
-from wslint.model import KObject, as_str_map, dig
+from wslint.k8s.signals import (WEBSOCKET_ANNOTATION, WEBSOCKET_APP_PROTOCOLS, WEBSOCKET_IMAGES,
+                                WEBSOCKET_WORKLOAD_NAMES, image_matches, image_repository, is_websocket_env_name,
+                                is_polling_name, is_polling_path, is_websocket_name,
+                                is_websocket_path, is_websocket_port_name)
+from wslint.model import KObject, as_str_map, dig, dig_list
 
 def shared_depth(a: str, b: str) -> int:
     """How many leading directories two file paths share."""
@@ -85,6 +87,7 @@ class GraphSettings:
     websocket_scope: str = "all"
     default_controller: str | None = None
     max_relations: int = DEFAULT_MAX_RELATIONS
+    websocket_images: tuple[str, ...] = WEBSOCKET_IMAGES
 
 
 class Graph:
@@ -121,7 +124,7 @@ class Graph:
         self._link_autoscalers()
         self._link_budgets()
         self._scope: dict[int, list[str] | None] = {}
-        self._serving: dict[int, list[Container] | None] = {}
+        self._serving: dict[int, list[Container]] = {}
         self._memo: dict[tuple, object] = {}
 
     # --- what controller profiles ask -------------------------------------------------------
@@ -205,45 +208,51 @@ class Graph:
         return self._selected.get(id(service), [])
 
     def may_serve_websockets(self, workload: Workload) -> bool:
-        """False when Services in the input select the workload and none of their ports can
-        carry WebSockets (a database, a gRPC server): rules about its WebSockets do not apply."""
-        services = self.services_for(workload)
-        return not services or any(port.may_carry_websockets()
-                                   for service in services for port in service_ports(service))
+        """Whether any container of the workload serves client traffic that may be WebSockets
+        (a database, a gRPC server or a metrics exporter does not): the connection rules apply
+        only then."""
+        return bool(self.serving_containers(workload))
 
     def find_services(self, name: str, namespace: str | None) -> list[KObject]:
         return [s for s in self._services_by_name.get(name, ())
                 if namespaces_match(namespace, s.namespace)]
 
-    def serving_containers(self, workload: Workload) -> list[Container] | None:
-        """The containers that Services send traffic to, resolving each `targetPort` by name or
-        number; None when no Service selects the workload or no port resolves."""
+    def serving_containers(self, workload: Workload) -> list[Container]:
+        """The containers that serve client traffic, which the container rules look at."""
         key = id(workload.obj)
         if key not in self._serving:
             self._serving[key] = self._find_serving_containers(workload)
         return self._serving[key]
 
-    def _find_serving_containers(self, workload: Workload) -> list[Container] | None:
-        ports = [port for service in self.services_for(workload) for port in service_ports(service)]
-        if not ports:
-            return None
+    def _find_serving_containers(self, workload: Workload) -> list[Container]:
+        """The containers a Service port that may carry HTTP resolves to (by `targetPort` name
+        or number; a single container serves whatever port it listens on). With no Service
+        selecting the workload in the input (one file given alone, say): the containers that
+        declare a client port, or every container when none declares a port. Sidecars and
+        metrics exporters are not serving; neither is a workload whose Services all speak
+        another protocol."""
         containers = workload.containers()
-        serving = []
-        for container in containers:
-            declared = container.ports()
-            names = {p.name for p in declared if p.name}
-            numbers = {p.number for p in declared if p.number is not None}
-            if any(port.target in names if isinstance(port.target, str) else port.target in numbers
-                   for port in ports):
-                serving.append(container)
-        if not serving and len(containers) == 1:
-            return containers  # one container serves whatever port it listens on
-        return serving or None
+        services = [s for s in self.services_for(workload) if not self.opted_out(s)]
+        if services:
+            ports = [p for s in services for p in service_ports(s) if p.may_carry_websockets()]
+            if not ports:
+                return []
+            serving = []
+            for container in containers:
+                declared = container.ports()
+                names = {p.name for p in declared if p.name}
+                numbers = {p.number for p in declared if p.number is not None}
+                if any(port.target in names if isinstance(port.target, str)
+                       else port.target in numbers for port in ports):
+                    serving.append(container)
+            return serving or (containers if len(containers) == 1 else [])
+        if not any(c.ports() for c in containers):
+            return containers  # nothing tells which container listens: each may
+        return [c for c in containers if any(p.may_carry_client_traffic() for p in c.ports())]
 
     def target_containers(self, workload: Workload) -> list[Container]:
-        """The containers connection checks look at: those Services send traffic to when that
-        is known, else every container."""
-        return self.serving_containers(workload) or workload.containers()
+        """The containers the connection checks look at: the serving ones."""
+        return self.serving_containers(workload)
 
     # --- routes and controllers -------------------------------------------------------------
 
@@ -437,13 +446,7 @@ class Graph:
         return []
 
     def _workload_signals(self, workload: Workload) -> list[str]:
-        signals = []
-        if workload.annotation(WEBSOCKET_ANNOTATION) == "true":
-            signals.append(f'annotation {WEBSOCKET_ANNOTATION}: "true"')
-        for container in workload.containers():
-            for port in container.ports():
-                if is_websocket_port_name(port.name):
-                    signals.append(f"container port named {port.name}")
+        signals = self._workload_own_signals(workload)
         for service in self.services_for(workload):
             if not self.opted_out(service):
                 signals += [f"Service {service.name}: {s}"
@@ -472,12 +475,24 @@ class Graph:
         return signals
 
     def _workload_own_signals(self, workload: Workload) -> list[str]:
+        """What the workload itself says: the annotation, its name, WebSocket port names, the
+        image of a known WebSocket server, environment variables configuring one."""
         signals = []
         if workload.annotation(WEBSOCKET_ANNOTATION) == "true":
             signals.append(f'annotation {WEBSOCKET_ANNOTATION}: "true"')
+        if is_websocket_name(workload.obj.name) or workload.obj.name in WEBSOCKET_WORKLOAD_NAMES:
+            signals.append(f"named {workload.obj.name}")
         for container in workload.containers():
             signals += [f"container port named {p.name}" for p in container.ports()
                         if is_websocket_port_name(p.name)]
+            image = container.data.get("image")
+            known = image_matches(image, self.settings.websocket_images)
+            if known:
+                signals.append(f"image {known}")
+            elif isinstance(image, str) and is_websocket_name(image_repository(image).rsplit("/")[-1]):
+                signals.append(f"image {image_repository(image)}")
+            signals += [f"env {item['name']}" for item in dig_list(container.data, "env")
+                        if isinstance(item, dict) and is_websocket_env_name(item.get("name"))]
         return signals
 
     def route_signals(self, route: Route, backend: Backend) -> list[str]:
@@ -497,6 +512,26 @@ class Graph:
             if is_websocket_path(backend.http_path):
                 signals.append(f"{obj.kind} {obj.name}: path {backend.http_path}")
         return signals
+
+    def polling_clients(self, workload: Workload) -> list[str]:
+        """Why clients of the workload may fall back to HTTP long-polling (Socket.IO, SockJS,
+        SignalR), whose requests must reach the pod holding the session: their paths on routes
+        to it, or names of its ports, environment, Services or itself."""
+        found = []
+        if is_polling_name(workload.obj.name):
+            found.append(f"named {workload.obj.name}")
+        for container in workload.containers():
+            found += [f"container port named {p.name}" for p in container.ports()
+                      if is_polling_name(p.name)]
+            found += [f"env {item['name']}" for item in dig_list(container.data, "env")
+                      if isinstance(item, dict) and is_polling_name(item.get("name"))]
+        for service in self.services_for(workload):
+            found += [f"Service {service.name}: port named {p.name}"
+                      for p in service_ports(service) if is_polling_name(p.name)]
+            found += [f"{route.obj.kind} {route.obj.name}: path {backend.http_path}"
+                      for route, backend in self.routes_to(service)
+                      if is_polling_path(backend.http_path)]
+        return found
 
     def backends_needing_websockets(self, route: Route) -> list[Backend]:
         """The backends of a route that must carry WebSockets: all of them with scope `all`;

@@ -40,6 +40,9 @@ def missing_session_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Proble
         return
     if is_proxy_workload(workload):
         return  # a proxy keeps no session; how it balances to its own backends is what counts
+    polling = graph.polling_clients(workload)
+    if not polling and ctx.settings.websocket_scope != "all":
+        return  # a plain WebSocket reconnects anywhere; only polling fallbacks need one pod
     # Services that balance connections that may be WebSockets (not headless, not Redis & co).
     services = [s for s in graph.services_for(workload)
                 if not graph.opted_out(s) and not is_headless(s)

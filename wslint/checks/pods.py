@@ -148,14 +148,22 @@ _RESOURCE_LABELS = {
 }
 
 
+def _resource_set(resources: Any, name: str) -> bool:
+    """Whether the resource is set, as Kubernetes defaults it: a request left unset takes the
+    limit's value."""
+    section, key, _ = _RESOURCE_LABELS[name]
+    if dig(resources, section, key) not in (None, ""):
+        return True
+    return section == "requests" and dig(resources, "limits", key) not in (None, "")
+
+
 @checks("WS401")
 def missing_resource_limits(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     workload = ctx.graph.workload(obj)
     required = ctx.options["required"]
-    for container in workload.containers():
+    for container in ctx.graph.target_containers(workload):
         resources = container.data.get("resources")
-        missing = [name for name in required
-                   if dig(resources, *_RESOURCE_LABELS[name][:2]) in (None, "")]
+        missing = [name for name in required if not _resource_set(resources, name)]
         if not missing:
             continue
         section, key, _ = _RESOURCE_LABELS[missing[0]]

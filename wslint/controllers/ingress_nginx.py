@@ -78,6 +78,24 @@ def _who(inheriting: list[Route]) -> str:
             if inheriting else "every Ingress of this controller inherits it")
 
 
+# --- what its routes say about WebSockets ----------------------------------------------------
+
+# A read timeout raised this far is for long-lived connections: streams that stay quiet.
+LONG_LIVED_SECONDS = 3600
+
+
+def websocket_signals(route: Route, backend: Backend) -> list[str]:
+    obj, signals = route.obj, []
+    read = integer(obj.annotations.get(NGINX + "proxy-read-timeout"))
+    if read is not None and read >= LONG_LIVED_SECONDS:
+        signals.append(f"{obj.kind} {obj.name}: proxy-read-timeout raised to {read} s")
+    for name in SNIPPET_KEYS:
+        upgrade, _ = _upgrade_lines(obj.annotations.get(NGINX + name) or "")
+        if any("upgrade" in line.lower() for line in upgrade):
+            signals.append(f"{obj.kind} {obj.name}: {name} sets the Upgrade header")
+    return signals
+
+
 # --- WS101: the upgrade ------------------------------------------------------------------------
 
 def _connection_header_breaks_upgrade(value: str) -> bool:
@@ -303,6 +321,7 @@ PROFILE = Profile(
     proxy_images=(IMAGE,),
     websockets="built in; broken by `proxy-http-version` other than 1.1 or a fixed "
                "`connection-proxy-header` (on the Ingress or in the controller ConfigMap)",
+    websocket_signals=websocket_signals,
     backend_protocols={NGINX + "backend-protocol": ("GRPC", "GRPCS", "FCGI", "AJP")},
     timeouts=(TimeoutSpec(NGINX + "proxy-read-timeout", "Ingress, or ConfigMap "
                           "`proxy-read-timeout`", "whole seconds", "60"),

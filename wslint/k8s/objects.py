@@ -3,6 +3,7 @@ ports, label selectors."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -51,6 +52,14 @@ class Port:
     name: str | None
     number: int | None
     protocol: str
+
+    def may_carry_client_traffic(self) -> bool:
+        """False for a container port that clearly serves no client: UDP and SCTP, a name or
+        number of another protocol, metrics, health and debug endpoints."""
+        if self.protocol in ("UDP", "SCTP") or self.number in NON_HTTP_PORTS:
+            return False
+        return not (self.name and (self.name.lower().split("-")[0] in NON_HTTP_PROTOCOLS
+                                   or _NOT_CLIENT_PORT_NAME.search(self.name)))
 
 
 @dataclass
@@ -177,7 +186,8 @@ class ServicePort:
             return False
         if self.app_protocol and self.app_protocol.lower().rsplit("/", 1)[-1] in NON_HTTP_PROTOCOLS:
             return False
-        if self.name and self.name.lower().split("-")[0] in NON_HTTP_PROTOCOLS:
+        if self.name and (self.name.lower().split("-")[0] in NON_HTTP_PROTOCOLS
+                          or _NOT_CLIENT_PORT_NAME.search(self.name)):
             return False
         return self.port not in NON_HTTP_PORTS
 
@@ -186,6 +196,8 @@ NON_HTTP_PROTOCOLS = frozenset({
     "grpc", "mongo", "mongodb", "mysql", "redis", "udp", "dns", "cql", "postgres", "postgresql",
     "amqp", "amqps", "kafka", "zookeeper", "zk", "memcache", "memcached", "smtp", "ssh", "nats",
     "mqtt", "thrift", "metrics", "prometheus", "gossip", "raft", "etcd", "ldap", "statsd"})
+# Port names of endpoints that serve tools, not clients: metrics, health checks, profiling.
+_NOT_CLIENT_PORT_NAME = re.compile(r"metric|prometheus|health|probe|pprof|profil|debug", re.I)
 NON_HTTP_PORTS = frozenset({22, 25, 53, 2181, 2379, 2380, 3306, 4222, 5432, 5672, 6379, 7000, 7001,
                             8125, 9042, 9092, 9100, 11211, 26257, 27017})
 

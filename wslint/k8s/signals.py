@@ -22,3 +22,83 @@ def is_websocket_port_name(name: str | None) -> bool:
 
 def is_websocket_path(path: str | None) -> bool:
     return bool(path) and bool(_WS_PATH.search(path))
+
+
+# Servers whose clients hold WebSockets to them (live dashboards, notebooks, consoles, chat, MQTT
+# over WebSocket, ...), by the last parts of their image repository: `grafana/grafana` matches
+# `docker.io/grafana/grafana:10.4` but not `grafana/grafana-image-renderer`.
+WEBSOCKET_IMAGES = (
+    "grafana/grafana", "grafana/grafana-oss", "grafana/grafana-enterprise",
+    "jupyterhub/k8s-hub", "jupyterhub/configurable-http-proxy", "jupyterhub/k8s-singleuser-sample",
+    "jupyter/base-notebook", "jupyter/minimal-notebook", "jupyter/scipy-notebook",
+    "jupyter/datascience-notebook", "jupyter/tensorflow-notebook", "jupyter/pyspark-notebook",
+    "jupyter/all-spark-notebook", "jupyter/r-notebook", "elyra/enterprise-gateway",
+    "codercom/code-server", "linuxserver/code-server", "homeassistant/home-assistant",
+    "home-assistant/home-assistant", "n8nio/n8n", "mattermost/mattermost-team-edition",
+    "mattermost/mattermost-enterprise-edition", "rocketchat/rocket.chat", "thingsboard/tb-node",
+    "thingsboard/tb-web-ui", "thingsboard/tb-postgres", "emqx/emqx", "emqx/emqx-enterprise",
+    "kubernetesui/dashboard", "kubernetesui/dashboard-web", "kubernetesui/dashboard-api",
+    "headlamp-k8s/headlamp", "portainer/portainer-ce", "portainer/portainer-ee",
+    "portainer/portainer", "jitsi/web", "jitsi/jvb", "jitsi/prosody", "hasura/graphql-engine",
+    "louislam/uptime-kuma", "gotify/server", "ntfy/ntfy",
+    "binwiederhier/ntfy", "centrifugo/centrifugo", "soketi/soketi", "outline/outline",
+    "excalidraw/excalidraw-room", "etherpad/etherpad", "overleaf/overleaf", "sharelatex/sharelatex",
+    "zulip/docker-zulip", "nodered/node-red", "vaultwarden/server",
+)
+# Workloads known by their name where their image serves other roles too (Argo CD's one image
+# runs its API server, which streams logs and terminals, and its repo server, which does not).
+WEBSOCKET_WORKLOAD_NAMES = ("argocd-server",)
+# Environment variable names that configure a WebSocket server or its Socket.IO/SignalR layer.
+_WS_ENV = re.compile(r"WEBSOCKETS?|SOCKET_?IO|SOCKJS|SIGNALR|(?:^|_)WSS?(?:_|$)", re.I)
+# Names of objects that say what they serve: `chat-ws`, `websocket-gateway`, `socketio-server`.
+_WS_NAME = re.compile(r"(?:^|[-_.])(?:ws|wss|websockets?|socket-?io|sockjs|signalr|realtime)"
+                      r"(?:$|[-_.])", re.I)
+
+
+def image_repository(image: str) -> str:
+    """`registry:5000/org/name:tag@sha256:...` -> `org/name` (the registry and tag dropped)."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)
+    if ":" in last[-1]:
+        name = name[:len(name) - len(last[-1])] + last[-1].split(":", 1)[0]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]  # a registry host
+    if parts[:1] == ["library"]:
+        parts = parts[1:]
+    return "/".join(parts).lower()
+
+
+def image_matches(image: object, repositories: tuple[str, ...]) -> str | None:
+    """The entry of `repositories` the image is (its repository ends with the entry's parts)."""
+    if not isinstance(image, str):
+        return None
+    repository = image_repository(image)
+    for known in repositories:
+        if repository == known or repository.endswith("/" + known):
+            return known
+    return None
+
+
+def is_websocket_env_name(name: object) -> bool:
+    return isinstance(name, str) and bool(_WS_ENV.search(name)) and "CONNECTIONSTRING" not in \
+        name.upper().replace("_", "").replace(":", "")
+
+
+def is_websocket_name(name: str | None) -> bool:
+    return bool(name) and bool(_WS_NAME.search(name))
+
+
+# What a client that falls back to HTTP long-polling speaks (Socket.IO, SockJS, SignalR): its
+# polling requests must reach the pod that holds the session, so these need stickiness.
+_POLLING = re.compile(r"socket[-_.]?io|sockjs|signalr", re.I)
+_POLLING_PATH = re.compile(r"(?:^|/)(?:socket\.io|sockjs(?:-node)?|signalr|hubs?)(?:$|[/.?])", re.I)
+
+
+def is_polling_name(name: object) -> bool:
+    """A port, environment variable or object name of Socket.IO, SockJS or SignalR."""
+    return isinstance(name, str) and bool(_POLLING.search(name))
+
+
+def is_polling_path(path: str | None) -> bool:
+    return bool(path) and bool(_POLLING_PATH.search(path))
