@@ -121,7 +121,7 @@ def test_directories_recursive_hidden_and_suffixes(tmp_path):
         "spec": {"containers": [{"name": "c", "image": "i"}]}}))
     (tmp_path / ".hidden" / "x.yaml").write_text(WARNING_ONLY)
     (tmp_path / "notes.txt").write_text("kind: Pod")
-    result = run("--format", "json", tmp_path)
+    result = run("--format", "json", "--websocket-scope", "all", tmp_path)
     files = {Path(f["file"]).name for f in json.loads(result.stdout)["findings"]}
     assert files == {"deep.yml", "obj.json"}
 

@@ -123,6 +123,7 @@ def test_toml_errors_name_the_line(tmp_path):
 
 def test_command_line_overrides_the_file(tmp_path):
     repo = configured(tmp_path, "ignore: [WS202]\nfail-on: error\nwebsocket-scope: detected\n")
+    (repo / "app.yaml").write_text(NO_PRESTOP.replace("chat", "inventory"))
     # The file narrows the scope to detected WebSocket workloads: this one has no signal.
     assert codes(run("--format", "json", ".", cwd=repo)) == []
     assert codes(run("--format", "json", "--websocket-scope", "all", ".", cwd=repo)) == ["WS201"]
@@ -133,6 +134,7 @@ def test_command_line_overrides_the_file(tmp_path):
                      cwd=repo)) == ["WS202"]
     # fail-on from the file, then from the flag.
     (repo / ".wslint.yaml").write_text("select: [WS202]\nfail-on: error\n")
+    (repo / "app.yaml").write_text(NO_PRESTOP)  # a chat server: in scope by default
     assert run(".", cwd=repo).returncode == 0  # WS202 is a warning
     assert run("--fail-on", "warning", ".", cwd=repo).returncode == 1
 

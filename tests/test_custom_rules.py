@@ -34,7 +34,8 @@ def _rule_dir(tmp_path, rule_text: str):
     for entry in DATA["rules"] for case in entry["cases"]])
 def test_custom_rule_case(tmp_path, rule_text, case):
     code = _code(rule_text)
-    linter = Linter(Settings(select=[code], rule_dirs=[str(_rule_dir(tmp_path, rule_text))]))
+    linter = Linter(Settings(select=[code], rule_dirs=[str(_rule_dir(tmp_path, rule_text))],
+                             websocket_scope="all"))
     result = linter.lint_text(case["manifest"], "manifest.yaml")
     assert [(f.line, f.column) for f in result.findings] == \
         [(e["line"], e["column"]) for e in case["expect"]], [(f.line, f.column, f.message) for f in result.findings]

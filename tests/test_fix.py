@@ -322,7 +322,8 @@ spec:
 @pytest.mark.parametrize(("document", "code"), [(FLOW_OVER_LINES, "WS102"), (FLOW_ONE_LINE, "WS202")])
 def test_a_document_the_round_trip_would_restyle_is_left_as_written(document, code):
     text = document + "---\n" + DEPLOYMENT
-    outcome = fix_text(Linter(Settings(select=[code, "WS202"])), text, "app.yaml")
+    outcome = fix_text(Linter(Settings(select=[code, "WS202"], websocket_scope="all")), text,
+                       "app.yaml")
     fixed = outcome.files[0].fixed
     assert fixed.startswith(document + "---\n") and fixed != text
     assert any("app.yaml:1: document not fixed: the fix falls in lines ruamel.yaml would write "

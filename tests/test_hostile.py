@@ -29,7 +29,8 @@ POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: chat\nspec:\n  containers:
        "  - name: chat\n    image: chat:1\n")
 POD_FINDINGS = {("WS201", 7), ("WS202", 7), ("WS401", 7)}
 MARKER = "wslint-code-ran"
-LINTER = Linter(Settings(jobs=1))
+# Hostile input, not WebSocket detection, is under test: every workload is in scope.
+LINTER = Linter(Settings(jobs=1, websocket_scope="all"))
 
 
 def laughs(levels: int = 10, indent: str = "") -> str:
@@ -353,7 +354,8 @@ def _run(*args, cwd):
 def outputs(hostile_dir) -> dict[str, subprocess.CompletedProcess]:
     """The whole set linted once in each format (the four runs side by side)."""
     started = {name: subprocess.Popen([sys.executable, "-m", "wslint", "--no-config", "--jobs", "1",
-                                       "--format", name, "."], cwd=hostile_dir,
+                                       "--websocket-scope", "all", "--format", name, "."],
+                                      cwd=hostile_dir,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                for name in ("text", "github", "json", "sarif")}
     runs = {}

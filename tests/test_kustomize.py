@@ -24,6 +24,8 @@ needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kube
 
 
 def _lint(*paths: Path, select=("WS201", "WS202", "WS402", "WS906"), **settings) -> list:
+    # The test tree's apps carry no WebSocket signal: every workload is in scope here.
+    settings.setdefault("websocket_scope", "all")
     result = Linter(Settings(select=list(select), **settings)).lint_paths([str(p) for p in paths])
     assert not result.internal_errors
     return [(Path(f.file).relative_to(TREE).as_posix(), f.line, f.column, f.code, str(f.object))
@@ -66,7 +68,8 @@ def test_a_failed_rendering_is_reported_and_its_resources_linted_raw():
 
 def test_without_kubectl_each_root_says_so(monkeypatch):
     monkeypatch.setattr(kustomize, "kubectl_path", lambda: None)
-    result = Linter(Settings(select=["WS201", "WS402", "WS906"])).lint_paths([str(APP)])
+    result = Linter(Settings(select=["WS201", "WS402", "WS906"], websocket_scope="all")).lint_paths(
+        [str(APP)])
     failures = [(Path(f.file).relative_to(TREE).as_posix(), f.code) for f in result.findings
                 if f.code == "WS906"]
     assert failures == [("app/overlays/prod/kustomization.yaml", "WS906")]
@@ -83,7 +86,9 @@ def test_no_kustomize_lints_every_raw_file():
     found = _lint(APP, kustomize=False)
     files = {f[0] for f in found}
     assert "app/base/deployment.yaml" in files
-    assert "app/overlays/prod/replicas.yaml" in files  # the patch, taken as a whole Deployment
+    # Overlay files are linted as they are (the patch is taken as a whole Deployment, with no
+    # container to judge).
+    assert "app/overlays/prod/debug-pod.yaml" in files
     assert not any(f[3] == "WS906" for f in found)
     assert not any("prod-chat" in f[4] for f in found)
 
@@ -122,7 +127,7 @@ def test_cli_no_kustomize_and_default_controller_in_json(tmp_path):
 @needs_kubectl
 def test_realworld_kustomizations_render_with_findings_at_source_files():
     root = shared_dir("corpus", "realworld", "stefanprodan__podinfo", "deploy")
-    result = Linter(Settings()).lint_paths([str(root)])
+    result = Linter(Settings(websocket_scope="all")).lint_paths([str(root)])
     assert not result.internal_errors
     assert not [f for f in result.findings if f.code == "WS906"]
     rendered = [f for f in result.findings if f.object and f.object.namespace in

@@ -84,7 +84,7 @@ DEFAULT_MAX_RELATIONS = 1_000_000
 class GraphSettings:
     workload_kinds: dict[str, WorkloadKind] = field(
         default_factory=lambda: dict(BUILTIN_WORKLOAD_KINDS))
-    websocket_scope: str = "all"
+    websocket_scope: str = "detected"
     default_controller: str | None = None
     max_relations: int = DEFAULT_MAX_RELATIONS
     websocket_images: tuple[str, ...] = WEBSOCKET_IMAGES
@@ -227,8 +227,9 @@ class Graph:
     def _find_serving_containers(self, workload: Workload) -> list[Container]:
         """The containers a Service port that may carry HTTP resolves to (by `targetPort` name
         or number; a single container serves whatever port it listens on). With no Service
-        selecting the workload in the input (one file given alone, say): the containers that
-        declare a client port, or every container when none declares a port. Sidecars and
+        selecting the workload in the input (one file given alone, say), or none whose port
+        resolves: the containers that declare a client port, or every container when none
+        declares a port. Sidecars and
         metrics exporters are not serving; neither is a workload whose Services all speak
         another protocol."""
         containers = workload.containers()
@@ -245,9 +246,14 @@ class Graph:
                 if any(port.target in names if isinstance(port.target, str)
                        else port.target in numbers for port in ports):
                     serving.append(container)
-            return serving or (containers if len(containers) == 1 else [])
+            if serving or len(containers) == 1:
+                return serving or containers
         if not any(c.ports() for c in containers):
-            return containers  # nothing tells which container listens: each may
+            # Nothing tells which container listens: the known WebSocket servers among them,
+            # else each may.
+            known = [c for c in containers
+                     if image_matches(c.data.get("image"), self.settings.websocket_images)]
+            return known or containers
         return [c for c in containers if any(p.may_carry_client_traffic() for p in c.ports())]
 
     def target_containers(self, workload: Workload) -> list[Container]:
@@ -459,6 +465,8 @@ class Graph:
         signals = []
         if service.annotations.get(WEBSOCKET_ANNOTATION) == "true":
             signals.append(f'annotation {WEBSOCKET_ANNOTATION}: "true"')
+        if is_websocket_name(service.name):
+            signals.append(f"named {service.name}")
         for port in service_ports(service):
             if port.app_protocol in WEBSOCKET_APP_PROTOCOLS:
                 signals.append(f"port appProtocol {port.app_protocol}")
@@ -480,7 +488,9 @@ class Graph:
         signals = []
         if workload.annotation(WEBSOCKET_ANNOTATION) == "true":
             signals.append(f'annotation {WEBSOCKET_ANNOTATION}: "true"')
-        if is_websocket_name(workload.obj.name) or workload.obj.name in WEBSOCKET_WORKLOAD_NAMES:
+        if workload.obj.name in WEBSOCKET_WORKLOAD_NAMES:
+            signals.append(f"known server {workload.obj.name}")
+        elif is_websocket_name(workload.obj.name):
             signals.append(f"named {workload.obj.name}")
         for container in workload.containers():
             signals += [f"container port named {p.name}" for p in container.ports()
@@ -505,6 +515,8 @@ class Graph:
         signals = []
         if obj.annotations.get(WEBSOCKET_ANNOTATION) == "true":
             signals.append(f"{obj.kind} {obj.name}: annotation {WEBSOCKET_ANNOTATION}")
+        if is_websocket_name(obj.name):
+            signals.append(f"{obj.kind} {obj.name}: named {obj.name}")
         for backend in route.backends if only is None else [only]:
             for profile in PROFILES:
                 if profile.websocket_signals is not None:
@@ -512,6 +524,12 @@ class Graph:
             if is_websocket_path(backend.http_path):
                 signals.append(f"{obj.kind} {obj.name}: path {backend.http_path}")
         return signals
+
+    def authored_signals(self, workload: Workload) -> list[str]:
+        """The workload's WebSocket signals that its manifests state (names, ports, routes,
+        annotations), without wslint's knowledge of well-known server images."""
+        return [s for s in self.websocket_signals(workload.obj)
+                if not s.startswith(("image ", "known server "))]
 
     def polling_clients(self, workload: Workload) -> list[str]:
         """Why clients of the workload may fall back to HTTP long-polling (Socket.IO, SockJS,

@@ -18,7 +18,7 @@ class Settings:
 
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
-    websocket_scope: str = "all"
+    websocket_scope: str = "detected"
     default_controller: str | None = None
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     severities: dict[str, Severity] = field(default_factory=dict)

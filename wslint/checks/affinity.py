@@ -40,9 +40,12 @@ def missing_session_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Proble
         return
     if is_proxy_workload(workload):
         return  # a proxy keeps no session; how it balances to its own backends is what counts
-    polling = graph.polling_clients(workload)
-    if not polling and ctx.settings.websocket_scope != "all":
-        return  # a plain WebSocket reconnects anywhere; only polling fallbacks need one pod
+    if ctx.settings.websocket_scope != "all" and not graph.polling_clients(workload) and \
+            not graph.authored_signals(workload):
+        # A well-known server (Grafana, Argo CD) keeps its sessions itself and its clients
+        # reconnect anywhere; an application of the manifest's own that says it serves
+        # WebSockets, or whose clients may poll (Socket.IO), keeps state per connection.
+        return
     # Services that balance connections that may be WebSockets (not headless, not Redis & co).
     services = [s for s in graph.services_for(workload)
                 if not graph.opted_out(s) and not is_headless(s)

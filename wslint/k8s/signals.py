@@ -50,8 +50,9 @@ WEBSOCKET_IMAGES = (
 WEBSOCKET_WORKLOAD_NAMES = ("argocd-server",)
 # Environment variable names that configure a WebSocket server or its Socket.IO/SignalR layer.
 _WS_ENV = re.compile(r"WEBSOCKETS?|SOCKET_?IO|SOCKJS|SIGNALR|(?:^|_)WSS?(?:_|$)", re.I)
-# Names of objects that say what they serve: `chat-ws`, `websocket-gateway`, `socketio-server`.
-_WS_NAME = re.compile(r"(?:^|[-_.])(?:ws|wss|websockets?|socket-?io|sockjs|signalr|realtime)"
+# Names of objects that say what they serve: `chat`, `chat-ws`, `websocket-gateway`,
+# `socketio-server` (a chat server pushes messages: it holds its clients' WebSockets).
+_WS_NAME = re.compile(r"(?:^|[-_.])(?:ws|wss|websockets?|socket-?io|sockjs|signalr|realtime|chat)"
                       r"(?:$|[-_.])", re.I)
 
 
