@@ -23,7 +23,11 @@ NGINX = "nginx.ingress.kubernetes.io/"
 HTTP_VERSION = NGINX + "proxy-http-version"
 CONNECTION_HEADER = NGINX + "connection-proxy-header"
 SERVICE_UPSTREAM = NGINX + "service-upstream"
+# On an upgraded connection nginx re-arms only the read timer while it waits; the send timer
+# runs only while a write is blocked. So only the read timeout cuts an idle WebSocket.
+IDLE_TIMEOUT = "proxy-read-timeout"
 TIMEOUTS = ("proxy-read-timeout", "proxy-send-timeout")
+SSL_PASSTHROUGH = NGINX + "ssl-passthrough"
 DEFAULT_TIMEOUT = 60
 IMAGE = "ingress-nginx/controller"
 # The controller ConfigMap's usual names; a controller's `--configmap=ns/name` flag wins.
@@ -153,9 +157,11 @@ def configmap_upgrade(obj: KObject, ctx) -> Iterator[Problem]:
 
 def timeout_too_short(route: Route, ctx) -> Iterator[Problem]:
     obj, minimum = route.obj, ctx.options["min-seconds"]
+    if obj.annotations.get(SSL_PASSTHROUGH) == "true":
+        return  # TLS passed through to the backend: nginx proxies bytes, its timeouts do not apply
     configmap = configmap_for(obj, ctx.graph)
     found = []
-    for name in TIMEOUTS:
+    for name in (IDLE_TIMEOUT,):
         key = NGINX + name
         if key in obj.annotations:
             value = integer(obj.annotations[key])
@@ -169,19 +175,18 @@ def timeout_too_short(route: Route, ctx) -> Iterator[Problem]:
         found.append(Timeout(key, DEFAULT_TIMEOUT))
     short = [t for t in found if t.seconds < minimum]
     if short:
-        snippet = "\n".join(f'{NGINX}{name}: "{minimum}"' for name in TIMEOUTS)
         yield too_short_problem(
-            obj, short, "ingress-nginx proxy timeouts", Fix(
-                f'set both ingress-nginx proxy timeouts to {minimum} (whole seconds, no unit)',
-                snippet, edits=raise_edits(short, str(minimum))), route.controller, minimum,
-            IDLE_CUT)
+            obj, short, "ingress-nginx proxy read timeout", Fix(
+                f'set the ingress-nginx proxy read timeout to {minimum} (whole seconds, no unit)',
+                f'{NGINX}{IDLE_TIMEOUT}: "{minimum}"', edits=raise_edits(short, str(minimum))),
+            route.controller, minimum, IDLE_CUT)
 
 
 def configmap_timeout_too_short(obj: KObject, ctx) -> Iterator[Problem]:
     graph, minimum = ctx.graph, ctx.options["min-seconds"]
     if obj not in configmaps(graph):
         return
-    for name in TIMEOUTS:
+    for name in (IDLE_TIMEOUT,):
         value = integer(dig(obj.data, "data", name))
         if value is None or value >= minimum:
             continue
@@ -324,9 +329,7 @@ PROFILE = Profile(
     websocket_signals=websocket_signals,
     backend_protocols={NGINX + "backend-protocol": ("GRPC", "GRPCS", "FCGI", "AJP")},
     timeouts=(TimeoutSpec(NGINX + "proxy-read-timeout", "Ingress, or ConfigMap "
-                          "`proxy-read-timeout`", "whole seconds", "60"),
-              TimeoutSpec(NGINX + "proxy-send-timeout", "Ingress, or ConfigMap "
-                          "`proxy-send-timeout`", "whole seconds", "60")),
+                          "`proxy-read-timeout`", "whole seconds", "60"),),
     stickiness="`nginx.ingress.kubernetes.io/affinity: cookie`, `upstream-hash-by`",
     route_stickiness=route_stickiness,
     sticky_fix=sticky_fix,

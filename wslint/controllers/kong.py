@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 
 ID = "kong"
 PREFIX = "konghq.com/"
-TIMEOUTS = ("konghq.com/read-timeout", "konghq.com/write-timeout")
-ALL_TIMEOUTS = TIMEOUTS + ("konghq.com/connect-timeout",)
+# Kong is nginx: only the read timeout cuts an idle WebSocket (the write timer runs only while
+# a write is blocked).
+READ_TIMEOUT = "konghq.com/read-timeout"
+ALL_TIMEOUTS = (READ_TIMEOUT, "konghq.com/write-timeout", "konghq.com/connect-timeout")
 DEFAULT_MS = 60000
 UPSTREAM_POLICY = "konghq.com/upstream-policy"
 
@@ -43,7 +45,7 @@ def service_timeout_too_short(obj: KObject, ctx) -> Iterator[Problem]:
     if not kong_routes and not any(key.startswith(PREFIX) for key in obj.annotations):
         return
     found = []
-    for key in TIMEOUTS:
+    for key in (READ_TIMEOUT,):
         if key in obj.annotations:
             value = integer(obj.annotations[key])
             if value is not None:  # else WS103's finding
@@ -53,9 +55,9 @@ def service_timeout_too_short(obj: KObject, ctx) -> Iterator[Problem]:
     short = [t for t in found if t.seconds < minimum]
     if short:
         yield too_short_problem(
-            obj, short, "Kong upstream timeouts", Fix(
-                f"set both on the Service, in milliseconds: {minimum * 1000}",
-                "\n".join(f'{key}: "{minimum * 1000}"' for key in TIMEOUTS),
+            obj, short, "Kong upstream read timeout", Fix(
+                f"set the read timeout on the Service, in milliseconds: {minimum * 1000}",
+                f'{READ_TIMEOUT}: "{minimum * 1000}"',
                 edits=raise_edits(short, str(minimum * 1000))),
             ID, minimum, IDLE_CUT)
 
@@ -86,8 +88,7 @@ PROFILE = Profile(
     attached_kinds=(AttachedKind("configuration.konghq.com", "KongUpstreamPolicy",
                                  f"attached to the Services that name it in `{UPSTREAM_POLICY}`: "
                                  f"hashing"),),
-    timeouts=(TimeoutSpec(TIMEOUTS[0], "Service", "integer milliseconds", "60000"),
-              TimeoutSpec(TIMEOUTS[1], "Service", "integer milliseconds", "60000")),
+    timeouts=(TimeoutSpec(READ_TIMEOUT, "Service", "integer milliseconds", "60000"),),
     stickiness="KongUpstreamPolicy `algorithm: consistent-hashing` or `hashOn`",
     service_stickiness=service_stickiness,
     service_only_annotations=ALL_TIMEOUTS + (UPSTREAM_POLICY,),

@@ -15,7 +15,9 @@ from wslint.model import Fix, Problem
 
 ID = "nginx-inc"
 WEBSOCKET_SERVICES = "nginx.org/websocket-services"
-TIMEOUTS = ("nginx.org/proxy-read-timeout", "nginx.org/proxy-send-timeout")
+# Only the read timeout cuts an idle WebSocket (nginx arms the send timer only while a write
+# is blocked).
+READ_TIMEOUT = "nginx.org/proxy-read-timeout"
 DEFAULT_TIMEOUT = 60
 
 
@@ -42,7 +44,7 @@ def upgrade_not_enabled(route: Route, ctx) -> Iterator[Problem]:
 def timeout_too_short(route: Route, ctx) -> Iterator[Problem]:
     obj, minimum = route.obj, ctx.options["min-seconds"]
     found = []
-    for key in TIMEOUTS:
+    for key in (READ_TIMEOUT,):
         if key in obj.annotations:
             value = nginx_time(obj.annotations[key])
             if value is not None:
@@ -52,10 +54,10 @@ def timeout_too_short(route: Route, ctx) -> Iterator[Problem]:
     short = [t for t in found if t.seconds < minimum]
     if short:
         yield too_short_problem(
-            obj, short, "NGINX Ingress Controller proxy timeouts", Fix(
-                f"set both timeouts to {minimum}s (nginx time units are allowed) unless the "
-                f"controller's ConfigMap already sets proxy-read-timeout and proxy-send-timeout",
-                "\n".join(f'{key}: "{minimum}s"' for key in TIMEOUTS),
+            obj, short, "NGINX Ingress Controller proxy read timeout", Fix(
+                f"set the read timeout to {minimum}s (nginx time units are allowed) unless the "
+                f"controller's ConfigMap already sets proxy-read-timeout",
+                f'{READ_TIMEOUT}: "{minimum}s"',
                 edits=raise_edits(short, f"{minimum}s")),
             route.controller, minimum, IDLE_CUT)
 
@@ -79,8 +81,7 @@ PROFILE = Profile(
     proxy_images=("nginx/nginx-ingress", "nginx-plus-ingress"),
     websockets=f"only for the Services listed in `{WEBSOCKET_SERVICES}`",
     websocket_signals=websocket_signals,
-    timeouts=(TimeoutSpec(TIMEOUTS[0], "Ingress", "nginx time (`60s`, `1h`)", "60s"),
-              TimeoutSpec(TIMEOUTS[1], "Ingress", "nginx time (`60s`, `1h`)", "60s")),
+    timeouts=(TimeoutSpec(READ_TIMEOUT, "Ingress", "nginx time (`60s`, `1h`)", "60s"),),
     stickiness="`nginx.com/sticky-cookie-services` (NGINX Plus only), "
                "`nginx.org/lb-method: ip_hash`",
     route_stickiness=route_stickiness,
