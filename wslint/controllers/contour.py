@@ -54,10 +54,16 @@ def websocket_signals(route: Route, backend: Backend) -> list[str]:
 def httpproxy_upgrade(route: Route, ctx) -> Iterator[Problem]:
     obj = route.obj
     needed = {b.group for b in ctx.graph.backends_needing_websockets(route)}
+    # Contour's documented pattern: a route of its own, with enableWebsockets, for the WebSocket
+    # path, beside plain routes to the same Service. Those plain routes need no upgrade.
+    upgraded = {b.service for b in route.backends
+                if dig(obj.data, *b.group, "enableWebsockets") is True}
     for group in sorted(needed):
         if dig(obj.data, *group, "enableWebsockets") is True:
             continue
         services = unique([b.service for b in route.backends if b.group == group])
+        if all(service in upgraded for service in services):
+            continue
         yield Problem(
             group + ("enableWebsockets",),
             f"{obj.ref}: route to {', '.join(services)} does not set enableWebsockets: true; "

@@ -46,6 +46,31 @@ def service_stickiness(service: KObject, graph: "Graph") -> list[str]:
             in ("GENERATED_COOKIE", "CLIENT_IP")]
 
 
+def _affinity_fix(description: str, services: list[KObject]) -> Fix:
+    name = services[0].name if services else "NAME"
+    return Fix(description, f"cloud.google.com/backend-config: '{{\"default\": \"{name}\"}}'\n---\n"
+               f"apiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata:\n  name: {name}\n"
+               f"spec:\n  sessionAffinity:\n    affinityType: GENERATED_COOKIE\n"
+               f"    affinityCookieTtlSec: 3600")
+
+
+def sticky_fix(routes, services: list[KObject]) -> Fix | None:
+    if not any(r.controller == ID for r, _ in routes):
+        return None
+    return _affinity_fix("pin clients with a BackendConfig cookie affinity named by the Service "
+                         "(the GKE load balancer sends traffic to pods or nodes itself, so a "
+                         "Service's sessionAffinity does not apply)", services)
+
+
+def bypasses_service(route, backend, service: KObject) -> bool:
+    return True
+
+
+def bypass_fix(route) -> Fix:
+    return _affinity_fix(f"pin clients with a BackendConfig cookie affinity instead (the GKE "
+                         f"load balancer behind {route.obj.ref} balances itself)", [])
+
+
 def service_timeout_too_short(obj: KObject, ctx) -> Iterator[Problem]:
     """A Service behind GKE Ingress with no BackendConfig in the input: the default 30 s."""
     graph, minimum = ctx.graph, ctx.options["min-seconds"]
@@ -105,6 +130,11 @@ PROFILE = Profile(
                           "whole seconds (a lifetime cap for WebSockets)", "30"),),
     stickiness="BackendConfig `sessionAffinity.affinityType: GENERATED_COOKIE` or `CLIENT_IP`",
     service_stickiness=service_stickiness,
+    sticky_fix=sticky_fix,
+    routes_to_pods="yes: the load balancer balances to the pods (container-native, NEG) or to "
+                   "nodes, never through the Service's sessionAffinity",
+    bypasses_service=bypasses_service,
+    bypass_fix=bypass_fix,
     service_only_annotations=BACKEND_CONFIG_ANNOTATIONS,
     object_checks={"WS102": {"Service": service_timeout_too_short,
                              "BackendConfig": backend_config_timeout_too_short}},

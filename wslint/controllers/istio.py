@@ -60,13 +60,29 @@ def _rules_by_host(graph: "Graph") -> dict[str, list[tuple[KObject, str | None]]
     return found
 
 
+def is_gateway(workload: Workload) -> bool:
+    """An Istio ingress or egress gateway: its Envoy is the workload itself, not a sidecar
+    (`istio-proxy` alone, run as `proxy router`, or the gateway injection template)."""
+    containers = workload.containers()
+    if workload.pod_annotations.get("inject.istio.io/templates") == "gateway":
+        return True
+    if containers and all(c.name == "istio-proxy" for c in containers):
+        return True
+    return any(c.name == "istio-proxy" and [str(a) for a in (c.data.get("args") or [])][:2]
+               == ["proxy", "router"] for c in containers)
+
+
 def injected(workload: Workload, graph: "Graph") -> bool:
     """Whether Istio injects a sidecar into the workload's pods: the pod template says so
     (`sidecar.istio.io/inject`), the input's Namespace enables injection, or the manifest
     already holds an `istio-proxy` container."""
+    if is_gateway(workload):
+        return False
+    pod_says = workload.pod_labels.get(INJECT, workload.pod_annotations.get(INJECT))
+    if pod_says == "false":
+        return False
     if any(c.name == "istio-proxy" for c in workload.containers()):
         return True
-    pod_says = workload.pod_labels.get(INJECT, workload.pod_annotations.get(INJECT))
     if pod_says is not None:
         return pod_says == "true"
     labels = graph.namespace_labels(workload.obj)

@@ -11,6 +11,7 @@ from wslint.controllers import (aws_alb, azure_agic, contour, emissary, envoy_ga
                                 kong, nginx_gateway_fabric, nginx_inc, traefik)
 from wslint.controllers.profile import Profile, RouteKind
 from wslint.k8s.routes import Backend, Route
+from wslint.k8s.signals import image_matches
 from wslint.model import KObject, Problem
 
 # The profiles in the order rules consult them (where two could answer, the first does).
@@ -63,9 +64,8 @@ def controller_title(controller: str | None) -> str:
 def is_proxy_workload(workload) -> bool:
     """A workload running a controller's own proxy: it keeps no application session, so what
     matters is how it balances to its backends, not stickiness in front of it."""
-    images = [c.data.get("image") for c in workload.containers()]
-    return any(isinstance(image, str) and any(p in image for p in profile.proxy_images)
-               for image in images for profile in PROFILES)
+    return any(image_matches(c.data.get("image"), profile.proxy_images)
+               for c in workload.containers() for profile in PROFILES)
 
 
 # --- what rules ask of every profile at once ---------------------------------------------------
