@@ -93,3 +93,18 @@ def test_links_between_the_guides_resolve():
                 headings = re.findall(r"^#+ (.+)$", linked.read_text(encoding="utf-8"), re.M)
                 slugs = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in headings}
                 assert anchor in slugs, f"{page.name}: no heading for {target}"
+
+
+def test_readme_sample_output_is_what_the_example_prints():
+    """README's sample: every line it shows is printed, in that order (`...` skips lines)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("$ wslint docs/examples/chat\n", 1)[1].split("```", 1)[0].splitlines()
+    printed = run("--no-config", "--color", "never", "docs/examples/chat",
+                  cwd=ROOT).stdout.decode().splitlines()
+    position = 0
+    for line in sample:
+        if line == "...":
+            continue
+        assert line in printed[position:], f"README shows a line the example does not print: {line}"
+        position = printed.index(line, position) + 1
+    assert sample[-2:] == printed[-2:], "the sample ends with the summary"

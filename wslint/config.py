@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from wslint.controllers.registry import UnknownControllerError, check_controller_id
+from wslint.k8s.signals import WEBSOCKET_IMAGES
 from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
-from wslint.model import Severity
+from wslint.model import Exemption, Severity
 from wslint.catalog.rules import OptionError, Rule
-from wslint.engine.suppressions import Exemption
+
 from wslint.load.sources import parse_size
 from wslint.load.yamltree import MAX_DEPTH_CEILING, Map, locate, parse_stream
 
@@ -86,6 +87,9 @@ class Config:
                                ("kustomize", "kustomize")):
             if key in self.values:
                 setattr(settings, attribute, self.values[key])
+        if "websocket-images" in self.values:
+            settings.websocket_images = WEBSOCKET_IMAGES + tuple(
+                image.lower() for image in self.values["websocket-images"])
         if "workload-kinds" in self.values:
             settings.workload_kinds = {**BUILTIN_WORKLOAD_KINDS, **self.values["workload-kinds"]}
         for name, entries in self.values.get("rules", {}).items():
@@ -402,6 +406,7 @@ KEYS: dict[str, Callable[[Config, tuple, Any], Any]] = {
     "rules": _rules,
     "exclude": _string_list,
     "websocket-scope": _choice(SCOPES),
+    "websocket-images": _string_list,
     "default-controller": _controller,
     "workload-kinds": _workload_kinds,
     "max-depth": _max_depth,

@@ -7,6 +7,7 @@ from typing import Any
 
 from wslint.graph import DEFAULT_MAX_RELATIONS
 from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
+from wslint.k8s.signals import WEBSOCKET_IMAGES
 from wslint.load.sources import DEFAULT_MAX_FILE_SIZE
 from wslint.load.yamltree import DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH
 from wslint.model import Exemption, Severity
@@ -19,6 +20,8 @@ class Settings:
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     websocket_scope: str = "detected"
+    # Image repositories of WebSocket servers: the built-in list and the configured ones.
+    websocket_images: tuple[str, ...] = WEBSOCKET_IMAGES
     default_controller: str | None = None
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     severities: dict[str, Severity] = field(default_factory=dict)

@@ -158,7 +158,8 @@ class Linter:
         graph = Graph(everything, GraphSettings(self.settings.workload_kinds,
                                                 self.settings.websocket_scope,
                                                 self.settings.default_controller,
-                                                self.settings.max_relations))
+                                                self.settings.max_relations,
+                                                self.settings.websocket_images))
         objects = everything if checked is None else \
             self._linted([obj for item in checked for obj in item.objects], everything)
         findings = self._run_checks(objects, graph, result)

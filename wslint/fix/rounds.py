@@ -18,10 +18,16 @@ MAX_ROUNDS = 10
 def applicable(finding: Finding, unsafe: bool) -> bool:
     """Whether `--fix` applies this finding's fix (`--unsafe-fixes`: `unsafe`)."""
     fix = finding.fix
-    if fix is None or not fix.edits:
+    if fix is None or not fix.edits or any(rendered(edit.obj) for edit in fix.edits):
         return False
     return fix.applicability is Applicability.SAFE or (
         unsafe and fix.applicability is Applicability.UNSAFE)
+
+
+def rendered(obj) -> bool:
+    """An object rendered from other files (kustomize): its text is in no file wslint could edit,
+    so `--fix` leaves it, and its fixes are not counted as fixable."""
+    return bool(obj is not None and (obj.source.real_path or obj.origin))
 
 
 @dataclass
@@ -82,9 +88,8 @@ class _Session:
             if not applicable(finding, self.unsafe):
                 continue
             edits = finding.fix.edits
-            if any(e.obj.source.real_path or e.obj.origin or e.obj.source.path not in self.position
-                   for e in edits):
-                continue  # a rendered object: its text is not in a file wslint read
+            if any(e.obj.source.path not in self.position for e in edits):
+                continue  # an object of a file this run did not read
             paths = frozenset(e.obj.source.path for e in edits)
             files = {path: self._file(path) for path in sorted(paths)}
             if None in files.values():
