@@ -220,7 +220,7 @@ def test_long_rule_texts_are_cut_where_github_wants_them():
         tags=tuple(f"tag{n}" for n in range(15)),
         docs={**base.docs, "what": "Fires on short timeouts:\n\n" + sentence * 20})
     assert len(" ".join(base.docs["what"].split())) > MAX_FULL_DESCRIPTION  # cut as it is
-    assert full_description(base).endswith("below `min-seconds`. The rule's help has the rest.")
+    assert full_description(base).endswith("annotations. The rule's help has the rest.")
     assert full_description(long_rule) == "Fires on short timeouts. The rule's help has the rest."
     stream = io.StringIO()
     SarifReporter(stream, ReportSettings(tool_version="1", rules=[long_rule])).report(LintResult())
