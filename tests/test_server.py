@@ -177,6 +177,29 @@ def test_configuration_is_found_from_the_document_and_read_again_when_it_changes
     assert workspace.lint(str(document), NO_PROBE).findings == []
 
 
+# An Ingress judged with an ingress-nginx ConfigMap of another namespace: 3600 s timeouts there.
+CROSS_NAMESPACE = {
+    "ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: chat, "
+                    "namespace: realtime}\nspec:\n  ingressClassName: nginx\n  rules:\n  - http:\n"
+                    "      paths:\n      - {path: /ws, pathType: Prefix, backend: {service: "
+                    "{name: chat, port: {number: 80}}}}\n",
+    "controller.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, "
+                       "namespace: ingress-nginx}\ndata: {proxy-read-timeout: '3600', "
+                       "proxy-send-timeout: '3600'}\n",
+}
+
+
+def test_a_quick_lint_sees_the_namespaces_of_the_document_only(tmp_path):
+    for name, text in CROSS_NAMESPACE.items():
+        (tmp_path / name).write_text(text)
+    path = str(tmp_path / "ingress.yaml")
+    assert _cli_findings(tmp_path / "ingress.yaml", tmp_path) == []
+    workspace = Workspace(tmp_path)
+    assert workspace.lint(path, CROSS_NAMESPACE["ingress.yaml"]).findings == []
+    quick = workspace.lint(path, CROSS_NAMESPACE["ingress.yaml"], quick=True)
+    assert [f.code for f in quick.findings] == ["WS102"]  # the ConfigMap is in ingress-nginx
+
+
 def test_fixing_gives_the_bytes_of_the_command_line(tmp_path):
     shutil.copytree(EXAMPLE, tmp_path / "chat")
     path = tmp_path / "chat" / "deployment.yaml"
@@ -222,6 +245,9 @@ def _workspace(root: Path) -> Path:
         "apiVersion: v1\nkind: Service\nmetadata: {name: chat}\nspec:\n  selector: {app: chat}\n"
         "  ports:\n  - {name: ws, port: 80, targetPort: 8080}\n")
     (root / "unsafe" / "app.yaml").write_text(TWO_REPLICAS.replace("image: chat:1", "image: chat:1\n        ports: [{name: ws, containerPort: 8080}]"))
+    (root / "xns").mkdir()
+    for name, text in CROSS_NAMESPACE.items():
+        (root / "xns" / name).write_text(text)
     (root / ".wslint.yaml").write_text("ignore: [WS401]\n")
     return root
 
@@ -241,12 +267,14 @@ async def _stop(client: LanguageClient) -> None:
 
 
 async def _published(client: LanguageClient, uri: str, version: int | None,
-                     after: int = 0) -> list[types.Diagnostic]:
-    """The diagnostics the server publishes for `uri` at `version`, waiting for them."""
+                     after: int = 0, where=lambda diagnostics: True) -> list[types.Diagnostic]:
+    """The first diagnostics the server publishes for `uri` at `version` (that `where`
+    accepts) after the `after`th publication, waiting for them."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         for params in client.published[after:]:
-            if params.uri == uri and (version is None or params.version == version):
+            if params.uri == uri and (version is None or params.version == version) \
+                    and where(list(params.diagnostics)):
                 return list(params.diagnostics)
         await asyncio.sleep(0.01)
     raise AssertionError(f"no diagnostics for {uri} version {version}")
@@ -439,6 +467,20 @@ async def test_the_configuration_is_read_again_when_the_client_says_it_changed(c
     diagnostics = await _published(client, uri, None, after)
     assert diagnostics and "WS203" not in [d.code for d in diagnostics]
     config.write_text("ignore: [WS401]\n")
+
+
+@end_to_end
+async def test_diagnostics_settle_to_those_of_the_whole_context(client, root):
+    """The first diagnostics after a change may come from the document's namespaces only; the
+    whole context follows when typing stops, and the document is then linted in full."""
+    path = root / "xns" / "ingress.yaml"
+    assert _cli_findings(path, root) == []
+    uri = from_fs_path(str(path))
+    after = len(client.published)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri, "yaml", 1, path.read_text())))
+    await _published(client, uri, 1, after, where=lambda diagnostics: diagnostics == [])
+    assert await _change(client, uri, 2, path.read_text() + "# edited\n") == []
 
 
 @end_to_end
