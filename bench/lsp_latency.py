@@ -12,7 +12,9 @@ Then, through a real client over stdio (pygls's own), it:
    change is sent to the moment the diagnostics of that version arrive.
 
 It does the same with the document alone in a directory of its own (no context), for reference,
-and prints the medians (and the 90th percentiles, minimum and maximum). A benchmark, never a
+and prints the medians (and the 90th percentiles, minimum and maximum). Last, in this process,
+it times `Workspace.lint` on the document with the whole context and with the quick one (what
+the server does half a second after typing stops, and at each change). A benchmark, never a
 test: run it on a quiet machine, with the interpreter wslint and pygls are installed in:
 
     .venv/bin/python bench/lsp_latency.py --generator ../shared/bench/gen_corpus.py
@@ -118,6 +120,30 @@ async def measure(document: Path, changes: int) -> dict:
             "min_ms": times[0] * 1000, "max_ms": times[-1] * 1000}
 
 
+def in_process(document: Path, runs: int = 20) -> dict:
+    """Medians of `Workspace.lint` on the document: whole context, and quick (with the cyclic
+    garbage collector as the server has it: context frozen, off while linting)."""
+    import gc
+
+    from wslint.workspace import Workspace
+
+    workspace = Workspace(document.parent)
+    text = document.read_text()
+    workspace.lint(str(document), text)  # reads the context
+    gc.freeze()
+    gc.disable()
+    medians = {}
+    for name, quick in (("full_ms", False), ("quick_ms", True)):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            workspace.lint(str(document), text, quick=quick)
+            times.append(time.perf_counter() - start)
+        medians[name] = statistics.median(times) * 1000
+    gc.enable()
+    return medians
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR,
@@ -137,11 +163,14 @@ def main() -> None:
     shutil.copyfile(document, alone / DOCUMENT)
     results = {"with_context": asyncio.run(measure(document, args.changes)),
                "alone": asyncio.run(measure(alone / DOCUMENT, args.changes)),
-               "context_apps": args.apps}
+               "context_apps": args.apps, "lint": in_process(document)}
     for name, result in (("with context", results["with_context"]), ("alone", results["alone"])):
         print(f"{name:>12}: {result['lines']} lines; open {result['open_s']:.2f} s; change -> "
               f"diagnostics median {result['median_ms']:.1f} ms (p90 {result['p90_ms']:.1f}, "
               f"min {result['min_ms']:.1f}, max {result['max_ms']:.1f}; {result['changes']} changes)")
+    lint = results["lint"]
+    print(f"Workspace.lint in process, median: whole context {lint['full_ms']:.1f} ms, quick "
+          f"{lint['quick_ms']:.1f} ms")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 
