@@ -99,6 +99,7 @@ class _Kept:
 class _Context:
     """The context of the documents of one directory under one setup."""
 
+    setup: _Setup
     generation: int
     files: list[str]
     patches: set[str] = field(default_factory=set)  # absolute paths kustomizations patch with
@@ -125,7 +126,7 @@ class Workspace:
         self.plugins = plugins
         self._setups: dict[str | None, _Setup] = {}
         self._kept: dict[tuple, _Kept] = {}
-        self._contexts: dict[tuple, _Context] = {}
+        self._contexts: dict[str, _Context] = {}  # by directory
         self._generation = 0
         self.files_read = 0  # context files read so far (an editor may freeze them for the GC)
 
@@ -257,9 +258,9 @@ class Workspace:
         return setup, loaded, [self._read(file, setup.linter) for file in context.files]
 
     def _context(self, absolute: str, setup: _Setup) -> _Context:
-        key = (os.path.dirname(absolute), id(setup))
+        key = os.path.dirname(absolute)
         context = self._contexts.get(key)
-        if context is not None and context.generation == self._generation:
+        if context is not None and context.setup is setup and context.generation == self._generation:
             return context
         if setup.context_root is not None:
             try:
@@ -276,7 +277,7 @@ class Workspace:
             patches -= resources
         files = [file for file in files if file != absolute and file not in patches
                  and not setup.excluded(file)]
-        context = self._contexts[key] = _Context(self._generation, files, patches)
+        context = self._contexts[key] = _Context(setup, self._generation, files, patches)
         return context
 
     def _kustomizations(self, absolute: str) -> tuple[set[str], set[str]]:
