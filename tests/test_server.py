@@ -466,6 +466,13 @@ async def test_the_configuration_is_read_again_when_the_client_says_it_changed(c
         types.FileEvent(from_fs_path(str(config)), types.FileChangeType.Changed)]))
     diagnostics = await _published(client, uri, None, after)
     assert diagnostics and "WS203" not in [d.code for d in diagnostics]
+    config.write_text("ignore: [WS401]\nwebsocket-scope: sometimes\n")
+    after = len(client.published)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([
+        types.FileEvent(from_fs_path(str(config)), types.FileChangeType.Changed)]))
+    assert await _published(client, uri, None, after) == []  # nothing under a broken configuration
+    [shown] = [m.message for m in client.messages if "configuration error" in m.message]
+    assert re.search(r"\.wslint\.yaml:2: websocket-scope: expected one of all, detected", shown), shown
     config.write_text("ignore: [WS401]\n")
 
 
@@ -511,6 +518,8 @@ async def test_a_raising_plugin_is_logged_to_the_client_and_the_rest_is_reported
         assert any("internal error in rule ACME001 (plugin acme)" in m and "ZeroDivisionError" in m
                    for m in logged), logged
         assert [d.code for d in await _change(client, uri, 2, GOOD_DEPLOYMENT)] == []
+        told = [m for m in client.log_messages if "internal error in rule ACME001" in m.message]
+        assert len(told) == 1  # once while it lasts, not at every change
     finally:
         await _stop(client)
 

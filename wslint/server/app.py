@@ -66,7 +66,8 @@ class WslintServer(LanguageServer):
         self.draining: asyncio.Task | None = None
         self.settling: dict[str, asyncio.TimerHandle] = {}
         self.quick_differs: set[str] = set()  # documents whose quick lint missed something
-        self.reported: set[str] = set()  # problems already told to the client
+        self.reported: set[str] = set()  # messages already shown to the user
+        self.told: dict[str, set[str]] = {}  # by document: the problems its last lint logged
         self.files_read = 0
         self.working = 0  # calls of `run` under way
 
@@ -147,24 +148,28 @@ class WslintServer(LanguageServer):
             return result, {code for code, rule in rules.items() if rule.plugin == "builtin"}
 
         built_in: set[str] = set()
+        problems = []  # (message, shown as well as logged)
         try:
             result, built_in = await self.run(work)
         except WorkspaceConfigError as error:
-            self.tell(f"wslint: configuration error: {error}", types.MessageType.Error, show=True)
+            problems.append((f"wslint: configuration error: {error}", True))
             result = LintResult()
         except Exception:  # wslint's own bug: say so, and go on serving
-            self.tell(f"wslint: internal error linting {uri}:\n{traceback.format_exc()}",
-                      types.MessageType.Error, show=True)
+            problems.append((f"wslint: internal error linting {uri}:\n{traceback.format_exc()}", True))
             result = LintResult()
-        for error in result.internal_errors:
-            self.tell(f"wslint: internal error in rule {error.rule} (plugin {error.plugin}) on "
-                      f"{error.obj}: {error.error}", types.MessageType.Error)
+        problems += [(f"wslint: internal error in rule {error.rule} (plugin {error.plugin}) on "
+                      f"{error.obj}: {error.error}", False) for error in result.internal_errors]
         linted = self.linted[uri] = Linted(version, text, result, quick)
         try:
             self.describe(uri, linted, built_in)
         except Exception:
-            self.tell(f"wslint: internal error reporting {uri}:\n{traceback.format_exc()}",
-                      types.MessageType.Error, show=True)
+            problems.append((f"wslint: internal error reporting {uri}:\n{traceback.format_exc()}", True))
+        # Told once while they last, not at every keystroke.
+        told = self.told.get(uri, set())
+        for message, show in problems:
+            if message not in told:
+                self.tell(message, types.MessageType.Error, show)
+        self.told[uri] = {message for message, _ in problems}
         return linted
 
     async def run(self, work):
@@ -335,6 +340,7 @@ def create_server(plugins: bool = True) -> WslintServer:
         ls.linted.pop(uri, None)
         ls.due.pop(uri, None)
         ls.quick_differs.discard(uri)
+        ls.told.pop(uri, None)
         if uri in ls.settling:
             ls.settling.pop(uri).cancel()
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
