@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -96,6 +97,13 @@ def test_a_text_edit_turns_the_old_text_into_the_new(old, new):
     edit = text_edit(old, new, Lines(old, UTF16))
     assert apply(old, edit) == new
     assert text_edit(old, old, Lines(old, UTF16)) is None
+
+
+def test_without_pygls_the_server_says_what_to_install():
+    blocked = "import sys; sys.modules['pygls'] = None; from wslint.cli import main; main(['server'])"
+    result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, timeout=60)
+    assert result.returncode == 2 and b"Traceback" not in result.stderr
+    assert b"pip install 'wslint[lsp]'" in result.stderr
 
 
 def test_rule_pages_are_on_the_repository_named_in_pyproject():
@@ -529,12 +537,13 @@ async def test_a_client_without_resolve_gets_the_edits_with_the_actions(tmp_path
     _workspace(tmp_path)
     capabilities = client_capabilities("neovim")
     capabilities.text_document.code_action.resolve_support = None
+    capabilities.workspace.workspace_edit.document_changes = False
     client = await _start(tmp_path, capabilities)
     try:
         path = tmp_path / "single" / "ingress.yaml"
         uri, _ = await _open(client, path)
         actions = await _actions(client, uri)
         assert {a.title.split(":")[0] for a in actions} >= {"Fix WS101", "Disable WS101 on this line"}
-        assert all(a.edit is not None for a in actions)
+        assert all(list(a.edit.changes) == [uri] for a in actions)  # no versioned edits here
     finally:
         await _stop(client)

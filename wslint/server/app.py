@@ -290,8 +290,13 @@ class WslintServer(LanguageServer):
             if new is not None else None
         if edit is None:
             return action  # not applicable after all (the notices say why): nothing to do
-        action.edit = types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-            types.OptionalVersionedTextDocumentIdentifier(uri, linted.version), [edit])])
+        workspace = self.client_capabilities.workspace
+        if workspace and workspace.workspace_edit and workspace.workspace_edit.document_changes:
+            # versioned: a client applies it only to the text it was made for
+            action.edit = types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+                types.OptionalVersionedTextDocumentIdentifier(uri, linted.version), [edit])])
+        else:
+            action.edit = types.WorkspaceEdit(changes={uri: [edit]})
         return action
 
 
