@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -98,6 +99,13 @@ def test_a_text_edit_turns_the_old_text_into_the_new(old, new):
     assert text_edit(old, old, Lines(old, UTF16)) is None
 
 
+def test_without_pygls_the_server_says_what_to_install():
+    blocked = "import sys; sys.modules['pygls'] = None; from wslint.cli import main; main(['server'])"
+    result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, timeout=60)
+    assert result.returncode == 2 and b"Traceback" not in result.stderr
+    assert b"pip install 'wslint[lsp]'" in result.stderr
+
+
 def test_rule_pages_are_on_the_repository_named_in_pyproject():
     homepage = re.search(r'^Homepage = "(.*)"', (ROOT / "pyproject.toml").read_text(), re.M)
     assert rule_page("WS101") == f"{homepage.group(1)}/blob/main/docs/rules/WS101.md"
@@ -177,6 +185,29 @@ def test_configuration_is_found_from_the_document_and_read_again_when_it_changes
     assert workspace.lint(str(document), NO_PROBE).findings == []
 
 
+# An Ingress judged with an ingress-nginx ConfigMap of another namespace: 3600 s timeouts there.
+CROSS_NAMESPACE = {
+    "ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: chat, "
+                    "namespace: realtime}\nspec:\n  ingressClassName: nginx\n  rules:\n  - http:\n"
+                    "      paths:\n      - {path: /ws, pathType: Prefix, backend: {service: "
+                    "{name: chat, port: {number: 80}}}}\n",
+    "controller.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, "
+                       "namespace: ingress-nginx}\ndata: {proxy-read-timeout: '3600', "
+                       "proxy-send-timeout: '3600'}\n",
+}
+
+
+def test_a_quick_lint_sees_the_namespaces_of_the_document_only(tmp_path):
+    for name, text in CROSS_NAMESPACE.items():
+        (tmp_path / name).write_text(text)
+    path = str(tmp_path / "ingress.yaml")
+    assert _cli_findings(tmp_path / "ingress.yaml", tmp_path) == []
+    workspace = Workspace(tmp_path)
+    assert workspace.lint(path, CROSS_NAMESPACE["ingress.yaml"]).findings == []
+    quick = workspace.lint(path, CROSS_NAMESPACE["ingress.yaml"], quick=True)
+    assert [f.code for f in quick.findings] == ["WS102"]  # the ConfigMap is in ingress-nginx
+
+
 def test_fixing_gives_the_bytes_of_the_command_line(tmp_path):
     shutil.copytree(EXAMPLE, tmp_path / "chat")
     path = tmp_path / "chat" / "deployment.yaml"
@@ -222,6 +253,9 @@ def _workspace(root: Path) -> Path:
         "apiVersion: v1\nkind: Service\nmetadata: {name: chat}\nspec:\n  selector: {app: chat}\n"
         "  ports:\n  - {name: ws, port: 80, targetPort: 8080}\n")
     (root / "unsafe" / "app.yaml").write_text(TWO_REPLICAS.replace("image: chat:1", "image: chat:1\n        ports: [{name: ws, containerPort: 8080}]"))
+    (root / "xns").mkdir()
+    for name, text in CROSS_NAMESPACE.items():
+        (root / "xns" / name).write_text(text)
     (root / ".wslint.yaml").write_text("ignore: [WS401]\n")
     return root
 
@@ -241,12 +275,14 @@ async def _stop(client: LanguageClient) -> None:
 
 
 async def _published(client: LanguageClient, uri: str, version: int | None,
-                     after: int = 0) -> list[types.Diagnostic]:
-    """The diagnostics the server publishes for `uri` at `version`, waiting for them."""
+                     after: int = 0, where=lambda diagnostics: True) -> list[types.Diagnostic]:
+    """The first diagnostics the server publishes for `uri` at `version` (that `where`
+    accepts) after the `after`th publication, waiting for them."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         for params in client.published[after:]:
-            if params.uri == uri and (version is None or params.version == version):
+            if params.uri == uri and (version is None or params.version == version) \
+                    and where(list(params.diagnostics)):
                 return list(params.diagnostics)
         await asyncio.sleep(0.01)
     raise AssertionError(f"no diagnostics for {uri} version {version}")
@@ -438,7 +474,28 @@ async def test_the_configuration_is_read_again_when_the_client_says_it_changed(c
         types.FileEvent(from_fs_path(str(config)), types.FileChangeType.Changed)]))
     diagnostics = await _published(client, uri, None, after)
     assert diagnostics and "WS203" not in [d.code for d in diagnostics]
+    config.write_text("ignore: [WS401]\nwebsocket-scope: sometimes\n")
+    after = len(client.published)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([
+        types.FileEvent(from_fs_path(str(config)), types.FileChangeType.Changed)]))
+    assert await _published(client, uri, None, after) == []  # nothing under a broken configuration
+    [shown] = [m.message for m in client.messages if "configuration error" in m.message]
+    assert re.search(r"\.wslint\.yaml:2: websocket-scope: expected one of all, detected", shown), shown
     config.write_text("ignore: [WS401]\n")
+
+
+@end_to_end
+async def test_diagnostics_settle_to_those_of_the_whole_context(client, root):
+    """The first diagnostics after a change may come from the document's namespaces only; the
+    whole context follows when typing stops, and the document is then linted in full."""
+    path = root / "xns" / "ingress.yaml"
+    assert _cli_findings(path, root) == []
+    uri = from_fs_path(str(path))
+    after = len(client.published)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri, "yaml", 1, path.read_text())))
+    await _published(client, uri, 1, after, where=lambda diagnostics: diagnostics == [])
+    assert await _change(client, uri, 2, path.read_text() + "# edited\n") == []
 
 
 @end_to_end
@@ -469,6 +526,8 @@ async def test_a_raising_plugin_is_logged_to_the_client_and_the_rest_is_reported
         assert any("internal error in rule ACME001 (plugin acme)" in m and "ZeroDivisionError" in m
                    for m in logged), logged
         assert [d.code for d in await _change(client, uri, 2, GOOD_DEPLOYMENT)] == []
+        told = [m for m in client.log_messages if "internal error in rule ACME001" in m.message]
+        assert len(told) == 1  # once while it lasts, not at every change
     finally:
         await _stop(client)
 
@@ -478,12 +537,13 @@ async def test_a_client_without_resolve_gets_the_edits_with_the_actions(tmp_path
     _workspace(tmp_path)
     capabilities = client_capabilities("neovim")
     capabilities.text_document.code_action.resolve_support = None
+    capabilities.workspace.workspace_edit.document_changes = False
     client = await _start(tmp_path, capabilities)
     try:
         path = tmp_path / "single" / "ingress.yaml"
         uri, _ = await _open(client, path)
         actions = await _actions(client, uri)
         assert {a.title.split(":")[0] for a in actions} >= {"Fix WS101", "Disable WS101 on this line"}
-        assert all(a.edit is not None for a in actions)
+        assert all(list(a.edit.changes) == [uri] for a in actions)  # no versioned edits here
     finally:
         await _stop(client)

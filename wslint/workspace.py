@@ -99,6 +99,7 @@ class _Kept:
 class _Context:
     """The context of the documents of one directory under one setup."""
 
+    setup: _Setup
     generation: int
     files: list[str]
     patches: set[str] = field(default_factory=set)  # absolute paths kustomizations patch with
@@ -125,7 +126,7 @@ class Workspace:
         self.plugins = plugins
         self._setups: dict[str | None, _Setup] = {}
         self._kept: dict[tuple, _Kept] = {}
-        self._contexts: dict[tuple, _Context] = {}
+        self._contexts: dict[str, _Context] = {}  # by directory
         self._generation = 0
         self.files_read = 0  # context files read so far (an editor may freeze them for the GC)
 
@@ -146,13 +147,21 @@ class Workspace:
 
     # --- the entry points ---------------------------------------------------------------------
 
-    def lint(self, path: str | None, text: str) -> LintResult:
+    def lint(self, path: str | None, text: str, quick: bool = False) -> LintResult:
         """The findings for the document at `path` (None for a document not saved anywhere)
         whose text is `text`, with its context and configuration, baseline applied. Raises
-        WorkspaceConfigError when its configuration is invalid."""
+        WorkspaceConfigError when its configuration is invalid.
+
+        `quick` judges the document with only the context objects that may share a namespace
+        with its own (all of them when one of its objects has no namespace): the graph of a
+        large workspace is most of a lint's time, and most relations stay within a namespace.
+        The findings differ from the full ones only where objects relate across namespaces (a
+        route's backend in another namespace, an ingress controller's ConfigMap)."""
         setup, loaded, context = self._prepare(path, text, for_fix=False)
         if loaded is None:
             return LintResult()
+        if quick:
+            context = _sharing_namespaces(context, loaded)
         result = setup.linter.lint_in_context([loaded], context)
         if setup.baseline is not None:
             setup.baseline.apply(result)
@@ -249,9 +258,9 @@ class Workspace:
         return setup, loaded, [self._read(file, setup.linter) for file in context.files]
 
     def _context(self, absolute: str, setup: _Setup) -> _Context:
-        key = (os.path.dirname(absolute), id(setup))
+        key = os.path.dirname(absolute)
         context = self._contexts.get(key)
-        if context is not None and context.generation == self._generation:
+        if context is not None and context.setup is setup and context.generation == self._generation:
             return context
         if setup.context_root is not None:
             try:
@@ -268,7 +277,7 @@ class Workspace:
             patches -= resources
         files = [file for file in files if file != absolute and file not in patches
                  and not setup.excluded(file)]
-        context = self._contexts[key] = _Context(self._generation, files, patches)
+        context = self._contexts[key] = _Context(setup, self._generation, files, patches)
         return context
 
     def _kustomizations(self, absolute: str) -> tuple[set[str], set[str]]:
@@ -307,6 +316,19 @@ class Workspace:
             self.files_read += 1
         kept.checked = self._generation
         return kept.loaded
+
+
+def _sharing_namespaces(context: list[LoadedSource], loaded: LoadedSource) -> list[LoadedSource]:
+    """The objects of `context` that may share a namespace with one of `loaded`'s."""
+    namespaces = {obj.namespace for obj in loaded.objects}
+    if None in namespaces:
+        return context  # an object without a namespace lands in any
+    kept = []
+    for item in context:
+        objects = [obj for obj in item.objects if obj.namespace is None or obj.namespace in namespaces]
+        if objects:
+            kept.append(LoadedSource(item.source, objects))
+    return kept
 
 
 class _Rounds:

@@ -6,6 +6,12 @@ coalesced rather than queued: a change marks its document as due, and the worker
 latest text of each due document once; a result for a text that changed meanwhile is dropped
 (the newer text is next). A burst of keystrokes thus costs one lint after the one running, not
 one per keystroke, and a lone change is linted at once, with no timer to wait for.
+
+The heavy work is debounced: a change is linted at once with the context objects that may share
+a namespace with the document (`Workspace.lint(quick=True)`: a fraction of a large workspace),
+and once the document has been left alone for `SETTLE` seconds, with the whole context. When the
+two differ (objects relating across namespaces), the full result is published, and that document
+is linted in full from then on.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from wslint.workspace import Workspace, WorkspaceConfigError, disable_comment, f
 LANGUAGES = ("yaml", "json", "jsonc")
 UNSAFE_QUICKFIX = "quickfix.unsafe"
 FIX_ALL = "source.fixAll.wslint"
+SETTLE = 0.5  # seconds without a change before a document is linted with its whole context
 # The files whose change can change a document's findings: manifests (context), kustomization
 # files, configuration (YAML, pyproject.toml), baselines (JSON).
 WATCHED = ("**/*.{yaml,yml,json}", "**/Kustomization", "**/pyproject.toml")
@@ -43,6 +50,7 @@ class Linted:
     version: int | None
     text: str
     result: LintResult
+    quick: bool
     diagnostics: list[tuple[Finding, types.Diagnostic]] = field(default_factory=list)
 
 
@@ -54,10 +62,14 @@ class WslintServer(LanguageServer):
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wslint")
         self.workspaces: dict[str | None, Workspace] = {}
         self.linted: dict[str, Linted] = {}
-        self.due: dict[str, None] = {}  # documents to lint, in the order they became due
+        self.due: dict[str, bool] = {}  # documents to lint (in full?), in the order they came
         self.draining: asyncio.Task | None = None
-        self.reported: set[str] = set()  # problems already told to the client
+        self.settling: dict[str, asyncio.TimerHandle] = {}
+        self.quick_differs: set[str] = set()  # documents whose quick lint missed something
+        self.reported: set[str] = set()  # messages already shown to the user
+        self.told: dict[str, set[str]] = {}  # by document: the problems its last lint logged
         self.files_read = 0
+        self.working = 0  # calls of `run` under way
 
     # --- documents and workspaces -------------------------------------------------------------
 
@@ -84,24 +96,44 @@ class WslintServer(LanguageServer):
 
     # --- linting, off the event loop ----------------------------------------------------------
 
-    def schedule(self, uris) -> None:
+    def schedule(self, uris, full: bool = False) -> None:
         for uri in uris:
             if self.lintable(uri):
-                self.due[uri] = None
+                self.due[uri] = full or self.due.get(uri, False)
         if self.due and (self.draining is None or self.draining.done()):
             self.draining = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
         while self.due:
             uri = next(iter(self.due))
-            del self.due[uri]
-            linted = await self.lint_now(uri)
+            full = self.due.pop(uri)
+            before = self.linted.get(uri)
+            linted = await self.lint_now(uri, quick=not full and uri not in self.quick_differs)
             if linted is None or uri in self.due:
                 continue  # closed, or changed while it was linted: the newer text is next
+            if linted.quick:
+                self._settle_later(uri, linted.version)
+            elif before is not None and before.quick and before.version == linted.version:
+                if _shown(before) == _shown(linted):
+                    continue  # what the quick lint published stands
+                self.quick_differs.add(uri)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri, [d for _, d in linted.diagnostics], version=linted.version))
 
-    async def lint_now(self, uri: str) -> Linted | None:
+    def _settle_later(self, uri: str, version: int | None) -> None:
+        """Lint the document with its whole context once it has been left alone a while."""
+        if uri in self.settling:
+            self.settling.pop(uri).cancel()
+
+        def settled() -> None:
+            self.settling.pop(uri, None)
+            document = self.workspace.text_documents.get(uri)
+            if document is not None and document.version == version and uri not in self.due:
+                self.schedule([uri], full=True)
+
+        self.settling[uri] = asyncio.get_running_loop().call_later(SETTLE, settled)
+
+    async def lint_now(self, uri: str, quick: bool = False) -> Linted | None:
         """Lint the document's current text (in the worker) and keep the result."""
         document = self.workspace.text_documents.get(uri)
         if document is None:
@@ -111,40 +143,52 @@ class WslintServer(LanguageServer):
 
         def work() -> tuple[LintResult, set[str]]:
             workspace = self.workspace_for(path)
-            result = workspace.lint(path, text)
+            result = workspace.lint(path, text, quick=quick)
             rules = workspace.linter(path).by_code
             return result, {code for code, rule in rules.items() if rule.plugin == "builtin"}
 
         built_in: set[str] = set()
+        problems = []  # (message, shown as well as logged)
         try:
             result, built_in = await self.run(work)
         except WorkspaceConfigError as error:
-            self.tell(f"wslint: configuration error: {error}", types.MessageType.Error, show=True)
+            problems.append((f"wslint: configuration error: {error}", True))
             result = LintResult()
         except Exception:  # wslint's own bug: say so, and go on serving
-            self.tell(f"wslint: internal error linting {uri}:\n{traceback.format_exc()}",
-                      types.MessageType.Error, show=True)
+            problems.append((f"wslint: internal error linting {uri}:\n{traceback.format_exc()}", True))
             result = LintResult()
-        for error in result.internal_errors:
-            self.tell(f"wslint: internal error in rule {error.rule} (plugin {error.plugin}) on "
-                      f"{error.obj}: {error.error}", types.MessageType.Error)
-        linted = self.linted[uri] = Linted(version, text, result)
+        problems += [(f"wslint: internal error in rule {error.rule} (plugin {error.plugin}) on "
+                      f"{error.obj}: {error.error}", False) for error in result.internal_errors]
+        linted = self.linted[uri] = Linted(version, text, result, quick)
         try:
             self.describe(uri, linted, built_in)
         except Exception:
-            self.tell(f"wslint: internal error reporting {uri}:\n{traceback.format_exc()}",
-                      types.MessageType.Error, show=True)
+            problems.append((f"wslint: internal error reporting {uri}:\n{traceback.format_exc()}", True))
+        # Told once while they last, not at every keystroke.
+        told = self.told.get(uri, set())
+        for message, show in problems:
+            if message not in told:
+                self.tell(message, types.MessageType.Error, show)
+        self.told[uri] = {message for message, _ in problems}
         return linted
 
     async def run(self, work):
-        """`work()` in the worker thread. Parsed context files are frozen out of the cyclic
-        garbage collector's reach once read (they live until they change and hold no cycles),
-        so that its collections stay short."""
-        value = await asyncio.get_running_loop().run_in_executor(self.worker, work)
-        read = sum(w.files_read for w in list(self.workspaces.values()))
-        if read != self.files_read:
-            self.files_read = read
-            gc.freeze()
+        """`work()` in the worker thread. As in a command-line run, the cyclic garbage collector
+        is off meanwhile (parsing creates no cycles, and it would walk every parsed tree again
+        and again); context files, once read, are frozen out of its reach for good (they live
+        until they change), so that its collections between lints stay short."""
+        self.working += 1
+        gc.disable()
+        try:
+            value = await asyncio.get_running_loop().run_in_executor(self.worker, work)
+        finally:
+            self.working -= 1
+            read = sum(w.files_read for w in list(self.workspaces.values()))
+            if read != self.files_read:
+                self.files_read = read
+                gc.freeze()
+            if not self.working:
+                gc.enable()
         return value
 
     def describe(self, uri: str, linted: Linted, built_in: set[str]) -> None:
@@ -246,9 +290,18 @@ class WslintServer(LanguageServer):
             if new is not None else None
         if edit is None:
             return action  # not applicable after all (the notices say why): nothing to do
-        action.edit = types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-            types.OptionalVersionedTextDocumentIdentifier(uri, linted.version), [edit])])
+        workspace = self.client_capabilities.workspace
+        if workspace and workspace.workspace_edit and workspace.workspace_edit.document_changes:
+            # versioned: a client applies it only to the text it was made for
+            action.edit = types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+                types.OptionalVersionedTextDocumentIdentifier(uri, linted.version), [edit])])
+        else:
+            action.edit = types.WorkspaceEdit(changes={uri: [edit]})
         return action
+
+
+def _shown(linted: Linted) -> list[tuple]:
+    return [(f.code, f.line, f.column, f.message) for f in linted.result.findings]
 
 
 def create_server(plugins: bool = True) -> WslintServer:
@@ -291,6 +344,10 @@ def create_server(plugins: bool = True) -> WslintServer:
         uri = params.text_document.uri
         ls.linted.pop(uri, None)
         ls.due.pop(uri, None)
+        ls.quick_differs.discard(uri)
+        ls.told.pop(uri, None)
+        if uri in ls.settling:
+            ls.settling.pop(uri).cancel()
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
