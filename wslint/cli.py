@@ -133,6 +133,8 @@ def main() -> None:
 @click.option("--no-kustomize", is_flag=True,
               help="Lint the raw files of kustomization directories instead of rendering them "
                    "with `kubectl kustomize`.")
+@click.option("--no-gitignore", is_flag=True,
+              help="Also read the files that git ignores (.gitignore) in the directories given.")
 @click.option("--stdin-filename", default="<stdin>", show_default=True,
               help="The file name to report for input read from `-`.")
 @click.option("--max-depth", type=click.IntRange(min=1, max=MAX_DEPTH_CEILING), default=None,
@@ -154,8 +156,9 @@ def main() -> None:
               help="Read the configuration from FILE (default: the nearest .wslint.yaml, or "
                    "pyproject.toml with [tool.wslint], from here up to the repository root).")
 @click.option("--no-config", is_flag=True, help="Read no configuration file.")
-@click.option("--exclude", multiple=True, metavar="GLOBS",
-              help="Skip files matching these globs (added to the configuration's exclude).")
+@click.option("--exclude", multiple=True, metavar="PATTERNS",
+              help="Skip files matching these gitignore-style patterns (added to the "
+                   "configuration's exclude).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
               help="Load YAML rules from DIR (added to the configuration's rule-dirs).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
@@ -185,7 +188,8 @@ def main() -> None:
 def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope, stdin_filename,
          max_depth, max_file_size, max_alias_expansion, max_relations, no_plugins, color, quiet,
          statistics, apply_fixes, unsafe_fixes, show_diff, config_file, no_config, exclude, rules_dir, baseline_file, write_baseline,
-         with_context, context_root, default_controller, no_kustomize, jobs, progress) -> None:
+         with_context, context_root, default_controller, no_kustomize, jobs, progress,
+         no_gitignore) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""
     # A run keeps every parsed document alive until it ends, and it creates no reference cycles
     # worth collecting: the cyclic collector would only walk those objects over and over (a
@@ -224,6 +228,8 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         settings.default_controller = default_controller
     if no_kustomize:
         settings.kustomize = False
+    if no_gitignore:
+        settings.gitignore = False
     if max_depth:
         settings.max_depth = max_depth
     if max_file_size is not None:
@@ -248,7 +254,7 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
             _fail(f"unknown format {output_format!r} (choose from {', '.join(sorted(reporters))})")
         baseline = load_baseline(baseline_file) if baseline_file and not write_baseline else None
         targets = list(paths) or ["."]
-        context = (context_files(targets, context_root, excluded)
+        context = (context_files(targets, context_root, excluded, settings.gitignore)
                    if with_context or context_root else [])
         if apply_fixes or show_diff:
             from wslint.fix import fix
