@@ -387,12 +387,19 @@ def _configuration(config_file: str | None, no_config: bool):
     """The configuration file to use: the one named, or the nearest one, or none."""
     from pathlib import Path
 
-    from wslint.config import find_config, load_config
+    from wslint.config import find_config, load_config, passed_over
 
     if no_config:
         return None
     path = Path(config_file) if config_file else find_config()
-    return load_config(path) if path is not None else None
+    if path is None:
+        return None
+    if not config_file:
+        for other in passed_over(path):
+            table = " [tool.wslint]" if other.name == "pyproject.toml" else ""
+            _error(f"wslint: warning: using {os.path.relpath(path)}; {os.path.relpath(other)}"
+                   f"{table} beside it is ignored (keep one configuration file)")
+    return load_config(path)
 
 
 def _plugins(config, settings, rules_dirs: tuple[str, ...]):

@@ -143,6 +143,18 @@ def find_config(start: Path | None = None) -> Path | None:
         directory = directory.parent
 
 
+def passed_over(found: Path) -> list[Path]:
+    """The other configuration files in the directory of `found`, which `find_config` passed
+    over: `.wslint.yaml` wins over `.wslint.yml`, and both over `pyproject.toml`'s
+    `[tool.wslint]` (as a tool's own file wins over pyproject.toml for ruff)."""
+    directory = found.parent
+    others = [directory / name for name in YAML_NAMES if (directory / name).is_file()]
+    pyproject = directory / PYPROJECT
+    if pyproject.is_file() and _has_wslint_table(pyproject):
+        others.append(pyproject)
+    return [path for path in others if path.name != found.name]
+
+
 def _has_wslint_table(path: Path) -> bool:
     try:
         text = path.read_text(encoding="utf-8")
