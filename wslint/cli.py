@@ -31,9 +31,23 @@ class DefaultCommandGroup(click.Group):
     default_command = "lint"
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if not args and ctx.resilient_parsing:
+            pass  # completing the first word: see shell_complete
+        elif not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list:
+        """The first word: a command, else `lint`'s options or a path (as it is read)."""
+        from click.shell_completion import CompletionItem
+
+        if incomplete.startswith("-"):
+            lint = self.commands[self.default_command]
+            items = [*super().shell_complete(ctx, incomplete), *lint.shell_complete(ctx, incomplete)]
+            return list({item.value: item for item in items}.values())
+        commands = [CompletionItem(name, help=command.get_short_help_str())
+                    for name, command in self.commands.items() if name.startswith(incomplete)]
+        return commands or [CompletionItem(incomplete, type="file")]
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -57,6 +71,35 @@ class _FileSize(click.ParamType):
         if size < 1:
             self.fail("a file size limit must be at least 1 byte", param, ctx)
         return size
+
+
+# --- shell completion (click's; README, "Shell completion") -------------------------------------
+
+def _complete_rules(ctx, param, incomplete: str) -> list:
+    """Rule codes and names; in a comma-separated list (`--select WS2,WS3`), the last item."""
+    from click.shell_completion import CompletionItem
+
+    from wslint.engine.plugins import Plugins
+
+    done, comma, last = incomplete.rpartition(",")
+    try:
+        rules = Plugins(third_party=not ctx.params.get("no_plugins")).rules()
+    except Exception:  # a broken plugin or rule file: no completions rather than a traceback
+        return []
+    return [CompletionItem(done + comma + word, help=rule.summary)
+            for rule in rules for word in (rule.code, rule.name)
+            if word.lower().startswith(last.lower())]
+
+
+def _complete_formats(ctx, param, incomplete: str) -> list:
+    """The output formats, plugins' included."""
+    from wslint.engine.plugins import Plugins
+
+    try:
+        formats = Plugins(third_party=not ctx.params.get("no_plugins")).reporters()
+    except Exception:
+        return []
+    return sorted(name for name in formats if name.startswith(incomplete))
 
 
 def _fail(message: str) -> None:
@@ -114,15 +157,17 @@ def main() -> None:
 @main.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", default="text", show_default=True, metavar="FORMAT",
+              shell_complete=_complete_formats,
               help="Output format: text, json, sarif, github, or one a plugin adds.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of standard output.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Exit 1 when a finding of this severity or higher is reported (default: "
                    "warning).")
-@click.option("--select", multiple=True, metavar="RULES",
+@click.option("--select", multiple=True, metavar="RULES", shell_complete=_complete_rules,
               help="Only these rules: codes, code prefixes (WS2) or names; comma-separated.")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (same forms).")
+@click.option("--ignore", multiple=True, metavar="RULES", shell_complete=_complete_rules,
+              help="Skip these rules (same forms).")
 @click.option("--websocket-scope", type=click.Choice(["all", "detected"]), default=None,
               help="Which workloads the connection rules apply to: every long-running one (all, "
                    "the default) or only those with a WebSocket signal (detected).")
@@ -484,7 +529,7 @@ def rules_command(output_format: str, no_plugins: bool, config_file, no_config) 
 
 
 @main.command("explain")
-@click.argument("rule")
+@click.argument("rule", shell_complete=_complete_rules)
 @_config_options
 def explain(rule: str, config_file, no_config) -> None:
     """Print a rule's documentation (RULE: a code such as WS203, or a name)."""
