@@ -247,3 +247,20 @@ def test_empty_configuration_is_fine(tmp_path):
     repo = configured(tmp_path, "")
     (repo / "app.yaml").write_text(GOOD_DEPLOYMENT)
     assert run(".", cwd=repo).returncode == 0
+
+
+def test_two_configuration_files_in_one_directory(tmp_path):
+    # The tool's own file wins, as .ruff.toml does over pyproject.toml, and the run says so.
+    repo = configured(tmp_path, "ignore: [WS202]\n")
+    (repo / "pyproject.toml").write_text("[tool.wslint]\nignore = ['WS201']\n")
+    (repo / "deploy").mkdir()
+    result = run("--format", "json", "../app.yaml", cwd=repo / "deploy")
+    assert codes(result) == ["WS201"]
+    assert result.stderr.decode() == (
+        "wslint: warning: using ../.wslint.yaml; ../pyproject.toml [tool.wslint] beside it is "
+        "ignored (keep one configuration file)\n")
+    # Named with --config, or alone: nothing to say.
+    assert run("--config", "pyproject.toml", ".", cwd=repo).stderr == b""
+    (repo / ".wslint.yaml").unlink()
+    result = run("--format", "json", ".", cwd=repo)
+    assert codes(result) == ["WS202"] and result.stderr == b""

@@ -31,9 +31,23 @@ class DefaultCommandGroup(click.Group):
     default_command = "lint"
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if not args and ctx.resilient_parsing:
+            pass  # completing the first word: see shell_complete
+        elif not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list:
+        """The first word: a command, else `lint`'s options or a path (as it is read)."""
+        from click.shell_completion import CompletionItem
+
+        if incomplete.startswith("-"):
+            lint = self.commands[self.default_command]
+            items = [*super().shell_complete(ctx, incomplete), *lint.shell_complete(ctx, incomplete)]
+            return list({item.value: item for item in items}.values())
+        commands = [CompletionItem(name, help=command.get_short_help_str())
+                    for name, command in self.commands.items() if name.startswith(incomplete)]
+        return commands or [CompletionItem(incomplete, type="file")]
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -57,6 +71,35 @@ class _FileSize(click.ParamType):
         if size < 1:
             self.fail("a file size limit must be at least 1 byte", param, ctx)
         return size
+
+
+# --- shell completion (click's; README, "Shell completion") -------------------------------------
+
+def _complete_rules(ctx, param, incomplete: str) -> list:
+    """Rule codes and names; in a comma-separated list (`--select WS2,WS3`), the last item."""
+    from click.shell_completion import CompletionItem
+
+    from wslint.engine.plugins import Plugins
+
+    done, comma, last = incomplete.rpartition(",")
+    try:
+        rules = Plugins(third_party=not ctx.params.get("no_plugins")).rules()
+    except Exception:  # a broken plugin or rule file: no completions rather than a traceback
+        return []
+    return [CompletionItem(done + comma + word, help=rule.summary)
+            for rule in rules for word in (rule.code, rule.name)
+            if word.lower().startswith(last.lower())]
+
+
+def _complete_formats(ctx, param, incomplete: str) -> list:
+    """The output formats, plugins' included."""
+    from wslint.engine.plugins import Plugins
+
+    try:
+        formats = Plugins(third_party=not ctx.params.get("no_plugins")).reporters()
+    except Exception:
+        return []
+    return sorted(name for name in formats if name.startswith(incomplete))
 
 
 def _fail(message: str) -> None:
@@ -114,15 +157,17 @@ def main() -> None:
 @main.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", default="text", show_default=True, metavar="FORMAT",
+              shell_complete=_complete_formats,
               help="Output format: text, json, sarif, github, or one a plugin adds.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of standard output.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Exit 1 when a finding of this severity or higher is reported (default: "
                    "warning).")
-@click.option("--select", multiple=True, metavar="RULES",
+@click.option("--select", multiple=True, metavar="RULES", shell_complete=_complete_rules,
               help="Only these rules: codes, code prefixes (WS2) or names; comma-separated.")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (same forms).")
+@click.option("--ignore", multiple=True, metavar="RULES", shell_complete=_complete_rules,
+              help="Skip these rules (same forms).")
 @click.option("--websocket-scope", type=click.Choice(["all", "detected"]), default=None,
               help="Which workloads the connection rules apply to: every long-running one (all, "
                    "the default) or only those with a WebSocket signal (detected).")
@@ -133,6 +178,8 @@ def main() -> None:
 @click.option("--no-kustomize", is_flag=True,
               help="Lint the raw files of kustomization directories instead of rendering them "
                    "with `kubectl kustomize`.")
+@click.option("--no-gitignore", is_flag=True,
+              help="Also read the files that git ignores (.gitignore) in the directories given.")
 @click.option("--stdin-filename", default="<stdin>", show_default=True,
               help="The file name to report for input read from `-`.")
 @click.option("--max-depth", type=click.IntRange(min=1, max=MAX_DEPTH_CEILING), default=None,
@@ -154,8 +201,9 @@ def main() -> None:
               help="Read the configuration from FILE (default: the nearest .wslint.yaml, or "
                    "pyproject.toml with [tool.wslint], from here up to the repository root).")
 @click.option("--no-config", is_flag=True, help="Read no configuration file.")
-@click.option("--exclude", multiple=True, metavar="GLOBS",
-              help="Skip files matching these globs (added to the configuration's exclude).")
+@click.option("--exclude", multiple=True, metavar="PATTERNS",
+              help="Skip files matching these gitignore-style patterns (added to the "
+                   "configuration's exclude).")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
               help="Load YAML rules from DIR (added to the configuration's rule-dirs).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
@@ -185,7 +233,8 @@ def main() -> None:
 def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope, stdin_filename,
          max_depth, max_file_size, max_alias_expansion, max_relations, no_plugins, color, quiet,
          statistics, apply_fixes, unsafe_fixes, show_diff, config_file, no_config, exclude, rules_dir, baseline_file, write_baseline,
-         with_context, context_root, default_controller, no_kustomize, jobs, progress) -> None:
+         with_context, context_root, default_controller, no_kustomize, jobs, progress,
+         no_gitignore) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""
     # A run keeps every parsed document alive until it ends, and it creates no reference cycles
     # worth collecting: the cyclic collector would only walk those objects over and over (a
@@ -224,6 +273,8 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         settings.default_controller = default_controller
     if no_kustomize:
         settings.kustomize = False
+    if no_gitignore:
+        settings.gitignore = False
     if max_depth:
         settings.max_depth = max_depth
     if max_file_size is not None:
@@ -248,7 +299,7 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
             _fail(f"unknown format {output_format!r} (choose from {', '.join(sorted(reporters))})")
         baseline = load_baseline(baseline_file) if baseline_file and not write_baseline else None
         targets = list(paths) or ["."]
-        context = (context_files(targets, context_root, excluded)
+        context = (context_files(targets, context_root, excluded, settings.gitignore)
                    if with_context or context_root else [])
         if apply_fixes or show_diff:
             from wslint.fix import fix
@@ -381,12 +432,19 @@ def _configuration(config_file: str | None, no_config: bool):
     """The configuration file to use: the one named, or the nearest one, or none."""
     from pathlib import Path
 
-    from wslint.config import find_config, load_config
+    from wslint.config import find_config, load_config, passed_over
 
     if no_config:
         return None
     path = Path(config_file) if config_file else find_config()
-    return load_config(path) if path is not None else None
+    if path is None:
+        return None
+    if not config_file:
+        for other in passed_over(path):
+            table = " [tool.wslint]" if other.name == "pyproject.toml" else ""
+            _error(f"wslint: warning: using {os.path.relpath(path)}; {os.path.relpath(other)}"
+                   f"{table} beside it is ignored (keep one configuration file)")
+    return load_config(path)
 
 
 def _plugins(config, settings, rules_dirs: tuple[str, ...]):
@@ -471,7 +529,7 @@ def rules_command(output_format: str, no_plugins: bool, config_file, no_config) 
 
 
 @main.command("explain")
-@click.argument("rule")
+@click.argument("rule", shell_complete=_complete_rules)
 @_config_options
 def explain(rule: str, config_file, no_config) -> None:
     """Print a rule's documentation (RULE: a code such as WS203, or a name)."""

@@ -13,7 +13,6 @@ references against the loaded rules and fills a `Settings`.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import sys
@@ -26,7 +25,7 @@ from wslint.k8s.signals import WEBSOCKET_IMAGES
 from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
 from wslint.model import Exemption, Severity
 from wslint.catalog.rules import OptionError, Rule
-
+from wslint.load.ignore import exclude_matcher
 from wslint.load.sources import parse_size
 from wslint.load.yamltree import MAX_DEPTH_CEILING, Map, locate, parse_stream
 
@@ -84,7 +83,7 @@ class Config:
                                ("max-depth", "max_depth"), ("max-file-size", "max_file_size"),
                                ("max-alias-expansion", "max_alias_expansion"),
                                ("max-relations", "max_relations"), ("jobs", "jobs"),
-                               ("kustomize", "kustomize")):
+                               ("kustomize", "kustomize"), ("gitignore", "gitignore")):
             if key in self.values:
                 setattr(settings, attribute, self.values[key])
         if "websocket-images" in self.values:
@@ -145,6 +144,18 @@ def find_config(start: Path | None = None) -> Path | None:
         if (directory / ".git").exists() or directory.parent == directory:
             return None
         directory = directory.parent
+
+
+def passed_over(found: Path) -> list[Path]:
+    """The other configuration files in the directory of `found`, which `find_config` passed
+    over: `.wslint.yaml` wins over `.wslint.yml`, and both over `pyproject.toml`'s
+    `[tool.wslint]` (as a tool's own file wins over pyproject.toml for ruff)."""
+    directory = found.parent
+    others = [directory / name for name in YAML_NAMES if (directory / name).is_file()]
+    pyproject = directory / PYPROJECT
+    if pyproject.is_file() and _has_wslint_table(pyproject):
+        others.append(pyproject)
+    return [path for path in others if path.name != found.name]
 
 
 def _has_wslint_table(path: Path) -> bool:
@@ -415,6 +426,7 @@ KEYS: dict[str, Callable[[Config, tuple, Any], Any]] = {
     "max-relations": _positive_int,
     "jobs": _positive_int,
     "kustomize": _boolean,
+    "gitignore": _boolean,
     "rule-dirs": _paths,
     "exemptions": _exemptions,
     "fail-on": _choice(FAIL_ON),
@@ -438,28 +450,6 @@ def _validate(config: Config, data: dict) -> dict[str, Any]:
 # --- exclusion --------------------------------------------------------------------------------
 
 def path_matcher(patterns: list[str], root: Path) -> Callable[[str], bool] | None:
-    """A predicate for `discover`: does a path match one of the `exclude` globs? A pattern is
-    matched against the path relative to `root` (`*` also crosses `/`), against each parent
-    directory (so `vendor` or `charts/` excludes what is below), and, when it has no `/`,
-    against each path component (`*.generated.yaml`)."""
-    cleaned = [p.strip().removeprefix("./").rstrip("/") for p in patterns if p.strip()]
-    if not cleaned:
-        return None
-    root = root.resolve()
-
-    def excluded(path: str) -> bool:
-        absolute = Path(os.path.abspath(path))
-        try:
-            relative = absolute.relative_to(root).as_posix()
-        except ValueError:
-            relative = Path(path).as_posix()
-        parts = relative.split("/")
-        prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
-        for pattern in cleaned:
-            if any(fnmatch.fnmatchcase(prefix, pattern) for prefix in prefixes):
-                return True
-            if "/" not in pattern and any(fnmatch.fnmatchcase(part, pattern) for part in parts):
-                return True
-        return False
-
-    return excluded
+    """A predicate for `discover`: does a path match one of the `exclude` patterns? They are
+    gitignore patterns read relative to `root` (see `wslint.load.ignore.exclude_matcher`)."""
+    return exclude_matcher(patterns, root)

@@ -35,5 +35,6 @@ class Settings:
     jobs: int | None = None  # processes for large inputs; None: one per CPU
     plugins: bool = True
     kustomize: bool = True  # render kustomization directories (wslint.kustomize)
+    gitignore: bool = True  # leave out of directory walks what git ignores (wslint.load.ignore)
     rule_dirs: list[str] = field(default_factory=list)  # directories of YAML rules (custom rules)
     exemptions: list[Exemption] = field(default_factory=list)  # configured suppressions

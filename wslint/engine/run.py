@@ -67,7 +67,7 @@ class Linter:
 
     def _expand(self, paths: list[str], excluded) -> tuple[list[str], list[LoadedSource]]:
         """The files to read for `paths`, and the kustomizations among them, rendered."""
-        files = discover(paths, excluded)
+        files = discover(paths, excluded, self.settings.gitignore)
         if self.settings.kustomize:
             return kustomize.expand(paths, files, self.settings.max_depth)
         return files, []
@@ -77,7 +77,7 @@ class Linter:
         return self.settings.jobs if self.settings.jobs is not None else parallel.cpu_count()
 
     def load_paths(self, paths: list[str], excluded=None) -> list[LoadedSource]:
-        return self.load_files(discover(paths, excluded))
+        return self.load_files(discover(paths, excluded, self.settings.gitignore))
 
     def load_files(self, files: list[str], progress: Progress | None = None) -> list[LoadedSource]:
         loaded = []

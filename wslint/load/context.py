@@ -30,7 +30,8 @@ def _siblings(directory: str) -> list[str]:
     return found
 
 
-def context_files(paths: list[str], root: str | None = None, excluded=None) -> list[str]:
+def context_files(paths: list[str], root: str | None = None, excluded=None,
+                  gitignore: bool = True) -> list[str]:
     """The manifests to read as context for `paths`: every manifest under `root` when one is
     configured, else those in the directories of the given files. The given paths themselves,
     directories (already read in full) and standard input add nothing."""
@@ -38,7 +39,7 @@ def context_files(paths: list[str], root: str | None = None, excluded=None) -> l
     given = set(named)
     given_dirs = tuple(p.rstrip(os.sep) + os.sep for p in named if os.path.isdir(p))
     if root is not None:
-        candidates = discover([root], excluded)
+        candidates = discover([root], excluded, gitignore)
     else:
         directories = sorted({os.path.dirname(p) for p in paths
                               if p != STDIN and os.path.isfile(p)})

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wslint.load.fieldtypes import wrong_types
+from wslint.load.ignore import GitIgnored
 from wslint.model import KObject, ObjRef, Source, format_path
 from wslint.load.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, MAX_NAME, Map,
                              ParsedStream, Seq, clip, document_boundary, locate, parse_stream)
@@ -53,11 +54,13 @@ class LoadedSource:
     skipped_documents: int = 0
 
 
-def discover(paths: list[str], excluded=None) -> list[str]:
+def discover(paths: list[str], excluded=None, gitignore: bool = True) -> list[str]:
     """Expand files and directories (recursively; hidden directories skipped) into a sorted,
     de-duplicated list of files to read. `-` stands for the standard input. Only regular files
     are taken from directories: FIFOs and devices are never opened. Symlinked directories are
-    followed once each, so a symlink loop ends."""
+    followed once each, so a symlink loop ends. With `gitignore`, a walk leaves out what git
+    ignores (`wslint.load.ignore`); a path named outright is read all the same."""
+    ignored = GitIgnored() if gitignore else None
     found: list[str] = []
     seen: set[str] = set()
 
@@ -78,16 +81,18 @@ def discover(paths: list[str], excluded=None) -> list[str]:
         except OSError as error:
             raise InputError(f"{given}: {error.strerror or error}") from None
         if stat.S_ISDIR(info.st_mode):
-            for path in _walk(given):
+            for path in _walk(given, ignored):
                 add(path)
         else:
             add(given)  # named explicitly: read whatever it is called
     return found
 
 
-def _walk(top: str) -> list[str]:
+def _walk(top: str, ignored: GitIgnored | None = None) -> list[str]:
     files = []
     visited: set[tuple[int, int]] = set()
+    if ignored is not None and ignored(top, True):
+        ignored = None  # an ignored directory named outright: all of it is wanted
 
     def unlisted(error: OSError) -> None:
         if error.filename:  # a directory that cannot be listed: reading it reports why
@@ -103,11 +108,14 @@ def _walk(top: str) -> list[str]:
             dirs[:] = []
             continue
         visited.add((info.st_dev, info.st_ino))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not (ignored is not None and ignored(os.path.join(root, d), True)))
         for name in sorted(names):
             if name.startswith(".") or not name.lower().endswith(YAML_SUFFIXES):
                 continue
             path = os.path.join(root, name)
+            if ignored is not None and ignored(path, False):
+                continue
             try:
                 if not stat.S_ISREG(os.stat(path).st_mode):
                     continue  # FIFOs, sockets, devices: never opened
