@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from wslint.catalog.errors import OptionError, RuleDefinitionError
+from wslint.load.sources import FileRefused, read_regular_file
 from wslint.model import Applicability, Problem, Severity
 from wslint.load.yamltree import Map, parse_stream
 
@@ -228,7 +229,14 @@ def read_rule_files(directory: Any) -> Iterator[Rule]:
     """Every `*.yaml` rule under `directory` (a Path or an importlib.resources Traversable)."""
     entries = sorted((e for e in directory.iterdir() if e.name.endswith(".yaml")), key=lambda e: e.name)
     for entry in entries:
-        yield parse_rule(entry.read_text(encoding="utf-8"), f"rules/{entry.name}")
+        shown = f"rules/{entry.name}"
+        try:  # a plain directory's files get a manifest's care (a package's may be in a zip)
+            data = read_regular_file(str(entry)) if isinstance(entry, Path) else entry.read_bytes()
+            text = data.decode("utf-8")
+        except (FileRefused, OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            raise RuleDefinitionError(f"{shown}: cannot read rule file: {reason}") from None
+        yield parse_rule(text, shown)
 
 
 def builtin_rules_dir() -> Any:
