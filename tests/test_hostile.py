@@ -50,7 +50,8 @@ def injected(text: str) -> str:
 INJECTIONS = ["\x1b[2J\x1b[H", "\x1b]0;owned\x07", "\x1b]8;;https://evil.example\x1b\\link",
               "\r\x1b[Kall clear", "\x9b31m", "\u202eevil", "\u2066x\u2069", "\x00\x07\x08\x7f",
               "\n::error file=owned.yaml,line=1::injected", "%0A::warning::injected",
-              "\r\n::add-mask::x", "\u2028::notice::injected"]
+              "\r\n::add-mask::x", "\u2028::notice::injected", "##[set-output name=owned;]x",
+              "\n##[add-mask]x"]
 
 
 def _injection_manifest() -> str:
@@ -214,8 +215,11 @@ def hostile_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("hostile")
     for name, (data, _) in HOSTILE.items():
         (directory / name).write_bytes(data)
-    # A file name that carries escape sequences and a workflow command of its own.
+    # File and directory names that carry escape sequences and workflow commands of their own.
     (directory / "owned\x1b[31m\n::error::injected.yaml").write_text(POD)
+    (directory / "::error::x").mkdir()
+    (directory / "::error::x" / "pod.yaml").write_text(POD)
+    (directory / "##[set-output name=owned;]x.yaml").write_text(POD)
     (directory / "loops").mkdir()
     (directory / "loops" / "pod.yaml").write_text(POD)
     (directory / "loops" / "self").symlink_to(".")
@@ -378,6 +382,58 @@ def test_text_output_holds_no_raw_control_character(outputs):
     assert b"fifo.yaml" not in result.stdout  # skipped in a directory, never opened
     assert b"\\x1b[2J" in result.stdout and b"\\u202e" in result.stdout  # shown, escaped
     assert b"owned\\x1b[31m\\n::error::injected.yaml:7:5: WS201" in result.stdout
+
+
+# What GitHub's runner reads as a workflow command: `::name ...::` where a line starts with it
+# after blanks, `##[name ...]` anywhere in a line.
+LINE_COMMAND = re.compile(r"^\s*::[A-Za-z-]+[ :]")
+
+
+def _no_workflow_command(text: str) -> None:
+    for line in text.splitlines():
+        assert not LINE_COMMAND.match(line) and "##[" not in line, line[:200]
+
+
+def test_text_output_and_standard_error_inject_no_workflow_command(outputs):
+    """A file or directory named `::error::x` starts no line with a command, and `##[` is
+    broken wherever a manifest or a file name puts it; both stay readable."""
+    result = outputs["text"]
+    for stream in (result.stdout, result.stderr):
+        _no_workflow_command(stream.decode("utf-8"))
+    assert b"\\x3a:error::x/pod.yaml:7:5: WS201 [error]" in result.stdout
+    assert b"##\\x5bset-output name=owned;]x.yaml:7:5: WS201" in result.stdout
+    assert b"Pod/chat##\\x5bset-output name=owned;]x:" in result.stdout
+
+
+def test_configuration_errors_fix_notices_and_diff_headers_are_escaped(tmp_path):
+    """Standard error and `--diff` carry file names, the configuration's keys and the
+    `--stdin-filename` given: none of them may act on the terminal or the CI log."""
+    def lint(*args, stdin=None):
+        return subprocess.run([sys.executable, "-m", "wslint", *args], input=stdin,
+                              capture_output=True, timeout=60, cwd=tmp_path)
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".wslint.yaml").write_text('"##[add-mask]\\e[2Jx": 1\n')
+    config = lint("pod.yaml")
+    assert config.returncode == 2 and len(config.stderr.splitlines()) == 1
+    assert b".wslint.yaml:1: ##\\x5badd-mask]\\x1b[2Jx: unknown key" in config.stderr
+    (tmp_path / ".wslint.yaml").unlink()
+    named = "##[add-mask]x\x1b[2J.yaml"
+    (tmp_path / named).write_text(POD + "---\nkind: [unclosed\n")  # a YAML error: not fixed
+    (tmp_path / "::error::x.yaml").write_text(POD)
+    directory = lint("--diff", "::error::x.yaml")
+    assert directory.stdout.startswith(b"--- \\x3a:error::x.yaml\n+++ \\x3a:error::x.yaml\n")
+    fixed = lint("--fix", named, "::error::x.yaml")
+    assert b"wslint: warning: ##\\x5badd-mask]x\\x1b[2J.yaml: not fixed: it has a YAML error" \
+        in fixed.stderr
+    diff = lint("--diff", "--stdin-filename", "a\x1b[2J\n::error::x\r##[set-output name=y;]z",
+                "-", stdin=POD.encode())
+    headers = [line for line in diff.stdout.splitlines() if line.startswith((b"---", b"+++"))]
+    assert headers == [b"--- a\\x1b[2J\\n::error::x\\x0d##\\x5bset-output name=y;]z",
+                       b"+++ a\\x1b[2J\\n::error::x\\x0d##\\x5bset-output name=y;]z"]
+    for result in (fixed, diff, directory):
+        _no_workflow_command(result.stderr.decode())
+        assert all(ch.isprintable() for line in result.stderr.decode().splitlines() for ch in line)
 
 
 def test_github_output_injects_no_workflow_command(outputs):

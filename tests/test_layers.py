@@ -18,7 +18,8 @@ PACKAGE = ROOT / "wslint"
 LAYERS = [
     ["wslint.load.yamltree", "wslint.load.k8svalues", "wslint.hookspecs", "wslint.__init__"],
     ["wslint.model"],
-    ["wslint.load", "wslint.catalog.errors", "wslint.catalog.rules", "wslint.catalog.declarative"],
+    ["wslint.load", "wslint.catalog.errors", "wslint.catalog.patterns", "wslint.catalog.rules",
+     "wslint.catalog.declarative"],
     ["wslint.k8s"],
     ["wslint.controllers"],
     ["wslint.graph"],

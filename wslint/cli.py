@@ -319,8 +319,8 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
             recorded = record_baseline(write_baseline, result)
         except BaselineError as error:
             _fail(str(error))
-        click.echo(f"wslint: recorded {recorded} finding{'s' if recorded != 1 else ''} in "
-                   f"{write_baseline}", err=True)
+        _error(f"wslint: recorded {recorded} finding{'s' if recorded != 1 else ''} in "
+               f"{write_baseline}")
         sys.exit(EXIT_ERROR if result.internal_errors else EXIT_OK)
     if baseline is not None:
         baseline.apply(result)
@@ -373,8 +373,10 @@ def _print_notices(outcome) -> None:
 
 def _print_diff(outcome, quiet: bool) -> int:
     """`--diff`: the diffs on stdout, what would be fixed on stderr; writes nothing."""
+    from wslint.report import escape_text
+
     for file in outcome.files:
-        sys.stdout.write(file.diff())
+        sys.stdout.write(file.diff(escape_text(file.source.path)))  # a name is no command
     sys.stdout.flush()
     _print_notices(outcome)
     if not quiet:
@@ -523,9 +525,12 @@ def rules_command(output_format: str, no_plugins: bool, config_file, no_config) 
                                     "options": {n: o.default for n, o in r.options.items()}}
                                    for r in rules], indent=2))
             return
+        from wslint.report import escape_text
+
         width = max(len(r.name) for r in rules)
-        for rule in rules:
-            click.echo(f"{rule.code}  {rule.name:<{width}}  {str(rule.severity):<7}  {rule.summary}")
+        for rule in rules:  # a rule directory's summary is as untrusted as a manifest
+            click.echo(f"{rule.code}  {rule.name:<{width}}  {str(rule.severity):<7}  "
+                       f"{escape_text(rule.summary)}")
 
 
 @main.command("explain")
@@ -534,13 +539,16 @@ def rules_command(output_format: str, no_plugins: bool, config_file, no_config) 
 def explain(rule: str, config_file, no_config) -> None:
     """Print a rule's documentation (RULE: a code such as WS203, or a name)."""
     from wslint.catalog.docs import render_rule_text
+    from wslint.report import escape_text
 
     rules = _configured_rules(config_file, no_config, True)
     matches = [r for r in rules if rule in (r.code, r.name) or rule.upper() == r.code]
     if not matches:
         _fail(f"unknown rule {rule!r} (see `wslint rules`)")
     with _writing():
-        click.echo(render_rule_text(matches[0]))
+        # A rule directory's docs are as untrusted as a manifest: escaped line by line.
+        click.echo("\n".join(escape_text(line)
+                             for line in render_rule_text(matches[0]).split("\n")))
 
 
 @main.command("generate-docs")
@@ -569,13 +577,16 @@ def generate_docs(directory: str, controllers_page: str, check: bool) -> None:
         stale = [target / name for name in stale_pages(target, pages)]
         stale += [controllers] if controllers_stale else []
         for path in stale:
-            click.echo(f"{path}: stale; regenerate with `wslint generate-docs`", err=True)
+            _error(f"{path}: stale; regenerate with `wslint generate-docs`")
         sys.exit(EXIT_FINDINGS if stale else EXIT_OK)
+    from wslint.report import escape_text
+
     for name in write_pages(target, pages):
-        click.echo(f"wrote {target / name}" if name in pages else f"removed {target / name}")
+        click.echo(escape_text(f"wrote {target / name}" if name in pages
+                               else f"removed {target / name}"))
     if controllers_stale:
         controllers.write_text(controllers_text, encoding="utf-8", newline="\n")
-        click.echo(f"wrote {controllers}")
+        click.echo(escape_text(f"wrote {controllers}"))
 
 
 @main.command("server")

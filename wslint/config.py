@@ -26,7 +26,8 @@ from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
 from wslint.model import Exemption, Severity
 from wslint.catalog.rules import OptionError, Rule
 from wslint.load.ignore import exclude_matcher
-from wslint.load.sources import parse_size
+from wslint.load.nesting import MAX_NESTING, too_deep
+from wslint.load.sources import FileRefused, parse_size, read_regular_file
 from wslint.load.yamltree import MAX_DEPTH_CEILING, Map, locate, parse_stream
 
 if sys.version_info >= (3, 11):
@@ -160,11 +161,20 @@ def passed_over(found: Path) -> list[Path]:
 
 def _has_wslint_table(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
+    except FileRefused:
+        return True  # not to be skipped in silence: reading it says what is wrong
     except (OSError, UnicodeDecodeError):
         return False
     # A cheap look before a full parse: most pyproject files have no [tool.wslint].
     return re.search(r"^\s*\[\s*tool\s*\.\s*wslint\s*[\].]", text, re.M) is not None
+
+
+def _read_text(path: Path) -> str:
+    """A configuration file's text, read with the care a manifest gets (a regular file of
+    bounded size; see `read_regular_file`), line ends read as Python's text mode reads them."""
+    text = read_regular_file(str(path)).decode("utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _display(path: Path) -> str:
@@ -178,7 +188,9 @@ def load_config(path: Path) -> Config:
     """Read and validate a configuration file (YAML, or a pyproject.toml's `[tool.wslint]`)."""
     shown = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
+    except FileRefused as refusal:
+        raise ConfigError(f"{shown}: cannot read the configuration file: {refusal}") from None
     except OSError as error:
         raise ConfigError(f"{shown}: cannot read the configuration file: {error.strerror or error}") from None
     except UnicodeDecodeError:
@@ -209,9 +221,13 @@ def _read_yaml(shown: str, text: str) -> tuple[Any, Callable[[tuple], int | None
 
 
 def _read_toml(shown: str, text: str, pyproject: bool) -> tuple[Any, Callable[[tuple], int | None]]:
+    deep = too_deep(text, "toml")
+    if deep is not None:  # tomllib recurses at each level
+        raise ConfigError(f"{shown}:{deep}: not valid TOML: nested deeper than {MAX_NESTING} "
+                          f"levels")
     try:
         document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
         raise ConfigError(f"{shown}: not valid TOML: {error}") from None
     prefix: tuple = ("tool", "wslint") if pyproject else ()
     data: Any = document

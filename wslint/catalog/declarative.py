@@ -32,9 +32,10 @@ Message and fix placeholders: `{object}` (Kind/namespace/name), `{kind}`, `{name
 from __future__ import annotations
 
 import json
+import math
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -43,7 +44,13 @@ from jsonpath_ng.ext import parse as parse_jsonpath
 
 from wslint.model import Fix, KObject, Problem, format_path
 from wslint.catalog.errors import RuleDefinitionError
+from wslint.catalog.patterns import PatternError, PatternTimeout, compile_pattern, search
 from wslint.load.yamltree import Map
+
+try:  # `sub(/regex/, ...)` in a selector: matched with re, which no budget can stop
+    from jsonpath_ng.ext.string import Sub as _RegexSubstitution
+except ImportError:  # pragma: no cover - every jsonpath-ng wslint supports has it
+    _RegexSubstitution = ()
 
 CONDITIONS = ("missing", "present", "equals", "not-equals", "matches", "not-matches", "less-than",
               "greater-than")
@@ -51,6 +58,14 @@ VALUELESS = ("missing", "present")
 PLACEHOLDERS = ("object", "kind", "name", "namespace", "path", "value", "expected")
 CHECK_KEYS = {"select", "condition", "value", "message", "fix"}
 RESERVED_PREFIX = "WS"  # wslint's own codes; rules from rule-dirs use their own prefix
+# What a selector may be: a handful of steps in practice. jsonpath-ng recurses once a step.
+MAX_SELECT_LENGTH = 10_000
+MAX_SELECT_STEPS = 100
+# The work a selector with wildcards, filters or `..` may do on one object, in mappings and
+# lists entered and items looked at: `$..image` looks at each node a few times, while
+# `$..*..*..*` on a list nested 200 deep would take minutes and gigabytes.
+SELECT_WORK_BASE = 100_000
+SELECT_WORK_PER_NODE = 20
 
 _QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
 _SUFFIX = {None: 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
@@ -79,12 +94,28 @@ def _scalar_text(value: Any) -> str:
     return str(value)
 
 
+def _clipped(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _show_value(value: Any) -> str:
     if isinstance(value, (dict, list)):
         text = json.dumps(value, default=str, separators=(", ", ": "))
     else:
         text = _scalar_text(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+class BudgetExceeded(Exception):
+    """A declared check stopped past its budget: reported as its rule's internal error."""
+
+
+@dataclass
+class _Spent:
+    """Whether a check has gone past its budget in this run: it is then reported once, and not
+    evaluated again, so that a hostile pattern costs one budget, not one per object."""
+
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,25 +130,44 @@ class DeclaredCheck:
     value: Any
     message: str
     fix: Fix | None
+    pattern: Any = None  # `value` compiled, for matches and not-matches
+    metered: bool = False  # whether the selector can do more than follow a path
+    spent: _Spent = field(default_factory=_Spent, compare=False, repr=False)
 
     def __call__(self, obj: KObject, ctx: Any = None) -> Iterator[Problem]:
+        if self.spent.reason is not None:
+            return  # reported on the object where it happened
+        try:
+            problems = list(self._evaluate(obj))
+        except (_OutOfWork, PatternTimeout) as error:
+            self.spent.reason = str(error) if isinstance(error, PatternTimeout) else (
+                f"the selector {_clipped(self.select)!r} did more than {_METER.budget} steps of "
+                f"work on one object (a wildcard or `..` repeated over deep nesting?)")
+            raise BudgetExceeded(f"{self.spent.reason}; the rule is not evaluated on the objects "
+                                 f"after this one") from None
+        finally:
+            _METER.left = math.inf
+        yield from problems
+
+    def _evaluate(self, obj: KObject) -> Iterator[Problem]:
+        data = _metered(obj.data) if self.metered else obj.data
         if self.condition == "missing":
-            yield from self._missing(obj)
+            yield from self._missing(obj, data)
             return
-        for match in self.expression.find(obj.data):
+        for match in self.expression.find(data):
             if match.value is None or not self._fires(match.value):
                 continue
             yield self._problem(obj, jsonpath_tuple(match.full_path), match.value)
 
-    def _missing(self, obj: KObject) -> Iterator[Problem]:
+    def _missing(self, obj: KObject, data: Any) -> Iterator[Problem]:
         if not self.tail:  # no plain fields at the end: missing means nothing matches at all
-            if all(match.value is None for match in self.expression.find(obj.data)):
+            if all(match.value is None for match in self.expression.find(data)):
                 yield self._problem(obj, (), None)
             return
         if self.prefix is None:
-            bases = [((), obj.data)]
+            bases = [((), data)]
         else:
-            bases = [(jsonpath_tuple(m.full_path), m.value) for m in self.prefix.find(obj.data)]
+            bases = [(jsonpath_tuple(m.full_path), m.value) for m in self.prefix.find(data)]
         for base_path, base in bases:
             value = base
             for step in self.tail:
@@ -137,7 +187,7 @@ class DeclaredCheck:
         if condition in ("matches", "not-matches"):
             if isinstance(actual, (dict, list)):
                 return False
-            found = expected.search(_scalar_text(actual)) is not None
+            found = search(self.pattern, _scalar_text(actual))
             return found if condition == "matches" else not found
         measured = number(actual)
         if measured is None:
@@ -151,7 +201,7 @@ class DeclaredCheck:
             "namespace": obj.namespace or "", "path": format_path(path),
             "value": "" if value is None else _show_value(value),
             "expected": "" if self.value is None else (
-                self.value.pattern if isinstance(self.value, re.Pattern) else _show_value(self.value)),
+                self.value if self.pattern is not None else _show_value(self.value)),
         }
         fix = None
         if self.fix is not None:
@@ -164,7 +214,7 @@ class DeclaredCheck:
         field_text = f"`{self.select}`"
         if self.condition in VALUELESS:
             return f"Fires when {field_text} is {self.condition}."
-        expected = self.value.pattern if isinstance(self.value, re.Pattern) else _show_value(self.value)
+        expected = self.value if self.pattern is not None else _show_value(self.value)
         verb = {"equals": "equals", "not-equals": "is set to anything but",
                 "matches": "matches the regular expression", "not-matches":
                 "does not match the regular expression", "less-than": "is less than",
@@ -178,6 +228,109 @@ def _step(value: Any, step: Any) -> Any:
     if isinstance(value, list) and type(step) is int and -len(value) <= step < len(value):
         return value[step]
     return None
+
+
+# --- the work budget of a selector -------------------------------------------------------------
+
+class _OutOfWork(Exception):
+    pass
+
+
+class _Meter:
+    """The work left to the selector being evaluated; unlimited outside an evaluation."""
+
+    left = math.inf
+    budget = 0
+
+
+_METER = _Meter()
+
+
+def _spend(amount: int) -> None:
+    _METER.left -= amount
+    if _METER.left < 0:
+        _METER.left = math.inf
+        raise _OutOfWork
+
+
+class _MeteredMap(dict):
+    """A mapping whose every look-up and walk through is paid for from the meter."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        _spend(1)
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        _spend(1)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key):
+        _spend(1)
+        return dict.__contains__(self, key)
+
+    def __iter__(self):
+        _spend(len(self) + 1)
+        return dict.__iter__(self)
+
+    def keys(self):
+        _spend(len(self) + 1)
+        return dict.keys(self)
+
+    def values(self):
+        _spend(len(self) + 1)
+        return dict.values(self)
+
+    def items(self):
+        _spend(len(self) + 1)
+        return dict.items(self)
+
+
+class _MeteredList(list):
+    """A list whose every look-up and walk through is paid for from the meter."""
+
+    __slots__ = ()
+
+    def __getitem__(self, index):
+        _spend(1)
+        return list.__getitem__(self, index)
+
+    def __iter__(self):
+        _spend(len(self) + 1)
+        return list.__iter__(self)
+
+    def __reversed__(self):
+        _spend(len(self) + 1)
+        return list.__reversed__(self)
+
+
+def _metered(data: Any) -> Any:
+    """`data` copied into metered mappings and lists (a node shared by aliases stays shared),
+    with the meter set to the budget for it: a base, and more for each node its walk meets."""
+    copies: dict[int, Any] = {}
+    sizes: dict[int, int] = {}
+    stack = [(data, False)]
+    while stack:  # iterative: a document may nest as deep as max-depth
+        node, filled = stack.pop()
+        if not isinstance(node, (dict, list)) or (id(node) in copies and not filled):
+            continue
+        children = list(node.values() if isinstance(node, dict) else node)
+        if not filled:
+            copies[id(node)] = _MeteredMap() if isinstance(node, dict) else _MeteredList()
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
+            continue
+        copy = copies[id(node)]
+        if isinstance(node, dict):
+            for key, child in node.items():
+                dict.__setitem__(copy, key, copies.get(id(child), child))
+        else:
+            list.extend(copy, [copies.get(id(child), child) for child in children])
+        sizes[id(node)] = 1 + sum(sizes.get(id(child), 1) for child in children)
+    _METER.budget = SELECT_WORK_BASE + SELECT_WORK_PER_NODE * sizes.get(id(data), 1)
+    _METER.left = _METER.budget
+    return copies.get(id(data), data)
 
 
 # --- JSONPath ---------------------------------------------------------------------------------
@@ -225,6 +378,25 @@ def _split(expression: Any) -> tuple[Any, tuple]:
     return prefix, tuple(tail)
 
 
+def _refused_selector(expression: Any) -> str | None:
+    """Why a parsed selector cannot be evaluated safely, or None: too many steps (jsonpath-ng
+    recurses once a step), or a regular expression (`=~`, `sub()`) that re would match
+    without a time budget."""
+    stack = [(expression, 1)]
+    while stack:
+        step, depth = stack.pop()
+        if depth > MAX_SELECT_STEPS:
+            return f"'select' nests more than {MAX_SELECT_STEPS} steps"
+        if getattr(step, "op", None) == "=~" or isinstance(step, _RegexSubstitution):
+            return ("a regular expression inside 'select' (=~, sub()) is not supported: select "
+                    "the field and use condition: matches")
+        for part in getattr(step, "__dict__", {}).values():
+            for item in part if isinstance(part, (list, tuple)) else (part,):
+                if isinstance(item, jp.JSONPath):
+                    stack.append((item, depth + 1))
+    return None
+
+
 # --- reading the `check` section --------------------------------------------------------------
 
 def _fail(path: str, node: Any, key: Any, message: str) -> RuleDefinitionError:
@@ -259,15 +431,22 @@ def compile_check(path: str, node: Any) -> DeclaredCheck:
     select = node.get("select")
     if not isinstance(select, str) or not select.strip():
         raise _fail(path, node, "select", "'select' must be a JSONPath such as metadata.labels.team")
+    if len(select) > MAX_SELECT_LENGTH:
+        raise _fail(path, node, "select", f"'select' is longer than {MAX_SELECT_LENGTH} "
+                                          f"characters")
     try:
         expression = parse_jsonpath(select)
     except Exception as error:  # JSONPathError, and plain exceptions from ply on odd input
         raise _fail(path, node, "select", f"'select' is not a valid JSONPath: {error}") from None
+    refused = _refused_selector(expression)
+    if refused:
+        raise _fail(path, node, "select", refused)
     condition = node.get("condition")
     if condition not in CONDITIONS:
         raise _fail(path, node, "condition" if "condition" in node else None,
                     f"'condition' must be one of {', '.join(CONDITIONS)}, got {condition!r}")
     value = node.get("value")
+    pattern = None
     if condition in VALUELESS:
         if "value" in node:
             raise _fail(path, node, "value", f"condition {condition!r} takes no 'value'")
@@ -277,8 +456,8 @@ def compile_check(path: str, node: Any) -> DeclaredCheck:
         if not isinstance(value, str):
             raise _fail(path, node, "value", f"condition {condition!r} needs a regular expression")
         try:
-            value = re.compile(value)
-        except re.error as error:
+            pattern = compile_pattern(value)
+        except PatternError as error:
             raise _fail(path, node, "value", f"'value' is not a regular expression: {error}") from None
     elif condition in ("less-than", "greater-than") and number(value) is None:
         raise _fail(path, node, "value", f"condition {condition!r} needs a number or a quantity "
@@ -300,7 +479,8 @@ def compile_check(path: str, node: Any) -> DeclaredCheck:
         else:
             fix = Fix(_template(path, node, "fix", given))
     prefix, tail = _split(expression)
-    return DeclaredCheck(select.strip(), expression, prefix, tail, condition, value, message, fix)
+    return DeclaredCheck(select.strip(), expression, prefix, tail, condition, value, message, fix,
+                         pattern, metered=prefix is not None)
 
 
 def default_docs(rule_summary: str, check: DeclaredCheck) -> dict[str, str]:

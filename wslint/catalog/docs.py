@@ -131,8 +131,7 @@ def render_rule_markdown(rule: Rule, docs: str = "../") -> str:
 def _check_yaml(check) -> str:
     lines = ["check:", f"  select: {check.select}", f"  condition: {check.condition}"]
     if check.value is not None:
-        value = check.value.pattern if isinstance(check.value, re.Pattern) else check.value
-        lines.append(f"  value: {json.dumps(value)}")
+        lines.append(f"  value: {json.dumps(check.value)}")  # a pattern as its text
     lines.append(f"  message: {json.dumps(check.message)}")
     return "\n".join(lines)
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from wslint.catalog.errors import OptionError, RuleDefinitionError
+from wslint.catalog.patterns import PatternError, PatternTimeout, compile_pattern, fullmatch
+from wslint.load.sources import FileRefused, read_regular_file
 from wslint.model import Applicability, Problem, Severity
 from wslint.load.yamltree import Map, parse_stream
 
@@ -58,8 +60,12 @@ class OptionSpec:
             if bad:
                 raise OptionError(f"expected one of {', '.join(map(str, self.choices))}, got {bad[0]!r}")
         if self.pattern is not None:
-            bad = [v for v in (value if isinstance(value, list) else [value])
-                   if not re.fullmatch(self.pattern, v)]
+            pattern = compile_pattern(self.pattern)
+            try:
+                bad = [v for v in (value if isinstance(value, list) else [value])
+                       if not fullmatch(pattern, v)]
+            except PatternTimeout as error:
+                raise OptionError(str(error)) from None
             if bad:
                 raise OptionError(f"expected a value matching {self.pattern}, got {bad[0]!r}")
         return list(value) if isinstance(value, list) else value
@@ -210,8 +216,8 @@ def _parse_options(path: str, data: Map) -> dict[str, OptionSpec]:
         if pattern is not None and (kind not in ("string", "string-list") or not isinstance(pattern, str)):
             raise _fail(path, spec, "pattern", "'pattern' must be a regular expression for a string option")
         try:
-            re.compile(pattern or "")
-        except re.error as error:
+            compile_pattern(pattern or "")
+        except PatternError as error:
             raise _fail(path, spec, "pattern", f"'pattern' is not a regular expression: {error}") from None
         option = OptionSpec(name, kind, spec.get("default"), _text(path, spec, "description"),
                             spec.get("minimum"), tuple(choices) if isinstance(choices, list) else None,
@@ -228,7 +234,14 @@ def read_rule_files(directory: Any) -> Iterator[Rule]:
     """Every `*.yaml` rule under `directory` (a Path or an importlib.resources Traversable)."""
     entries = sorted((e for e in directory.iterdir() if e.name.endswith(".yaml")), key=lambda e: e.name)
     for entry in entries:
-        yield parse_rule(entry.read_text(encoding="utf-8"), f"rules/{entry.name}")
+        shown = f"rules/{entry.name}"
+        try:  # a plain directory's files get a manifest's care (a package's may be in a zip)
+            data = read_regular_file(str(entry)) if isinstance(entry, Path) else entry.read_bytes()
+            text = data.decode("utf-8")
+        except (FileRefused, OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            raise RuleDefinitionError(f"{shown}: cannot read rule file: {reason}") from None
+        yield parse_rule(text, shown)
 
 
 def builtin_rules_dir() -> Any:

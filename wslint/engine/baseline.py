@@ -18,6 +18,8 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from wslint.load.nesting import MAX_NESTING, too_deep
+from wslint.load.sources import FileRefused, read_regular_file
 from wslint.model import Finding, LintResult
 
 FORMAT_VERSION = 1
@@ -86,14 +88,30 @@ class Baseline:
 
 
 def load_baseline(path: str) -> Baseline:
+    """Read a baseline file with the care a manifest gets: only a regular file, of bounded size
+    and nesting, is read; anything else is a BaselineError naming the file."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
+        data = read_regular_file(path)
     except FileNotFoundError:
         raise BaselineError(f"{path}: no such baseline file (create it with --write-baseline)") from None
+    except FileRefused as refusal:
+        raise BaselineError(f"{path}: cannot read the baseline: {refusal}") from None
     except OSError as error:
         raise BaselineError(f"{path}: cannot read the baseline: {error.strerror or error}") from None
-    except ValueError as error:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BaselineError(f"{path}: not a wslint baseline (not UTF-8: byte {error.start})") from None
+    deep = too_deep(text, "json")
+    if deep is not None:
+        raise BaselineError(f"{path}:{deep}: not a wslint baseline (nested deeper than "
+                            f"{MAX_NESTING} levels)")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BaselineError(f"{path}:{error.lineno}: not a wslint baseline (invalid JSON: "
+                            f"{error.msg}, column {error.colno})") from None
+    except (ValueError, RecursionError) as error:  # a number of 5000 digits, say
         raise BaselineError(f"{path}: not a wslint baseline (invalid JSON: {error})") from None
     if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION \
             or not isinstance(document.get("findings"), list):

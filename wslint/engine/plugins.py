@@ -13,6 +13,7 @@ import pluggy
 from wslint.api import hookimpl
 from wslint.catalog.declarative import RESERVED_PREFIX
 from wslint.catalog.rules import Rule, RuleDefinitionError, parse_rule
+from wslint.load.sources import FileRefused, read_regular_file
 
 ENTRY_POINT_GROUP = "wslint"
 DISTRIBUTION = "wslint"
@@ -30,10 +31,16 @@ def read_rule_dir(directory: str) -> list[Rule]:
     rules = []
     for entry in sorted(list(root.glob("*.yaml")) + list(root.glob("*.yml"))):
         shown = entry.as_posix()
-        try:
-            text = entry.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise RuleDefinitionError(f"{shown}: cannot read rule file: {error}") from None
+        try:  # as untrusted as a manifest: a FIFO or /dev/zero named x.yaml is never read
+            text = read_regular_file(str(entry)).decode("utf-8")
+        except FileRefused as refusal:
+            raise RuleDefinitionError(f"{shown}: cannot read rule file: {refusal}") from None
+        except OSError as error:
+            raise RuleDefinitionError(f"{shown}: cannot read rule file: "
+                                      f"{error.strerror or error}") from None
+        except UnicodeDecodeError as error:
+            raise RuleDefinitionError(f"{shown}: cannot read rule file: not UTF-8 "
+                                      f"(byte {error.start})") from None
         rule = parse_rule(text, shown, require_docs=False)
         if rule.check is None:
             raise RuleDefinitionError(f"{shown}:1: a rule in a rule directory needs a 'check' "

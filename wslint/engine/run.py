@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from wslint.api import CheckContext
+from wslint.catalog.declarative import BudgetExceeded
 from wslint.catalog.rules import INPUT_KIND, ROUTES, WORKLOADS, Rule, select_rules
 from wslint.controllers.registry import check_controller_id, route_kinds
 from wslint.engine import parallel
@@ -311,7 +312,8 @@ def _describe(error: BaseException) -> str:
     except Exception:  # an exception whose str() fails too
         text = type(error).__name__
     frames = traceback.extract_tb(error.__traceback__)
-    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" \
+        if frames and not isinstance(error, BudgetExceeded) else ""  # says all there is
     return clip(text) + where
 
 

@@ -161,9 +161,11 @@ class FileFix:
     def data(self) -> bytes:
         return (b"\xef\xbb\xbf" if self.bom else b"") + self.fixed.encode("utf-8")
 
-    def diff(self) -> str:
-        """A unified diff from the original to the fixed text."""
-        return unified_diff(self.source.path, self.lines, split_lines(self.fixed), self.replaced)
+    def diff(self, shown: str | None = None) -> str:
+        """A unified diff from the original to the fixed text, under the file name `shown` (the
+        caller escapes the name for where it prints it), by default the file's path."""
+        return unified_diff(shown or self.source.path, self.lines, split_lines(self.fixed),
+                            self.replaced)
 
     def write(self) -> None:
         """Replace the file atomically, keeping its permission bits; refuse (FixError) when it

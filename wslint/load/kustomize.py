@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from wslint.model import KObject, Origin, Source
-from wslint.load.sources import InputProblem, LoadedSource, display_path, is_kubernetes_object
+from wslint.load.sources import (FileRefused, InputProblem, LoadedSource, display_path,
+                                 is_kubernetes_object, read_regular_file)
 from wslint.load.yamltree import DEFAULT_MAX_DEPTH, Map, Seq, parse_stream
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -113,10 +114,9 @@ def read_kustomization(directory: str, display_dir: str) -> Kustomization | None
     found = Kustomization(os.path.normpath(os.path.abspath(directory)),
                           os.path.abspath(path), display_path(os.path.join(display_dir,
                                                                           os.path.basename(path))))
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            found.text = handle.read()
-    except (OSError, UnicodeDecodeError):
+    try:  # a regular file of bounded size, as any input
+        found.text = read_regular_file(path).decode("utf-8-sig")
+    except (FileRefused, OSError, UnicodeDecodeError):
         return found  # kubectl will say what is wrong with it
     stream = parse_stream(found.text)
     data = stream.documents[0] if stream.documents else None
@@ -303,9 +303,8 @@ class _Files:
     def get(self, path: str) -> tuple[str, list[tuple[int, Map]]] | None:
         if path not in self.cache:
             try:
-                with open(path, encoding="utf-8-sig") as handle:
-                    text = handle.read()
-            except (OSError, UnicodeDecodeError):
+                text = read_regular_file(path).decode("utf-8-sig")
+            except (FileRefused, OSError, UnicodeDecodeError):
                 self.cache[path] = None
                 return None
             stream = parse_stream(text)

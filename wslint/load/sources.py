@@ -172,13 +172,25 @@ class _NotRead(Exception):
         self.problem = problem
 
 
+class FileRefused(Exception):
+    """A file that is not read at all, and why (one line, without the file's name)."""
+
+    def __init__(self, reason: str, mode: int | None = None) -> None:
+        super().__init__(reason)
+        self.mode = mode  # the file's type when it is not a regular file
+
+
 _FILE_TYPES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
                (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
                (stat.S_ISBLK, "a block device"))
 
 
+def _file_type(mode: int) -> str:
+    return next((name for test, name in _FILE_TYPES if test(mode)), "not a regular file")
+
+
 def _not_regular(mode: int, path: str) -> _NotRead:
-    what = next((name for test, name in _FILE_TYPES if test(mode)), "not a regular file")
+    what = _file_type(mode)
     if stat.S_ISDIR(mode):
         try:
             os.listdir(path)
@@ -189,22 +201,40 @@ def _not_regular(mode: int, path: str) -> _NotRead:
         "WS901", f"{what}, not a regular file; not read (to lint a stream, pipe it to `wslint -`)"))
 
 
-def _read_regular_file(path: str, max_file_size: int) -> bytes:
-    """The bytes of a regular file, at most `max_file_size + 1` of them. Anything else (a FIFO
-    whose reader would wait for a writer, a device that never ends) is refused before it is
-    opened, and checked again once opened (non-blocking), in case it was swapped meanwhile."""
+def read_regular_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """The bytes of a regular file of at most `max_size` bytes. Anything else (a FIFO whose
+    reader would wait for a writer, a device that never ends) is refused before it is opened,
+    and checked again once opened (non-blocking), in case it was swapped meanwhile; so is a file
+    over `max_size`. Files the configuration names (baselines, rule files, the configuration
+    itself) are read so too: they are as untrusted as manifests. Raises FileRefused, or
+    OSError when the file cannot be read."""
     info = os.stat(path)
     if not stat.S_ISREG(info.st_mode):
-        raise _not_regular(info.st_mode, path)
-    if info.st_size > max_file_size:
-        raise _NotRead(_too_large(max_file_size))
+        raise FileRefused(f"{_file_type(info.st_mode)}, not a regular file; not read",
+                          info.st_mode)
+    if info.st_size > max_size:
+        raise FileRefused(f"larger than {max_size} bytes; not read")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     descriptor = os.open(path, flags | getattr(os, "O_BINARY", 0))
     with os.fdopen(descriptor, "rb") as handle:
         opened = os.fstat(handle.fileno())
         if not stat.S_ISREG(opened.st_mode):
-            raise _not_regular(opened.st_mode, path)
-        return handle.read(max_file_size + 1)
+            raise FileRefused(f"{_file_type(opened.st_mode)}, not a regular file; not read",
+                              opened.st_mode)
+        data = handle.read(max_size + 1)
+    if len(data) > max_size:  # it grew since it was looked at
+        raise FileRefused(f"larger than {max_size} bytes; not read")
+    return data
+
+
+def _read_regular_file(path: str, max_file_size: int) -> bytes:
+    """A manifest's bytes (see `read_regular_file`); a refusal is the WS901 or WS904 it gives."""
+    try:
+        return read_regular_file(path, max_file_size)
+    except FileRefused as refusal:
+        if refusal.mode is not None:
+            raise _not_regular(refusal.mode, path) from None
+        raise _NotRead(_too_large(max_file_size)) from None
 
 
 def _too_large(max_file_size: int) -> InputProblem:

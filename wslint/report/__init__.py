@@ -1,4 +1,8 @@
-"""Output formats. Each is a reporter plugin: `Reporter(stream, settings).report(result)`."""
+"""Output formats. Each is a reporter plugin: `Reporter(stream, settings).report(result)`.
+
+What reaches a terminal or a CI log is neutralised by one function per channel: `escape_text`
+for text (the text format, standard error, diff headers), `workflow_escape` in
+`wslint.report.github` for workflow commands (built on it); JSON and SARIF escape as JSON does."""
 
 from __future__ import annotations
 
@@ -11,18 +15,36 @@ def _visible(character: str) -> str:
         else f"\\U{code:08x}"
 
 
-def escape_text(text: str) -> str:
-    """Make manifest-derived text safe to print on a terminal or in a CI log: every character
-    Unicode does not call printable becomes a visible escape (`\\n`, `\\t`, `\\x1b`, `\\u202e`).
-    That is the controls (escape sequences start with ESC or CSI; CR rewrites the line), the
-    invisible format characters (bidirectional overrides that reorder displayed text, zero-width
-    characters), the line and paragraph separators, lone surrogates and unassigned code points.
-    Every reporter that writes text a person or a log reads passes manifest text through here."""
+def visible_text(text: str) -> str:
+    """`text` with every character Unicode does not call printable made a visible escape
+    (`\\n`, `\\t`, `\\x1b`, `\\u202e`): the controls (escape sequences start with ESC or
+    CSI; CR rewrites the line), the invisible format characters (bidirectional overrides that
+    reorder displayed text, zero-width characters), the line and paragraph separators, lone
+    surrogates and unassigned code points."""
     if text.isprintable():
         return text
     text = text.replace("\n", "\\n").replace("\t", "\\t")
     return "".join(character if character.isprintable() else _visible(character)
                    for character in text)
+
+
+def break_legacy_commands(text: str) -> str:
+    """GitHub's runner reads a workflow command `##[command]...` anywhere in a line."""
+    return text.replace("##[", "##\\x5b") if "##[" in text else text
+
+
+def escape_text(text: str) -> str:
+    """Make manifest-derived or path-derived text safe to print on a terminal or in a CI log:
+    `visible_text`, and CI workflow commands broken: `##[` anywhere becomes `##\\x5b`, and a
+    leading `::` (a command when a line starts with it, after blanks) `\\x3a:`; lines are
+    only ever started by such a text or by wslint's own words. Every text a person or a log
+    reads in the text format, on standard error and in diff headers passes manifest text and
+    file names through here."""
+    text = break_legacy_commands(visible_text(text))
+    if text.lstrip(" ").startswith("::"):
+        blanks = len(text) - len(text.lstrip(" "))
+        text = text[:blanks] + "\\x3a" + text[blanks + 1:]
+    return text
 
 
 @dataclass

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from wslint.model import LintResult, Severity
-from wslint.report import Reporter, escape_text
+from wslint.report import Reporter, break_legacy_commands, visible_text
 from wslint.report.paths import relative_to_root, repository_root
 from wslint.report.sarif import token_end
 
@@ -23,8 +23,10 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 def workflow_escape(text: str, in_property: bool = False) -> str:
     """Escape text for a workflow command, as GitHub's runner decodes it: `%`, CR and LF in the
     message; in a property value (`file=`, `title=`) also `:` and `,`, which would end the
-    value. Controls that reach the log raw (escape sequences) are made visible first."""
-    text = "".join(part if part in ("\r", "\n") else escape_text(part)
+    value. Controls that reach the log raw (escape sequences) are made visible first, and a
+    legacy `##[command]` is broken (the runner reads the line as our command first; belt and
+    braces)."""
+    text = "".join(part if part in ("\r", "\n") else break_legacy_commands(visible_text(part))
                    for part in re.split(r"([\r\n])", text))
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if in_property:
