@@ -77,3 +77,16 @@ def test_links_between_the_guides_resolve():
                 headings = re.findall(r"^#+ (.+)$", linked.read_text(encoding="utf-8"), re.M)
                 slugs = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in headings}
                 assert anchor in slugs, f"{page.name}: no heading for {target}"
+
+
+def test_generate_docs_never_writes_a_users_docs(tmp_path):
+    """Without --output it writes wslint's own pages, wherever it is run from."""
+    users = tmp_path / "docs" / "rules"
+    users.mkdir(parents=True)
+    (users / "README.md").write_text("our own rules\n")
+    (users / "WS999.md").write_text("our own page\n")
+    result = run("generate-docs", cwd=tmp_path)
+    assert result.returncode == 0
+    assert (users / "README.md").read_text() == "our own rules\n"
+    assert (users / "WS999.md").exists()
+    assert run("generate-docs", "--check", cwd=tmp_path).returncode == 0, "its own pages are current"

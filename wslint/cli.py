@@ -221,7 +221,9 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
             from wslint.fix import fix
 
             loaded, context_loaded = linter.load_inputs(targets, excluded, context)
-            outcome = fix(linter, loaded, context_loaded, unsafe=unsafe_fixes)
+            outcome = fix(linter, loaded, context_loaded, unsafe=unsafe_fixes, roots=targets)
+            if apply_fixes:
+                outcome.write()
             result = outcome.result
         else:
             from wslint.engine.progress import Progress
@@ -297,22 +299,12 @@ def _print_diff(outcome, quiet: bool) -> int:
 
 
 def _write_fixes(outcome, loaded, quiet: bool) -> bool:
-    """`--fix`: replace the changed files (and print the fixed standard input); True when a
-    file could not be written."""
-    from wslint.fix import FixError
-
-    failed = False
-    written = 0
-    for file in outcome.files:
-        if file.source.is_stdin:
-            continue
-        try:
-            file.write()
-            written += 1
-        except (FixError, OSError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            _error(f"wslint: error: {file.source.path}: not written: {reason}")
-            failed = True
+    """`--fix`: say which files could not be written (and print the fixed standard input);
+    True when a file could not be written."""
+    for error in outcome.errors:
+        _error(f"wslint: error: {error}")
+    failed = bool(outcome.errors)
+    written = sum(1 for file in outcome.files if not file.source.is_stdin)
     stdin = next((item.source for item in loaded if item.source.is_stdin), None)
     if stdin is not None:
         fixed = next((f for f in outcome.files if f.source.is_stdin), None)
@@ -448,8 +440,8 @@ def explain(rule: str, config_file, no_config) -> None:
 
 
 @main.command("generate-docs")
-@click.option("--output", "directory", type=click.Path(file_okay=False), default="docs/rules",
-              show_default=True, help="Where the rule pages go.")
+@click.option("--output", "directory", type=click.Path(file_okay=False), default=None,
+              help="Where the rule pages go (default: docs/rules of wslint's own source tree).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 when a page is missing, stale or left over.")
 def generate_docs(directory: str, check: bool) -> None:
@@ -460,6 +452,12 @@ def generate_docs(directory: str, check: bool) -> None:
     from wslint.catalog.docs import generated_pages, stale_pages, write_pages
     from wslint.engine.plugins import Plugins
 
+    if directory is None:
+        # wslint's own pages, wherever it is run from: a user's docs/rules is not wslint's.
+        source_tree = Path(__file__).resolve().parent.parent
+        if not ((source_tree / "pyproject.toml").is_file() and (source_tree / "docs").is_dir()):
+            _fail("this wslint is installed without its source tree: give --output DIR")
+        directory = source_tree / "docs" / "rules"
     pages = generated_pages(Plugins(third_party=False).rules())
     target = Path(directory)
     if check:
