@@ -108,3 +108,14 @@ def test_readme_sample_output_is_what_the_example_prints():
         assert line in printed[position:], f"README shows a line the example does not print: {line}"
         position = printed.index(line, position) + 1
     assert sample[-2:] == printed[-2:], "the sample ends with the summary"
+def test_generate_docs_never_writes_a_users_docs(tmp_path):
+    """Without --output it writes wslint's own pages, wherever it is run from."""
+    users = tmp_path / "docs" / "rules"
+    users.mkdir(parents=True)
+    (users / "README.md").write_text("our own rules\n")
+    (users / "WS999.md").write_text("our own page\n")
+    result = run("generate-docs", cwd=tmp_path)
+    assert result.returncode == 0
+    assert (users / "README.md").read_text() == "our own rules\n"
+    assert (users / "WS999.md").exists()
+    assert run("generate-docs", "--check", cwd=tmp_path).returncode == 0, "its own pages are current"

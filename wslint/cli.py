@@ -305,7 +305,9 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
             from wslint.fix import fix
 
             loaded, context_loaded = linter.load_inputs(targets, excluded, context)
-            outcome = fix(linter, loaded, context_loaded, unsafe=unsafe_fixes)
+            outcome = fix(linter, loaded, context_loaded, unsafe=unsafe_fixes, roots=targets)
+            if apply_fixes:
+                outcome.write()
             result = outcome.result
         else:
             from wslint.engine.progress import Progress
@@ -386,22 +388,12 @@ def _print_diff(outcome, quiet: bool) -> int:
 
 
 def _write_fixes(outcome, loaded, quiet: bool) -> bool:
-    """`--fix`: replace the changed files (and print the fixed standard input); True when a
-    file could not be written."""
-    from wslint.fix import FixError
-
-    failed = False
-    written = 0
-    for file in outcome.files:
-        if file.source.is_stdin:
-            continue
-        try:
-            file.write()
-            written += 1
-        except (FixError, OSError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            _error(f"wslint: error: {file.source.path}: not written: {reason}")
-            failed = True
+    """`--fix`: say which files could not be written (and print the fixed standard input);
+    True when a file could not be written."""
+    for error in outcome.errors:
+        _error(f"wslint: error: {error}")
+    failed = bool(outcome.errors)
+    written = sum(1 for file in outcome.files if not file.source.is_stdin)
     stdin = next((item.source for item in loaded if item.source.is_stdin), None)
     if stdin is not None:
         fixed = next((f for f in outcome.files if f.source.is_stdin), None)
@@ -552,13 +544,14 @@ def explain(rule: str, config_file, no_config) -> None:
 
 
 @main.command("generate-docs")
-@click.option("--output", "directory", type=click.Path(file_okay=False), default="docs/rules",
-              show_default=True, help="Where the rule pages go.")
-@click.option("--controllers-page", type=click.Path(dir_okay=False), default="docs/controllers.md",
-              show_default=True, help="Where the controllers page goes.")
+@click.option("--output", "directory", type=click.Path(file_okay=False), default=None,
+              help="Where the rule pages go (default: docs/rules of wslint's own source tree).")
+@click.option("--controllers-page", type=click.Path(dir_okay=False), default=None,
+              help="Where the controllers page goes (default: docs/controllers.md of wslint's "
+                   "own source tree).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 when a page is missing, stale or left over.")
-def generate_docs(directory: str, controllers_page: str, check: bool) -> None:
+def generate_docs(directory: str | None, controllers_page: str | None, check: bool) -> None:
     """Write one Markdown page per built-in rule, and an index, from the rule metadata (the same
     that `wslint explain` prints), and the controllers page from the controller profiles."""
     from pathlib import Path
@@ -567,6 +560,14 @@ def generate_docs(directory: str, controllers_page: str, check: bool) -> None:
     from wslint.controllers.docs import render_controllers_page
     from wslint.engine.plugins import Plugins
 
+    if directory is None or controllers_page is None:
+        # wslint's own pages, wherever it is run from: a user's docs/ is not wslint's.
+        source_tree = Path(__file__).resolve().parent.parent
+        if not ((source_tree / "pyproject.toml").is_file() and (source_tree / "docs").is_dir()):
+            _fail("this wslint is installed without its source tree: give --output DIR and "
+                  "--controllers-page FILE")
+        directory = directory or str(source_tree / "docs" / "rules")
+        controllers_page = controllers_page or str(source_tree / "docs" / "controllers.md")
     pages = generated_pages(Plugins(third_party=False).rules())
     target = Path(directory)
     controllers = Path(controllers_page)
@@ -577,16 +578,13 @@ def generate_docs(directory: str, controllers_page: str, check: bool) -> None:
         stale = [target / name for name in stale_pages(target, pages)]
         stale += [controllers] if controllers_stale else []
         for path in stale:
-            _error(f"{path}: stale; regenerate with `wslint generate-docs`")
+            click.echo(f"{path}: stale; regenerate with `wslint generate-docs`", err=True)
         sys.exit(EXIT_FINDINGS if stale else EXIT_OK)
-    from wslint.report import escape_text
-
     for name in write_pages(target, pages):
-        click.echo(escape_text(f"wrote {target / name}" if name in pages
-                               else f"removed {target / name}"))
+        click.echo(f"wrote {target / name}" if name in pages else f"removed {target / name}")
     if controllers_stale:
         controllers.write_text(controllers_text, encoding="utf-8", newline="\n")
-        click.echo(escape_text(f"wrote {controllers}"))
+        click.echo(f"wrote {controllers}")
 
 
 @main.command("server")

@@ -21,8 +21,8 @@ The package holds one module per job, each importing only those listed before it
 dumps back onto the original lines), `diff` (`--diff`), `write` (replacing a file), `file` (one
 file being fixed) and `rounds` (the run).
 
-Writing is atomic (a temporary file in the same directory, the permission bits copied, then
-`os.replace`) and refused when the file changed on disk after wslint read it.
+Writing (`write`) keeps the file what it was (owner, group, mode, hard links, symlinks), is
+atomic where that keeps it, and is refused when the file changed on disk after wslint read it.
 """
 
 from wslint.fix.errors import FixError

@@ -77,5 +77,7 @@ def unified_diff(name: str, original: list[tuple[str, str]], fixed: list[tuple[s
     opcodes.append(("equal", done, len(old), len(new) - (len(old) - done), len(new)))
     out = []
     for line in _unified_diff(old, new, name, _merged(opcodes)):
+        if line.endswith("\r") and not line.endswith("\r\n"):
+            line = line[:-1] + "\n"  # a CR line ending: the diff's lines end with LF
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)

@@ -4,18 +4,23 @@ result verified before anything is written."""
 from __future__ import annotations
 
 import math
-import os
+import re
 from typing import Any
 
 from wslint.fix.diff import unified_diff
 from wslint.fix.edit import apply_edit, object_root
 from wslint.fix.errors import FixError
 from wslint.fix.patch import RoundTrip
-from wslint.fix.scan import comment_texts, document_starts, dominant_ending, join_lines, split_lines
-from wslint.fix.write import replace_file
+from wslint.fix.scan import (comment_texts, document_starts, dominant_ending, join_lines,
+                             normalized, split_lines)
+from wslint.fix.write import read_regular, replace_file, unwritable
 from wslint.load.sources import decode, wide_encoding
 from wslint.load.yamltree import parse_stream
 from wslint.model import Edit, Source
+
+# Line breaks of YAML 1.1 besides LF and CR, which libyaml counts as lines and the lines here do
+# not: such a file is not fixed.
+_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def _plain(value: Any) -> Any:
@@ -48,6 +53,8 @@ class FileFix:
         if self.raw is not None:
             self._check_encoding()
         self.text = source.text
+        if _OTHER_BREAKS.search(self.text):
+            raise FixError("it has line breaks other than LF, CRLF and CR (NEL, LS or PS)")
         parsed = parse_stream(self.text)
         if parsed.problem is not None:
             raise FixError(f"it has a YAML error (line {parsed.problem.line}: "
@@ -60,13 +67,13 @@ class FileFix:
         self.baseline = parsed.documents
         self.lines = split_lines(self.text)
         self.ending = dominant_ending(self.lines)
-        normalized = self.text.replace("\r\n", "\n")
+        text = normalized(self.text)
         # Each document owns the lines from its start to the next one's (comments between
         # documents included), so the documents' lines tile the file.
-        self.starts = document_starts(normalized)
+        self.starts = document_starts(text)
         if len(self.starts) != len(self.baseline):
             raise FixError("its documents cannot be told apart")
-        self.comments = comment_texts(normalized)
+        self.comments = comment_texts(text)
         self.round_trips: dict[int, RoundTrip] = {}
         self.edits: list[Edit] = []
         # Documents left as written, and why; those since the fixer last asked (`take_refused`).
@@ -79,15 +86,16 @@ class FileFix:
 
     def _read_disk(self) -> None:
         path = self.source.path
-        try:
-            with open(path, "rb") as handle:
-                self.raw = handle.read()
-            self.mtime_ns = os.stat(path).st_mtime_ns
-        except OSError as error:
-            raise FixError(f"cannot read it again: {error.strerror or error}") from None
+        # More bytes than the text can take (4 a character in UTF-8, and a byte-order mark)
+        # means it changed.
+        self.raw, info = read_regular(path, 4 * len(self.source.text) + 4)
+        self.mtime_ns = info.st_mtime_ns
         text, problem = decode(self.raw)
         if problem is not None or text != self.source.text:
             raise FixError("it changed on disk after wslint read it")
+        why = unwritable(path, info)
+        if why is not None:
+            raise FixError(why)
 
     def _check_encoding(self) -> None:
         """Fixed text is written as UTF-8 (with the byte-order mark if it had one)."""
@@ -149,7 +157,7 @@ class FileFix:
             apply_edit(object_root(expected[obj.doc_index], obj.item_index), edit)
         if [_plain(document) for document in parsed.documents] != expected:
             raise FixError("the fixed text would change more than the fixes")
-        if comment_texts(text) != self.comments:
+        if comment_texts(normalized(text)) != self.comments:
             raise FixError("the fixed text would lose or repeat a comment")
 
     def take_refused(self) -> list[tuple[int, str]]:

@@ -4,12 +4,13 @@ lengthens the shutdown, so the grace period may become too short)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from wslint.fix.errors import FixError
 from wslint.fix.file import FileFix
-from wslint.load.sources import LoadedSource, load_source
+from wslint.load.sources import STDIN, LoadedSource, load_source
 from wslint.model import Applicability, Finding, LintResult, Source
 
 MAX_ROUNDS = 10
@@ -38,6 +39,15 @@ class FixOutcome:
     notices: list[str]  # fixes not applied, files not fixed: why
     rounds: int
     converged: bool
+    errors: list[str] = field(default_factory=list)  # files that could not be written: why
+    session: Any = field(default=None, repr=False)
+
+    def write(self) -> None:
+        """Write the changed files (standard input aside: its fixed text is the caller's to
+        print). A file that cannot be written stays as it is, with an error; then the run is
+        linted once more, so that the findings and the counts are those of the files as they
+        are on disk."""
+        self.session.write(self)
 
 
 @dataclass
@@ -46,6 +56,7 @@ class _Session:
     loaded: list[LoadedSource]
     context: list[LoadedSource]
     unsafe: bool
+    roots: list[str] | None  # the real paths a file must be in to be written; None: any
     files: dict[str, FileFix] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
     notices: dict[str, None] = field(default_factory=dict)
@@ -73,14 +84,24 @@ class _Session:
         if path in self.failed:
             return None
         if path not in self.files:
-            loaded = self.loaded[self.position[path]]
+            source = self.loaded[self.position[path]].source
             try:
-                self.files[path] = FileFix(loaded.source)
-            except FixError as error:
+                if not (source.is_stdin or self._inside_roots(path)):
+                    raise FixError("it is reached through a symlink that leads outside the "
+                                   "paths being linted")
+                self.files[path] = FileFix(source)
+            except Exception as error:  # one file that cannot be fixed never stops the others
                 self.failed.add(path)
-                self.notices[f"{path}: not fixed: {error}"] = None
+                self.notices[f"{path}: not fixed: {_why(error)}"] = None
                 return None
         return self.files[path]
+
+    def _inside_roots(self, path: str) -> bool:
+        if self.roots is None:
+            return True
+        real = os.path.realpath(path)
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+                   for root in self.roots)
 
     def _apply(self, findings: list[Finding]) -> set[str]:
         changed: set[str] = set()
@@ -101,9 +122,9 @@ class _Session:
                     if files[path].apply(edit):
                         did = True
                         changed.add(path)
-                except FixError as error:
+                except Exception as error:
                     self.notices[f"{finding.file}:{finding.line}:{finding.column}: "
-                                 f"{finding.code} not fixed: {error}"] = None
+                                 f"{finding.code} not fixed: {_why(error)}"] = None
             if did:
                 self.applied.append((finding, paths))
         return changed
@@ -114,11 +135,9 @@ class _Session:
             file = self.files[path]
             try:
                 text = file.render()
-            except FixError as error:
-                self.notices[f"{path}: not fixed: {error}"] = None
-                self.failed.add(path)
-                del self.files[path]
-                self.loaded[self.position[path]] = self.original[self.position[path]]
+            except Exception as error:
+                self.notices[f"{path}: not fixed: {_why(error)}"] = None
+                self._give_up(path)
                 continue
             for line, reason in file.take_refused():
                 self.notices[f"{path}:{line}: document not fixed: {reason}"] = None
@@ -129,19 +148,58 @@ class _Session:
             self.loaded[self.position[path]] = load_source(
                 Source(source.path, text, is_stdin=source.is_stdin), max_depth=max_depth)
 
+    def _give_up(self, path: str) -> None:
+        """The file stays as it was read."""
+        self.failed.add(path)
+        self.files.pop(path, None)
+        self.loaded[self.position[path]] = self.original[self.position[path]]
+
+    def _fixed(self) -> int:
+        return sum(1 for _, paths in self.applied if not paths & self.failed)
+
     def _outcome(self, result: LintResult, rounds: int, converged: bool) -> FixOutcome:
-        applied = [f for f, paths in self.applied if not paths & self.failed]
         files = sorted((f for f in self.files.values() if f.fixed != f.text),
                        key=lambda f: self.position[f.source.path])
-        return FixOutcome(result, files, len(applied), list(self.notices), rounds, converged)
+        return FixOutcome(result, files, self._fixed(), list(self.notices), rounds, converged,
+                          session=self)
+
+    def write(self, outcome: FixOutcome) -> None:
+        unwritten = []
+        for file in outcome.files:
+            if file.source.is_stdin:
+                continue
+            try:
+                file.write()
+            except (FixError, OSError) as error:
+                reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+                outcome.errors.append(f"{file.source.path}: not written: {reason}")
+                unwritten.append(file.source.path)
+        if not unwritten:
+            return
+        for path in unwritten:
+            self._give_up(path)
+        outcome.files = [f for f in outcome.files if f.source.path not in self.failed]
+        outcome.fixed = self._fixed()
+        outcome.result = self.linter.lint_loaded(self.loaded, self.context)
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, FixError):
+        return str(error)
+    text = str(error).strip()
+    detail = f": {text.splitlines()[0]}" if text else ""
+    return f"an internal error ({type(error).__name__}{detail})"
 
 
 def fix(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource] = (),
-        unsafe: bool = False, max_rounds: int = MAX_ROUNDS) -> FixOutcome:
+        unsafe: bool = False, max_rounds: int = MAX_ROUNDS,
+        roots: list[str] | None = None) -> FixOutcome:
     """Apply the fixes `--fix` may apply (with `unsafe`, also the unsafe ones) to the loaded
-    inputs until none is left; `context` joins the graph and is never changed. Nothing is
-    written here (see FileFix.write)."""
-    return _Session(linter, list(loaded), list(context), unsafe).run(max_rounds)
+    inputs until none is left; `context` joins the graph and is never changed. With `roots`
+    (the paths given), a file whose real path is outside them all (a symlink pointing out of
+    the tree) is not fixed. Nothing is written here (see FixOutcome.write)."""
+    real_roots = None if roots is None else [os.path.realpath(r) for r in roots if r != STDIN]
+    return _Session(linter, list(loaded), list(context), unsafe, real_roots).run(max_rounds)
 
 
 def fix_text(linter: Any, text: str, path: str = "<string>", unsafe: bool = False) -> FixOutcome:

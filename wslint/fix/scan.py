@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable
+import re
+from typing import Any, Callable, TypeVar
 
 from ruamel.yaml.cyaml import CBaseLoader
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import DocumentStartEvent
+from ruamel.yaml.loader import BaseLoader
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,15 +39,56 @@ class Scan:
     indentation: Indentation
 
 
-def _nodes(text: str) -> Iterable[Any]:
-    loader = CBaseLoader(text)
+class _PureLoader(BaseLoader):
+    """ruamel.yaml's pure-Python reader, for the documents libyaml 0.1 refuses although they are
+    valid (a `:` inside a plain scalar of a flow collection: `args: [--listen=0.0.0.0:8080]`)."""
+
+    max_depth = None  # the text was read with its depth bounded before it came here
+
+
+# A line that starts a document: libyaml and the pure-Python reader agree on where one ends.
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\n]|$)", re.M)
+
+
+def _read(text: str, read: Callable[[Any], list[T]]) -> list[tuple[int, T]]:
+    """`read(loader)` over the text, with the line each result's positions count from: libyaml
+    reads the whole text; when it refuses it, each document (from one `---` line to the next) is
+    read by libyaml, or by the pure-Python reader where libyaml refuses it (YAMLError when
+    that refuses it too)."""
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is not None:
-                yield node
+        return [(0, result) for result in _with(CBaseLoader(text), read)]
+    except YAMLError:
+        pass
+    results: list[tuple[int, T]] = []
+    cuts = [0] + [m.start() for m in _DOCUMENT_START.finditer(text) if m.start()] + [len(text)]
+    first_line = 0
+    for start, end in zip(cuts, cuts[1:]):
+        part = text[start:end]
+        try:
+            read_part = _with(CBaseLoader(part), read)
+        except YAMLError:
+            read_part = _with(_PureLoader(part), read)
+        results += [(first_line, result) for result in read_part]
+        first_line += part.count("\n")
+    return results
+
+
+def _with(loader: Any, read: Callable[[Any], list[T]]) -> list[T]:
+    try:
+        return read(loader)
     finally:
-        loader.dispose()
+        dispose = getattr(loader, "dispose", None)
+        if dispose is not None:
+            dispose()
+
+
+def _nodes(loader: Any) -> list[Any]:
+    nodes = []
+    while loader.check_node():
+        node = loader.get_node()
+        if node is not None:
+            nodes.append(node)
+    return nodes
 
 
 def scan(text: str) -> Scan:
@@ -53,26 +98,27 @@ def scan(text: str) -> Scan:
     mapping_votes: Counter = Counter()
     sequence_votes: Counter = Counter()
     seen: set[int] = set()
-    stack = list(_nodes(text))
+    stack = _read(text, _nodes)
     while stack:
-        node = stack.pop()
+        offset, node = stack.pop()
         if id(node) in seen:
             continue  # an alias: the anchored node was walked where it is written
         seen.add(id(node))
         start, end = node.start_mark, node.end_mark
         if type(node) is ScalarNode:
-            if start.line == end.line:
-                spans.setdefault(start.line, []).append((start.column, end.column))
+            first, last = start.line + offset, end.line + offset
+            if first == last:
+                spans.setdefault(first, []).append((start.column, end.column))
             else:
-                spans.setdefault(start.line, []).append((start.column, 1 << 30))
-                in_scalar.update(range(start.line + 1, end.line))
+                spans.setdefault(first, []).append((start.column, 1 << 30))
+                in_scalar.update(range(first + 1, last))
                 if end.column > 0:
-                    in_scalar.add(end.line)
-                    spans.setdefault(end.line, []).append((0, end.column))
+                    in_scalar.add(last)
+                    spans.setdefault(last, []).append((0, end.column))
             continue
         if type(node) is MappingNode:
             for key, value in node.value:
-                stack += (key, value)
+                stack += ((offset, key), (offset, value))
                 # Votes come from block collections under a key (a scalar has no flow_style).
                 if node.flow_style or not value.value or getattr(value, "flow_style", True):
                     continue
@@ -85,7 +131,7 @@ def scan(text: str) -> Scan:
                         sequence_votes[(first.start_mark.column - column,
                                         value.start_mark.column - column)] += 1
         else:
-            stack += node.value
+            stack += ((offset, item) for item in node.value)
     lines = text.split("\n")
     comments = {}
     for number, line in enumerate(lines):
@@ -121,13 +167,26 @@ def comment_texts(text: str) -> Counter:
     return Counter(text for _, text in scan(text).comments.values())
 
 
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+
+
 def split_lines(text: str) -> list[tuple[str, str]]:
-    """(content, line ending) pairs; the last line may have no ending."""
-    pieces = text.split("\n")
-    lines = [(p[:-1], "\r\n") if p.endswith("\r") else (p, "\n") for p in pieces[:-1]]
+    """(content, line ending) pairs, the ending LF, CRLF or CR; the last line may have none."""
+    if "\r" not in text:
+        pieces = text.split("\n")
+        lines = [(p, "\n") for p in pieces[:-1]]
+    else:
+        pieces = _LINE_BREAK.split(text)
+        lines = list(zip(pieces[:-1:2], pieces[1::2]))
     if pieces[-1]:
         lines.append((pieces[-1], ""))
     return lines
+
+
+def normalized(text: str) -> str:
+    """The text with every line ending LF: libyaml counts a CR alone as a line break, and the
+    lines here are counted by LF."""
+    return text if "\r" not in text else _LINE_BREAK.sub("\n", text)
 
 
 def indent_of(line: str) -> int:
@@ -135,8 +194,12 @@ def indent_of(line: str) -> int:
 
 
 def dominant_ending(lines: list[tuple[str, str]]) -> str:
-    crlf = sum(1 for _, ending in lines if ending == "\r\n")
-    return "\r\n" if crlf * 2 > len(lines) else "\n"
+    """The line ending of inserted lines: CRLF or CR where more than half the lines have it."""
+    endings = Counter(ending for _, ending in lines)
+    for ending in ("\r\n", "\r"):
+        if endings[ending] * 2 > len(lines):
+            return ending
+    return "\n"
 
 
 def join_lines(lines: list[tuple[str, str]]) -> str:
@@ -146,13 +209,13 @@ def join_lines(lines: list[tuple[str, str]]) -> str:
 def document_starts(text: str) -> list[int]:
     """The 0-based line where each document of a (valid) stream starts: its `---`, or its first
     token when it has none."""
-    loader = CBaseLoader(text)
+    return [offset + line for offset, line in _read(text, _start_lines)]
+
+
+def _start_lines(loader: Any) -> list[int]:
     starts = []
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, DocumentStartEvent):
-                starts.append(event.start_mark.line)
-    finally:
-        loader.dispose()
+    while loader.check_event():
+        event = loader.get_event()
+        if isinstance(event, DocumentStartEvent):
+            starts.append(event.start_mark.line)
     return starts

@@ -56,16 +56,18 @@ class LoadedSource:
 
 def discover(paths: list[str], excluded=None, gitignore: bool = True) -> list[str]:
     """Expand files and directories (recursively; hidden directories skipped) into a sorted,
-    de-duplicated list of files to read. `-` stands for the standard input. Only regular files
-    are taken from directories: FIFOs and devices are never opened. Symlinked directories are
-    followed once each, so a symlink loop ends. With `gitignore`, a walk leaves out what git
-    ignores (`wslint.load.ignore`); a path named outright is read all the same."""
+    de-duplicated list of files to read: a file reached twice (named twice, or through a
+    symlink or another hard link) is read once, under the first name it is reached by. `-`
+    stands for the standard input. Only regular files are taken from directories: FIFOs and
+    devices are never opened. Symlinked directories are followed once each, so a symlink loop
+    ends. With `gitignore`, a walk leaves out what git ignores (`wslint.load.ignore`); a path
+    named outright is read all the same."""
     ignored = GitIgnored() if gitignore else None
     found: list[str] = []
-    seen: set[str] = set()
+    seen: set[object] = set()
 
     def add(path: str) -> None:
-        key = os.path.normpath(path)
+        key = _identity(path)
         if key not in seen and not (excluded and excluded(path)):
             seen.add(key)
             found.append(path)
@@ -86,6 +88,17 @@ def discover(paths: list[str], excluded=None, gitignore: bool = True) -> list[st
         else:
             add(given)  # named explicitly: read whatever it is called
     return found
+
+
+def _identity(path: str) -> object:
+    """The file a path leads to (device and inode), or the path where it leads to none."""
+    if path != STDIN:
+        try:
+            info = os.stat(path)
+            return info.st_dev, info.st_ino
+        except OSError:
+            pass
+    return os.path.normpath(path)
 
 
 def _walk(top: str, ignored: GitIgnored | None = None) -> list[str]:
