@@ -83,7 +83,8 @@ class Config:
                                ("max-depth", "max_depth"), ("max-file-size", "max_file_size"),
                                ("max-alias-expansion", "max_alias_expansion"),
                                ("max-relations", "max_relations"), ("jobs", "jobs"),
-                               ("kustomize", "kustomize")):
+                               ("kustomize", "kustomize"), ("helm", "helm"),
+                               ("cache", "cache")):
             if key in self.values:
                 setattr(settings, attribute, self.values[key])
         if "workload-kinds" in self.values:
@@ -410,6 +411,8 @@ KEYS: dict[str, Callable[[Config, tuple, Any], Any]] = {
     "max-relations": _positive_int,
     "jobs": _positive_int,
     "kustomize": _boolean,
+    "helm": _boolean,
+    "cache": _boolean,
     "rule-dirs": _paths,
     "exemptions": _exemptions,
     "fail-on": _choice(FAIL_ON),
