@@ -154,6 +154,10 @@ def _partial(files: list[str], renderers: list, settings: Any, excluded,
         accounted |= _accounted(job, items)
         for item in items:
             context_rendered += _split(item, given, reported)
+    for path in accounted.intersection(given).difference(reported):
+        # Linted as part of a rendering that put nothing in it (a patch): counted, and empty,
+        # as a directory run reads no comment in it either.
+        reported[path] = LoadedSource(Source(display_path(given[path])))
     return Expanded([path for path in files if _key(path) not in accounted],
                     list(reported.values()),
                     [path for path in context.files if _key(path) not in accounted],
