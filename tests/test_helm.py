@@ -226,3 +226,21 @@ def test_a_changed_template_is_linted_in_its_chart(helm_on_path, tmp_path):
     assert where(other) == []
     _, values = lint("--context", "chat/values.yaml", cwd=repo)
     assert where(values) == []
+
+
+def test_a_subchart_renders_as_part_of_its_parent(tmp_path):
+    for chart in ("app", "app/charts/redis", "other"):
+        (tmp_path / chart / "templates").mkdir(parents=True)
+        (tmp_path / chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {chart}\n")
+        (tmp_path / chart / "templates" / "x.yaml").write_text("kind: {{ .Values.kind }}\n")
+    files = [str(p) for p in sorted(tmp_path.rglob("*.yaml"))]
+    found = helm.plan([str(tmp_path)], files)
+    assert [Path(root.directory).relative_to(tmp_path).as_posix() for root in found.roots] == [
+        "app", "other"]
+    assert {Path(p).relative_to(tmp_path).as_posix() for p in found.files(found.roots[0])} == {
+        "app/Chart.yaml", "app/templates/x.yaml", "app/charts/redis/Chart.yaml",
+        "app/charts/redis/templates/x.yaml"}
+    assert found.files(found.roots[0], resources_only=True) == set()
+    # Given alone, a subchart is a chart of its own.
+    alone = helm.plan([str(tmp_path / "app" / "charts" / "redis")], files[2:4])
+    assert [Path(r.directory).name for r in alone.roots] == ["redis"]

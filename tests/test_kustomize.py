@@ -200,7 +200,9 @@ def test_a_second_run_on_an_unchanged_tree_calls_kubectl_for_nothing(counted, tm
     assert _findings(app) == first
     assert len(_calls(log)) == 2, "the second run rendered nothing"
     # The cache lives in the cache directory, never in the user's tree.
-    assert list((tmp_path / "cache" / "wslint" / "render").glob("*.json"))
+    entries = list((tmp_path / "cache" / "wslint" / "render").glob("*.json"))
+    assert entries and all(entry.stat().st_mode & 0o077 == 0 for entry in entries)
+    assert (tmp_path / "cache" / "wslint").stat().st_mode & 0o077 == 0
     assert not [p for p in (tmp_path / "repo").rglob("*") if "wslint" in p.name or
                 p.suffix == ".json"]
 

@@ -300,3 +300,19 @@ def test_real_pre_commit_on_a_kustomize_repository(tmp_path):
     status, output = run_pre_commit(repo, home, "wslint-all")
     assert status == 1, output
     assert "deploy/chat/base/deployment.yaml:5:3: WS301 [warning] Deployment/prod/chat runs up to 5 pods" in output
+
+
+def test_files_no_kustomization_or_chart_uses_cost_no_search(tmp_path, monkeypatch):
+    """A kustomization or chart can only use files in or below its directory: when none is
+    above the given and context files, the repository is not searched for them."""
+    from wslint.engine import Linter
+    from wslint.load import render
+    from wslint.load.context import partial_context
+    from wslint.settings import Settings
+
+    repo = app_repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(render, "discover", lambda *args: pytest.fail("searched the tree"))
+    changed = ["deploy/chat/deployment.yaml"]
+    result = Linter(Settings()).lint_paths(changed, None, partial_context(changed))
+    assert result.findings == [] and result.files == 1

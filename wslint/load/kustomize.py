@@ -8,6 +8,12 @@ base are reported once, as the overlay deploys them; the others, the roots, are 
 separately. A `kind: Component` renders only from its parent: one that nothing in the input uses
 is skipped, files and all (its patches are fragments, not objects).
 
+Rendering. `wslint.load.render` runs `kubectl kustomize` for the roots, several at a time, and
+keeps the output across runs (`wslint.load.rendercache`), keyed by what `reads` says a root can
+read: kustomize's default load restrictor lets a kustomization read files only in or below its
+own directory, so the trees of the kustomizations a root uses are all it can read, besides
+remote bases (which are never cached).
+
 Raw files. The files a rendered kustomization uses (resources, patches, generator inputs, the
 kustomization files themselves; followed through its bases and components) are not linted again
 as plain files; any other YAML file in the same directories is. When a root cannot be rendered

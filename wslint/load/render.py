@@ -98,10 +98,11 @@ def expand(paths: list[str], files: list[str], settings: Any, excluded=None,
     renderers = enabled(settings)
     if isinstance(context, Context):
         return _partial(files, renderers, settings, excluded, context)
+    context_files = discover(list(context), excluded) if context else []
     plans = [(renderer, renderer.plan(paths, files)) for renderer in renderers]
     jobs = [_Job(renderer, found, root) for renderer, found in plans for root in found.roots]
     if not jobs:
-        return Expanded(files, [], list(context))
+        return Expanded(files, [], context_files)
     explicit = {_key(p) for p in paths if os.path.isfile(p)}
     accounted = set().union(*(found.skipped_files for _, found in plans))
     rendered = []
@@ -109,7 +110,7 @@ def expand(paths: list[str], files: list[str], settings: Any, excluded=None,
         rendered += items
         accounted |= _accounted(job, items)
     raw = [path for path in files if _key(path) in explicit or _key(path) not in accounted]
-    return Expanded(raw, rendered, list(context))
+    return Expanded(raw, rendered, context_files)
 
 
 def _accounted(job: _Job, items: list[LoadedSource]) -> set[str]:

@@ -150,8 +150,10 @@ class RenderCache:
     def put(self, key: str, entry: dict) -> None:
         """Store `entry` atomically (a concurrent reader sees the old file or the new one)."""
         try:
-            os.makedirs(self.directory, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            # Renderings can hold secrets (a secretGenerator's files): the user's alone.
+            os.makedirs(os.path.dirname(self.directory), mode=0o700, exist_ok=True)
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")  # 0600
             try:
                 with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                     json.dump({**entry, "key": key}, handle)
