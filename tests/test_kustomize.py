@@ -287,6 +287,13 @@ def test_remote_entries_cannot_be_keyed(tmp_path):
     root = kustomize.read_kustomization(str(tmp_path), str(tmp_path))
     with pytest.raises(rendercache.Uncacheable):
         kustomize.RENDERER.reads(root)
-    (tmp_path / "kustomization.yaml").write_text("resources:\n- local.yaml\n- ../elsewhere\n")
-    assert kustomize.RENDERER.reads(root) == [str(tmp_path), str(tmp_path / "local.yaml"),
-                                              str(tmp_path.parent / "elsewhere")]
+    (tmp_path / "kustomization.yaml").write_text("resources:\n- local.yaml\n- ../elsewhere\n"
+                                                 "- base\n- /\n")
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [../shared.yaml]\n")
+    # A directory that is no kustomization is not read (the root of the file system here):
+    # kustomize fails on it until it has a kustomization file.
+    assert kustomize.RENDERER.reads(root) == [
+        str(tmp_path), str(tmp_path / "local.yaml"), str(tmp_path.parent / "elsewhere"),
+        *(os.path.join("/", name) for name in kustomize.KUSTOMIZATION_FILES),
+        str(tmp_path / "base"), str(tmp_path / "shared.yaml")]

@@ -280,9 +280,10 @@ class Kustomize:
         """What `kubectl kustomize` may read to render `root`. Under kustomize's default load
         restrictor a kustomization reads only files in or below its own directory, so: the
         whole tree of every kustomization the build uses, found through the entries of their
-        kustomization files (a directory entry may be another kustomization), and each entry
-        itself (one that is missing counts as missing: its appearing changes the key). A remote
-        entry cannot be keyed."""
+        kustomization files (a directory entry is another kustomization: one without a
+        kustomization file fails, so only that file's absence is keyed), and each entry itself
+        (one that is missing counts as missing: its appearing changes the key). A remote entry
+        cannot be keyed."""
         paths: list[str] = []
         seen: set[str] = set()
         todo = [root.directory]
@@ -304,10 +305,12 @@ class Kustomize:
                 if _is_remote(entry):
                     raise Uncacheable(f"remote entry {entry}")
                 target = os.path.normpath(os.path.join(directory, entry))
-                if os.path.isdir(target):
-                    todo.append(target)
-                else:
+                if not os.path.isdir(target):
                     paths.append(target)
+                elif find_kustomization_file(target):
+                    todo.append(target)
+                else:  # kustomize fails, whatever the directory holds: until one appears
+                    paths += [os.path.join(target, name) for name in KUSTOMIZATION_FILES]
         return paths
 
     @staticmethod

@@ -83,7 +83,9 @@ class Fingerprints:
             if self.files_read > MAX_KEYED_FILES or self.bytes_read > MAX_KEYED_BYTES:
                 raise Uncacheable("too much to read")
             digest = hashlib.blake2b(digest_size=20)
-            with open(path, "rb") as handle:
+            # Non-blocking: a "regular" file of /proc or /sys may otherwise wait for data.
+            flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+            with os.fdopen(os.open(path, flags), "rb") as handle:
                 while chunk := handle.read(1 << 20):
                     digest.update(chunk)
             return digest.hexdigest()
