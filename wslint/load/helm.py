@@ -189,6 +189,7 @@ class Helm:
     name = "helm"
     label = "helm template"
     tool_name = "helm"
+    markers = (CHART_FILE,)
     version_arguments = ["version", "--short"]
 
     @staticmethod

@@ -265,6 +265,7 @@ class Kustomize:
     name = "kustomize"
     label = "kubectl kustomize"
     tool_name = "kubectl"
+    markers = KUSTOMIZATION_FILES
     version_arguments = ["version", "--client"]
 
     @staticmethod

@@ -5,7 +5,9 @@
 A renderer is an object with:
 
 - `name` (its setting: `kustomize`, `helm`), `label` (what runs, for messages), `tool_name`
-  (the command) and `version_arguments` (how the command tells its version);
+  (the command), `version_arguments` (how the command tells its version) and `markers` (the
+  file names that make a directory one it renders: a file can be rendered only by a root whose
+  directory, or one that root uses, holds one of them above the file);
 - `tool()`: the command's path, or None when it is not installed;
 - `plan(paths, files)`: its roots among the input, with `.roots`, `.skipped_files` (files of
   nothing rendered, never linted) and `.files(root, resources_only=False)` (the files a root
@@ -48,9 +50,6 @@ RENDER_TIMEOUT = 60  # seconds for one rendering
 # Renderers are mostly process start-up (a Go binary, its configuration): two per core keep the
 # cores busy while the others start.
 WORKERS = min(8, 2 * (os.cpu_count() or 1))
-# The files that make a directory a renderer's: a file can only be rendered by a root whose
-# directory (or one it uses) holds one of these above it.
-_MARKERS = {"kustomize": kustomize.KUSTOMIZATION_FILES, "helm": (helm.CHART_FILE,)}
 
 
 @dataclass
@@ -169,7 +168,7 @@ def _may_be_rendered(paths: set[str], renderers: list) -> bool:
     """Whether a directory above one of `paths` holds a kustomization or a chart: a rendering
     reads files only in or below its roots' directories (and those of what they use, which
     hold such a file too)."""
-    markers = [name for renderer in renderers for name in _MARKERS.get(renderer.name, ())]
+    markers = [name for renderer in renderers for name in renderer.markers]
     checked: dict[str, bool] = {}
     for path in paths:
         directory = os.path.dirname(path)
