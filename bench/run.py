@@ -10,6 +10,10 @@ see the same machine:
   wslint   `wslint --format json -o FILE DIR` (default `--jobs`: every CPU), and `--jobs 1`
   checkov  `checkov -d DIR --framework kubernetes -o json` (its own virtual environment)
 
+then, on the real-world corpus beside the repository (`--corpus`), its kustomizations rendered
+with `kubectl kustomize`: cold (an empty render cache), warm (the cache of an earlier run),
+with `--no-cache`, and with `--no-kustomize` (nothing rendered), counting kubectl's calls,
+
 and reports medians of wall time and CPU time, peak memory (the resident set of the whole process
 tree, sampled in a run of its own, since sampling takes CPU a timed run using every core would
 miss), plus the start-up of `wslint --version` and of a one-file lint. PyYAML and Checkov are installed from PyPI into virtual environments under
@@ -39,6 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GENERATOR = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "realworld"
 
 # The floor: compose every document of every file; keep them all ("keep", as a linter relating
 # objects across files must, and as bench/README.md's reference figure did) or none ("drop").
@@ -128,14 +133,14 @@ def tool_environment(work: Path) -> dict:
 
 
 def measure(command: list[str], stdout: Path | None = None, timeout: float | None = None,
-            sample: bool = False) -> dict:
+            sample: bool = False, env: dict | None = None) -> dict:
     """Run `command` once: wall and CPU seconds, exit status, and with `sample` its peak memory
     in bytes (see Sampler; sampling takes CPU that a command using every core would miss, so
     timed runs go without)."""
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE,
-                               start_new_session=True, env=ENVIRONMENT)
+                               start_new_session=True, env={**ENVIRONMENT, **(env or {})})
     sampler = Sampler(process.pid)
     if sample:
         sampler.start()
@@ -250,6 +255,75 @@ def summarise(runs: list[dict]) -> dict:
     }
 
 
+# --- kustomize on the corpus: cold and warm render cache ---------------------------------------
+
+# A kubectl that counts its calls, then runs the real one (counting runs only: not timed).
+COUNTING_KUBECTL = """#!/bin/sh
+echo "$1" >> "{log}"
+exec "{kubectl}" "$@"
+"""
+
+
+def kustomize_bench(wslint: list[str], corpus: Path, work: Path, runs: int) -> dict | None:
+    """`wslint --format json -o FILE CORPUS` with its kustomizations rendered: cold (a fresh
+    cache directory each run), warm (one cache, filled before), `--no-cache`, and
+    `--no-kustomize`; medians of `runs` rounds, outputs compared, kubectl's calls counted."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None or not corpus.is_dir():
+        print(f"kustomize: skipped ({'kubectl is not on PATH' if kubectl is None else corpus}"
+              f"{'' if kubectl is None else ': no such directory'})", file=sys.stderr)
+        return None
+    outputs = work / "out"
+    caches = work / "render-caches"
+    shutil.rmtree(caches, ignore_errors=True)
+
+    def lint(name: str, *flags: str) -> list[str]:
+        return [*wslint, *flags, "--format", "json", "-o", str(outputs / f"{name}.json"),
+                str(corpus)]
+
+    def cold_env(tag: str) -> dict:
+        directory = caches / f"cold-{tag}"
+        shutil.rmtree(directory, ignore_errors=True)
+        return {"XDG_CACHE_HOME": str(directory)}
+
+    warm = {"XDG_CACHE_HOME": str(caches / "warm")}
+    measure(lint("kustomize-warm"), env=warm)  # fills the warm cache: not counted
+    tools = {
+        "no rendering (--no-kustomize)": (lambda r: (lint("no-kustomize", "--no-kustomize"), warm)),
+        "kustomize, --no-cache": (lambda r: (lint("no-cache", "--no-cache"), warm)),
+        "kustomize, cold cache": (lambda r: (lint("kustomize-cold"), cold_env(str(r)))),
+        "kustomize, warm cache": (lambda r: (lint("kustomize-warm"), warm)),
+    }
+    results: dict[str, list[dict]] = {name: [] for name in tools}
+    for round_number in range(runs):
+        for name, command_of in tools.items():
+            command, env = command_of(round_number)
+            results[name].append(measure(command, env=env))
+        print(f"corpus: round {round_number + 1}: " + ", ".join(
+            f"{name} {r[-1]['wall']:.2f} s" for name, r in results.items()), file=sys.stderr)
+    same = len({(outputs / f"{name}.json").read_bytes()
+                for name in ("no-cache", "kustomize-cold", "kustomize-warm")}) == 1
+
+    # kubectl's calls, in runs of their own through a counting kubectl.
+    counting = work / "counting-bin"
+    counting.mkdir(exist_ok=True)
+    log = work / "kubectl-calls.log"
+    (counting / "kubectl").write_text(COUNTING_KUBECTL.format(log=log, kubectl=kubectl))
+    (counting / "kubectl").chmod(0o755)
+    path = f"{counting}{os.pathsep}{ENVIRONMENT.get('PATH', '')}"
+    calls = {}
+    counted = cold_env("counted")  # a cache of its own: the renderer is another binary
+    for name in ("cold", "warm"):
+        log.write_text("")
+        measure(lint(f"counted-{name}"), env={**counted, "PATH": path})
+        calls[name] = log.read_text().split().count("kustomize")
+    summary = json.loads((outputs / "kustomize-cold.json").read_text())["summary"]
+    return {"tools": {name: summarise(r) for name, r in results.items()},
+            "outputs_identical": same, "kustomize_calls": calls,
+            "files": summary["files"], "objects": summary["objects"],
+            "versions": {"kubectl": output_of([kubectl, "version", "--client"])}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR,
@@ -266,6 +340,10 @@ def main() -> None:
     parser.add_argument("--checkov-version", default="checkov", help="pip requirement for Checkov")
     parser.add_argument("--startup-runs", type=int, default=11,
                         help="runs of `wslint --version` and of a one-file lint")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
+                        help="real manifests with kustomizations, for the render cache")
+    parser.add_argument("--kustomize-runs", type=int, default=5,
+                        help="rounds of the corpus runs with kustomize (0: none)")
     parser.add_argument("--json", type=Path, help="write every measurement here")
     args = parser.parse_args()
     if not args.generator.is_file():
@@ -293,9 +371,10 @@ def main() -> None:
 
     outputs = args.work / "out"
     outputs.mkdir(exist_ok=True)
-    first = next(iter(report["corpora"].values()))["path"]
-    for warm_up in ([floor_python, "-c", FLOOR_SCRIPT, "drop", first], [*wslint, "-q", first]):
-        measure(warm_up)  # bytecode caches written, files in the page cache: not counted
+    for corpus in list(report["corpora"].values())[:1]:
+        for warm_up in ([floor_python, "-c", FLOOR_SCRIPT, "drop", corpus["path"]],
+                        [*wslint, "-q", corpus["path"]]):
+            measure(warm_up)  # bytecode caches written, files in the page cache: not counted
     for label, corpus in report["corpora"].items():
         target = corpus["path"]
         tools = {
@@ -331,13 +410,19 @@ def main() -> None:
         report["results"][label] = {"tools": results, "jobs_identical": same,
                                     "objects": summary["objects"], "findings": summary["findings"]}
 
-    one_file = Path(report["corpora"][next(iter(report["corpora"]))]["path"])
-    one_file = one_file if one_file.is_file() else sorted(one_file.glob("*.yaml"))[0]
-    startup = {
-        "wslint --version": [measure([*wslint, "--version"]) for _ in range(args.startup_runs)],
-        "wslint ONE-FILE": [measure([*wslint, str(one_file)]) for _ in range(args.startup_runs)],
-    }
+    startup = {}
+    for corpus in list(report["corpora"].values())[:1]:  # none with `--sizes ''`
+        one_file = Path(corpus["path"])
+        one_file = one_file if one_file.is_file() else sorted(one_file.glob("*.yaml"))[0]
+        startup = {
+            "wslint --version": [measure([*wslint, "--version"])
+                                 for _ in range(args.startup_runs)],
+            "wslint ONE-FILE": [measure([*wslint, str(one_file)])
+                                for _ in range(args.startup_runs)],
+        }
     report["startup"] = {name: summarise(r) for name, r in startup.items()}
+    if args.kustomize_runs:
+        report["kustomize"] = kustomize_bench(wslint, args.corpus, args.work, args.kustomize_runs)
     report["load_average"] = os.getloadavg()
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
@@ -380,6 +465,22 @@ def markdown(report: dict) -> str:
         ratios.append(f"| {label} | {ratio(ours, floor)} | {ratio(ours, strict)} "
                       f"| {ratio(one, strict)} | {checkov_ratio} |")
     lines += [""] + ratios + [""]
+    if not report["results"]:  # no workload (`--sizes '' --single-file 0`)
+        lines = []
+    kustomize = report.get("kustomize")
+    if kustomize:
+        tools = kustomize["tools"]
+        bare = tools["no rendering (--no-kustomize)"]["wall"]
+        lines += ["", f"| corpus ({kustomize['files']} files, {kustomize['objects']} objects) "
+                      f"| wall s | CPU s | over --no-kustomize s | kubectl kustomize calls |",
+                  "|---|---|---|---|---|"]
+        for name, result in tools.items():
+            count = {"kustomize, cold cache": kustomize["kustomize_calls"]["cold"],
+                     "kustomize, warm cache": kustomize["kustomize_calls"]["warm"]}.get(name, "")
+            lines.append(f"| {name} | {seconds(result['wall'])} | {seconds(result['cpu'])} "
+                         f"| {seconds(result['wall'] - bare)} | {count} |")
+        lines += ["", f"- outputs of --no-cache, cold and warm identical: "
+                      f"{kustomize['outputs_identical']}"]
     for name, result in report["startup"].items():
         lines.append(f"- `{name}`: median {result['wall']:.3f} s of {result['runs']} runs")
     for label, result in report["results"].items():

@@ -24,3 +24,17 @@ def shared_dir(*parts: str) -> Path:
     if not path.is_dir():
         pytest.skip(f"{path} is not available (it lives beside the repository, not in it)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def render_cache(tmp_path_factory):
+    """Renderings are cached across runs in the user's cache directory: the suite keeps one of
+    its own instead (shared by its tests, which is safe: entries are found by content)."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    directory = tmp_path_factory.mktemp("xdg-cache")
+    os.environ["XDG_CACHE_HOME"] = str(directory)
+    yield directory
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous

@@ -6,6 +6,7 @@ a component nothing uses and a file the kustomization does not use; broken/ cann
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import git_repo, invoke
 from conftest import FIXTURES, shared_dir
-from wslint.load import kustomize
+from wslint.load import kustomize, rendercache
 from wslint.engine import Linter
 from wslint.settings import Settings
 
@@ -148,10 +150,155 @@ def test_realworld_kustomizations_render_with_findings_at_source_files():
 @needs_kubectl
 def test_realworld_corpus_failures_name_their_reason():
     root = shared_dir("corpus", "realworld")
-    result = Linter(Settings(select=["WS906"])).lint_paths([str(root)])
+    result = Linter(Settings(select=["WS906"], helm=False)).lint_paths([str(root)])
     failed = {Path(f.file).parent.name: f.message for f in result.findings}
     # Components never render alone, so none is reported; kustomizations whose files are
     # missing from the corpus are, with kubectl's reason.
     assert not any("components" in Path(f.file).parts for f in result.findings)
     assert failed and all("kustomization not rendered" in m and "does not exist" in m
                           for m in failed.values())
+
+
+# --- renderings cached across runs --------------------------------------------------------------
+
+REAL_KUBECTL = shutil.which("kubectl")
+
+
+def _counting_kubectl(directory: Path, version: str = "") -> Path:
+    """A `kubectl` that logs each call (its first two arguments) and runs the real one."""
+    directory.mkdir(exist_ok=True)
+    log = directory / "calls.log"
+    script = directory / "kubectl"
+    script.write_text(f'#!/bin/sh\necho "$1 $2" >> "{log}"\n{version}'
+                      f'exec "{REAL_KUBECTL}" "$@"\n')
+    script.chmod(0o755)
+    return log
+
+
+def _calls(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.fixture
+def counted(tmp_path, monkeypatch):
+    """A copy of the app fixture, a fresh cache directory and a counting kubectl on PATH."""
+    if REAL_KUBECTL is None:
+        pytest.skip("kubectl is not on PATH")
+    app = tmp_path / "repo" / "app"
+    shutil.copytree(APP, app)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    log = _counting_kubectl(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    return app, log
+
+
+def _findings(path: Path, **settings) -> list:
+    result = Linter(Settings(select=["WS201", "WS202", "WS402", "WS906"], **settings)).lint_paths(
+        [str(path)])
+    return [(Path(f.file).name, f.line, f.code, str(f.object)) for f in result.findings]
+
+
+def test_a_second_run_on_an_unchanged_tree_calls_kubectl_for_nothing(counted, tmp_path):
+    app, log = counted
+    first = _findings(app)
+    assert _calls(log) == ["version --client", "kustomize " + _calls(log)[1].split()[1]]
+    assert _findings(app) == first
+    assert len(_calls(log)) == 2, "the second run rendered nothing"
+    # The cache lives in the cache directory, never in the user's tree.
+    entries = list((tmp_path / "cache" / "wslint" / "render").glob("*.json"))
+    assert entries and all(entry.stat().st_mode & 0o077 == 0 for entry in entries)
+    assert (tmp_path / "cache" / "wslint").stat().st_mode & 0o077 == 0
+    assert not [p for p in (tmp_path / "repo").rglob("*") if "wslint" in p.name or
+                p.suffix == ".json"]
+
+
+def test_a_changed_file_is_rendered_again_even_with_the_same_size_and_time(counted):
+    """The key is the content: a stale entry is never used, whatever the clock says."""
+    app, log = counted
+    base = app / "base" / "deployment.yaml"
+    assert ("deployment.yaml", 14, "WS201", "Deployment/prod/prod-chat") in _findings(app)
+    before = base.stat()
+    text = base.read_text()
+    changed = text.replace("image: chat:1", "image: chat:2")  # same size
+    assert len(changed) == len(text) and changed != text
+    base.write_text(changed)
+    os.utime(base, ns=(before.st_atime_ns, before.st_mtime_ns))
+    _findings(app)
+    assert _renders(log) == 2
+    # A file the overlay reads through its base and component, and a new file in their trees.
+    (app / "components" / "probe" / "notes.txt").write_text("read nothing from here\n")
+    _findings(app)
+    assert _renders(log) == 3
+    # Not a file any of them reads: still cached.
+    (app / "components" / "unused" / "patch.yaml").write_text("# changed\n")
+    _findings(app)
+    assert _renders(log) == 3
+
+
+def test_an_entry_that_appears_is_rendered_again(counted):
+    """A resource that is missing fails the rendering; the failure is cached until the file
+    appears."""
+    app, log = counted
+    (app / "base" / "kustomization.yaml").write_text("resources:\n- deployment.yaml\n- extra.yaml\n")
+    assert ("kustomization.yaml", 1, "WS906", "None") in _findings(app)
+    assert ("kustomization.yaml", 1, "WS906", "None") in _findings(app)
+    assert _renders(log) == 1
+    (app / "base" / "extra.yaml").write_text(
+        (app / "base" / "service.yaml").read_text().replace("name: chat", "name: extra"))
+    assert not [f for f in _findings(app) if f[2] == "WS906"]
+
+
+def _renders(log: Path) -> int:
+    return len([call for call in _calls(log) if call.startswith("kustomize")])
+
+
+@pytest.mark.parametrize("how", ["--no-cache", "cache: false", "Settings(cache=False)"])
+def test_the_cache_can_be_turned_off(counted, tmp_path, how):
+    app, log = counted
+    repo = git_repo(app.parent)
+    for _ in range(2):
+        if how == "--no-cache":
+            invoke("--no-config", "--no-cache", "app", cwd=repo)
+        elif how == "cache: false":
+            (repo / ".wslint.yaml").write_text("cache: false\n")
+            invoke("app", cwd=repo)
+        else:
+            _findings(app, cache=False)
+    assert _renders(log) == 2
+    assert not (tmp_path / "cache" / "wslint").exists(), "nothing read or written"
+
+
+def test_a_new_kubectl_renders_again(counted, tmp_path):
+    app, log = counted
+    _findings(app)
+    _counting_kubectl(tmp_path / "bin", version="# an upgrade\n")  # another binary
+    _findings(app)
+    assert _calls(log).count("version --client") == 2
+    assert _renders(log) == 2
+
+
+def test_a_broken_cache_is_a_miss(counted, tmp_path):
+    app, log = counted
+    first = _findings(app)
+    for entry in (tmp_path / "cache" / "wslint" / "render").glob("*.json"):
+        entry.write_text("{not json")
+    assert _findings(app) == first
+    assert _renders(log) == 2
+
+
+def test_remote_entries_cannot_be_keyed(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources:\n- https://github.com/example/app//deploy?ref=v1\n- local.yaml\n")
+    root = kustomize.read_kustomization(str(tmp_path), str(tmp_path))
+    with pytest.raises(rendercache.Uncacheable):
+        kustomize.RENDERER.reads(root)
+    (tmp_path / "kustomization.yaml").write_text("resources:\n- local.yaml\n- ../elsewhere\n"
+                                                 "- base\n- /\n")
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [../shared.yaml]\n")
+    # A directory that is no kustomization is not read (the root of the file system here):
+    # kustomize fails on it until it has a kustomization file.
+    assert kustomize.RENDERER.reads(root) == [
+        str(tmp_path), str(tmp_path / "local.yaml"), str(tmp_path.parent / "elsewhere"),
+        *(os.path.join("/", name) for name in kustomize.KUSTOMIZATION_FILES),
+        str(tmp_path / "base"), str(tmp_path / "shared.yaml")]

@@ -164,3 +164,156 @@ def test_real_pre_commit_try_repo(tmp_path):
     assert "deploy/chat/deployment.yaml:13:9: WS201 [error]" in failed
     assert 'container "chat" has no readinessProbe' in failed
     assert "WS402" not in failed and "log-shipper" not in failed and "broken.yaml" not in failed
+
+
+# --- Kustomize repositories: the hook reports what a directory run reports --------------------
+
+# A patch that is a fragment: linted alone, it is a Deployment with an unprobed, undrained
+# container and no budget (WS201, WS202, WS401, WS402); rendered, it only raises replicas and the
+# memory limit.
+RESOURCES_PATCH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: chat}
+spec:
+  replicas: 5
+  template:
+    spec:
+      containers:
+      - name: chat
+        resources:
+          limits: {memory: 256Mi}
+"""
+
+
+def kustomize_repo(path: Path) -> Path:
+    """The chat app as a base and a production overlay that patches it: clean as a tree."""
+    repo = git_repo(path)
+    base = repo / "deploy" / "chat" / "base"
+    prod = repo / "deploy" / "chat" / "overlays" / "prod"
+    base.mkdir(parents=True)
+    prod.mkdir(parents=True)
+    (base / "kustomization.yaml").write_text("resources:\n- deployment.yaml\n- service.yaml\n"
+                                             "- pdb.yaml\n")
+    (base / "deployment.yaml").write_text(DEPLOYMENT)
+    (base / "service.yaml").write_text(SERVICE)
+    (base / "pdb.yaml").write_text(PDB)
+    (prod / "kustomization.yaml").write_text("namespace: prod\nresources:\n- ../../base\n"
+                                             "patches:\n- path: resources.yaml\n")
+    (prod / "resources.yaml").write_text(RESOURCES_PATCH)
+    return repo
+
+
+needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
+
+
+def located(*args, cwd) -> list[tuple]:
+    result = run("--format", "json", "--no-config", *args, cwd=cwd)
+    assert result.returncode in (0, 1), result.stderr
+    return sorted((f["rule"], f["file"], f["line"], f["column"], f["message"])
+                  for f in json.loads(result.stdout)["findings"])
+
+
+def manifests(repo: Path) -> list[str]:
+    return sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*.yaml")
+                  if ".git" not in p.parts)
+
+
+@needs_kubectl
+@pytest.mark.parametrize("broken", ["nothing", "probe", "patch"])
+def test_each_file_gets_what_a_directory_run_reports_there(tmp_path, broken):
+    """Given one file (as the hook is), wslint reports exactly the directory run's findings
+    in that file, with the siblings as context or the whole tree as the context root: a base
+    file at its own lines as the overlay renders it, a patch never as a whole object."""
+    repo = kustomize_repo(tmp_path / "repo")
+    if broken == "probe":
+        deployment = repo / "deploy/chat/base/deployment.yaml"
+        deployment.write_text(BROKEN_PROBE)
+    elif broken == "patch":  # a patch that removes the probe: found at the base's lines
+        (repo / "deploy/chat/overlays/prod/resources.yaml").write_text(
+            RESOURCES_PATCH + "        readinessProbe: null\n")
+    whole = located("deploy", cwd=repo)
+    assert bool(whole) == (broken != "nothing")
+    for path in manifests(repo):
+        expected = [f for f in whole if f[1] == path]
+        assert located("--context", path, cwd=repo) == expected, path
+        assert located("--context-root", "deploy", path, cwd=repo) == expected, path
+    if broken == "probe":
+        assert [f[:4] for f in whole] == [("WS201", "deploy/chat/base/deployment.yaml", 13, 9)]
+        assert "Deployment/prod/chat" in whole[0][4]
+
+
+@needs_kubectl
+def test_the_patch_alone_is_linted_in_its_rendering(tmp_path):
+    repo = kustomize_repo(tmp_path / "repo")
+    patch = "deploy/chat/overlays/prod/resources.yaml"
+    raw = {f[0] for f in located("--no-kustomize", "--context", patch, cwd=repo)}
+    assert raw >= {"WS201", "WS202", "WS401", "WS402"}, "what the hook used to report"
+    result = run("--context", patch, cwd=repo)
+    assert result.returncode == 0 and b"No problems found in 1 file" in result.stdout
+
+
+def run_pre_commit(repo: Path, home: Path, *args: str) -> tuple[int, str]:
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)  # pre-commit lints what is staged
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--verbose", *args],
+                          cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=600)
+    return done.returncode, done.stdout.decode()
+
+
+@needs_kubectl
+@pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")
+def test_real_pre_commit_on_a_kustomize_repository(tmp_path):
+    """The real pre-commit, configured as a user would (this project's two hooks at a commit):
+    a Kustomize repository that lints clean as a directory passes `wslint` on every file; a
+    broken base fails it at the base's line; a change that breaks an unchanged file passes
+    `wslint` (it reports only the changed files) and fails `wslint-all`."""
+    hook_repo = hook_repository(tmp_path / "hook")
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    repo = kustomize_repo(tmp_path / "repo")
+    shutil.rmtree(repo / ".git")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {hook_repo}\n  rev: {rev}\n  hooks:\n  - id: wslint\n"
+        f"  - id: wslint-all\n")
+    home = tmp_path / "pre-commit-home"
+    for path in manifests(repo):
+        status, output = run_pre_commit(repo, home, "wslint", "--files", path)
+        assert status == 0 and "Passed" in output, output
+    status, output = run_pre_commit(repo, home, "wslint-all")
+    assert status == 0 and "Passed" in output, output
+
+    base = repo / "deploy" / "chat" / "base"
+    (base / "deployment.yaml").write_text(BROKEN_PROBE)
+    status, output = run_pre_commit(repo, home, "wslint", "--files",
+                                    "deploy/chat/base/deployment.yaml")
+    assert status == 1, output
+    assert "deploy/chat/base/deployment.yaml:13:9: WS201 [error] Deployment/prod/chat" in output
+    (base / "deployment.yaml").write_text(DEPLOYMENT)
+
+    # The Service loses its stickiness: the finding is about the Deployment, in a file the
+    # commit does not touch.
+    (base / "service.yaml").write_text(SERVICE.replace("  sessionAffinity: ClientIP\n", ""))
+    status, output = run_pre_commit(repo, home, "wslint", "--files", "deploy/chat/base/service.yaml")
+    assert status == 0, output
+    status, output = run_pre_commit(repo, home, "wslint-all")
+    assert status == 1, output
+    assert "deploy/chat/base/deployment.yaml:5:3: WS301 [warning] Deployment/prod/chat runs up to 5 pods" in output
+
+
+def test_files_no_kustomization_or_chart_uses_cost_no_search(tmp_path, monkeypatch):
+    """A kustomization or chart can only use files in or below its directory: when none is
+    above the given and context files, the repository is not searched for them."""
+    from wslint.engine import Linter
+    from wslint.load import render
+    from wslint.load.context import partial_context
+    from wslint.settings import Settings
+
+    repo = app_repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(render, "discover", lambda *args: pytest.fail("searched the tree"))
+    changed = ["deploy/chat/deployment.yaml"]
+    result = Linter(Settings()).lint_paths(changed, None, partial_context(changed))
+    assert result.findings == [] and result.files == 1

@@ -180,8 +180,15 @@ def main() -> None:
                    "with `kubectl kustomize`.")
 @click.option("--no-gitignore", is_flag=True,
               help="Also read the files that git ignores (.gitignore) in the directories given.")
+@click.option("--no-helm", is_flag=True,
+              help="Lint the files of chart directories as they are instead of rendering them "
+                   "with `helm template`, and Helm's output on `-` as one stream.")
+@click.option("--no-cache", is_flag=True,
+              help="Render every kustomization and chart again instead of reusing the "
+                   "renderings of earlier runs whose files have not changed.")
 @click.option("--stdin-filename", default="<stdin>", show_default=True,
-              help="The file name to report for input read from `-`.")
+              help="The file name to report for input read from `-` (documents Helm marks with "
+                   "`# Source:` are reported at their templates).")
 @click.option("--max-depth", type=click.IntRange(min=1, max=MAX_DEPTH_CEILING), default=None,
               help="Refuse documents nested deeper than this (default 1000; at most "
                    f"{MAX_DEPTH_CEILING}).")
@@ -233,8 +240,8 @@ def main() -> None:
 def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope, stdin_filename,
          max_depth, max_file_size, max_alias_expansion, max_relations, no_plugins, color, quiet,
          statistics, apply_fixes, unsafe_fixes, show_diff, config_file, no_config, exclude, rules_dir, baseline_file, write_baseline,
-         with_context, context_root, default_controller, no_kustomize, jobs, progress,
-         no_gitignore) -> None:
+         with_context, context_root, default_controller, no_kustomize, no_helm, no_cache, jobs,
+         progress, no_gitignore) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""
     # A run keeps every parsed document alive until it ends, and it creates no reference cycles
     # worth collecting: the cyclic collector would only walk those objects over and over (a
@@ -252,7 +259,7 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
 
     from wslint.engine.baseline import BaselineError, load_baseline, write_baseline as record_baseline
     from wslint.config import ConfigError
-    from wslint.load.context import context_files
+    from wslint.load.context import partial_context
 
     settings = Settings(stdin_filename=stdin_filename, plugins=not no_plugins)
     try:
@@ -275,6 +282,10 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
         settings.kustomize = False
     if no_gitignore:
         settings.gitignore = False
+    if no_helm:
+        settings.helm = False
+    if no_cache:
+        settings.cache = False
     if max_depth:
         settings.max_depth = max_depth
     if max_file_size is not None:
@@ -299,7 +310,7 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
             _fail(f"unknown format {output_format!r} (choose from {', '.join(sorted(reporters))})")
         baseline = load_baseline(baseline_file) if baseline_file and not write_baseline else None
         targets = list(paths) or ["."]
-        context = (context_files(targets, context_root, excluded, settings.gitignore)
+        context = (partial_context(targets, context_root, excluded, settings.gitignore)
                    if with_context or context_root else [])
         if apply_fixes or show_diff:
             from wslint.fix import fix

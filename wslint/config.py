@@ -84,7 +84,8 @@ class Config:
                                ("max-depth", "max_depth"), ("max-file-size", "max_file_size"),
                                ("max-alias-expansion", "max_alias_expansion"),
                                ("max-relations", "max_relations"), ("jobs", "jobs"),
-                               ("kustomize", "kustomize"), ("gitignore", "gitignore")):
+                               ("kustomize", "kustomize"), ("helm", "helm"),
+                               ("cache", "cache"), ("gitignore", "gitignore")):
             if key in self.values:
                 setattr(settings, attribute, self.values[key])
         if "websocket-images" in self.values:
@@ -442,6 +443,8 @@ KEYS: dict[str, Callable[[Config, tuple, Any], Any]] = {
     "max-relations": _positive_int,
     "jobs": _positive_int,
     "kustomize": _boolean,
+    "helm": _boolean,
+    "cache": _boolean,
     "gitignore": _boolean,
     "rule-dirs": _paths,
     "exemptions": _exemptions,

@@ -34,7 +34,9 @@ class Settings:
     stdin_filename: str = "<stdin>"
     jobs: int | None = None  # processes for large inputs; None: one per CPU
     plugins: bool = True
-    kustomize: bool = True  # render kustomization directories (wslint.kustomize)
+    kustomize: bool = True  # render kustomization directories (wslint.load.kustomize)
+    helm: bool = True  # render chart directories, map Helm's output to templates (wslint.load.helm)
+    cache: bool = True  # keep renderings across runs (wslint.load.rendercache)
     gitignore: bool = True  # leave out of directory walks what git ignores (wslint.load.ignore)
     rule_dirs: list[str] = field(default_factory=list)  # directories of YAML rules (custom rules)
     exemptions: list[Exemption] = field(default_factory=list)  # configured suppressions

@@ -18,7 +18,8 @@ from wslint.engine.progress import Progress
 from wslint.engine.suppressions import UNUSED_CODE, Suppressions
 from wslint.graph import Graph, GraphSettings
 from wslint.k8s.ownership import owned_in_input
-from wslint.load import kustomize
+from wslint.load import helm, render
+from wslint.load.context import Context
 from wslint.load.sources import LoadedSource, discover, load_source, read_input
 from wslint.load.yamltree import MAX_NAME, MAX_TEXT, clip
 from wslint.model import (Applicability, Finding, Fix, InternalError, KObject, LintResult, ObjRef,
@@ -43,35 +44,38 @@ class Linter:
 
     # --- inputs -------------------------------------------------------------------------------
 
-    def lint_paths(self, paths: list[str], excluded=None, context_paths: list[str] = (),
+    def lint_paths(self, paths: list[str], excluded=None, context_paths: list[str] | Context = (),
                    progress: Progress | None = None) -> LintResult:
         """Lint `paths`; the files of `context_paths` are read for their objects only (see
-        `wslint.context`). Large inputs are spread over `settings.jobs` processes (see
-        `wslint.parallel`): the result is the same. `progress` counts the files loaded."""
-        files, rendered = self._expand(paths, excluded)
+        `wslint.load.context`; a `Context` makes a partial run, which renders the kustomizations
+        and charts that use the given files). Large inputs are spread over `settings.jobs`
+        processes (see `wslint.parallel`): the result is the same. `progress` counts the files
+        loaded."""
+        expanded = self._expand(paths, excluded, context_paths)
         if progress is not None:
-            progress.total = len(files) + len(rendered)
+            progress.total = len(expanded.files) + len(expanded.rendered)
         if not context_paths:
-            result = parallel.lint_if_worthwhile(self, files + rendered, self.jobs, progress)
+            result = parallel.lint_if_worthwhile(self, expanded.files + expanded.rendered,
+                                                 self.jobs, progress)
             if result is not None:
                 return result
-        context = self.load_paths(context_paths, excluded) if context_paths else []
-        return self.lint_loaded(self.load_files(files, progress) + rendered, context)
+        context = self.load_files(expanded.context_files) + expanded.context_rendered
+        return self.lint_loaded(self.load_files(expanded.files, progress) + expanded.rendered,
+                                context)
 
-    def load_inputs(self, paths: list[str], excluded=None,
-                    context_paths: list[str] = ()) -> tuple[list[LoadedSource], list[LoadedSource]]:
-        """What `lint_paths` reads, loaded here: the inputs (files and rendered kustomizations)
-        and the context. `--fix` lints these again after each round of fixes."""
-        files, rendered = self._expand(paths, excluded)
-        context = self.load_paths(context_paths, excluded) if context_paths else []
-        return self.load_files(files) + rendered, context
+    def load_inputs(self, paths: list[str], excluded=None, context_paths: list[str] | Context = ()
+                    ) -> tuple[list[LoadedSource], list[LoadedSource]]:
+        """What `lint_paths` reads, loaded here: the inputs (files, rendered kustomizations and
+        charts) and the context. `--fix` lints these again after each round of fixes."""
+        expanded = self._expand(paths, excluded, context_paths)
+        context = self.load_files(expanded.context_files) + expanded.context_rendered
+        return self.load_files(expanded.files) + expanded.rendered, context
 
-    def _expand(self, paths: list[str], excluded) -> tuple[list[str], list[LoadedSource]]:
-        """The files to read for `paths`, and the kustomizations among them, rendered."""
-        files = discover(paths, excluded, self.settings.gitignore)
-        if self.settings.kustomize:
-            return kustomize.expand(paths, files, self.settings.max_depth)
-        return files, []
+    def _expand(self, paths: list[str], excluded, context_paths) -> render.Expanded:
+        """The files to read for `paths`, and the kustomizations and charts among them,
+        rendered."""
+        return render.expand(paths, discover(paths, excluded, self.settings.gitignore), self.settings, excluded,
+                             context_paths)
 
     @property
     def jobs(self) -> int:
@@ -83,7 +87,10 @@ class Linter:
     def load_files(self, files: list[str], progress: Progress | None = None) -> list[LoadedSource]:
         loaded = []
         for path in files:
-            loaded.append(self.load(path))
+            item = self.load(path)
+            # Helm's output on standard input is reported at the templates it names.
+            loaded += helm.by_template(item, self._parse) if (
+                item.source.is_stdin and self.settings.helm) else [item]
             if progress is not None:
                 progress.advance()
         return loaded
@@ -98,6 +105,9 @@ class Linter:
             if source.text else LoadedSource(source)
         loaded.problems.append(problem)
         return loaded
+
+    def _parse(self, source: Source) -> LoadedSource:
+        return load_source(source, self.settings.max_depth, self.settings.max_alias_expansion)
 
     def lint_text(self, text: str, path: str = "<string>") -> LintResult:
         """Lint YAML given as a string (tests, editors)."""

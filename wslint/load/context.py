@@ -1,12 +1,19 @@
 """Context for partial runs: when wslint is given only some files (a pre-commit hook passes the
 changed ones), the other manifests beside them are read too, so that a Deployment whose Service
 and PodDisruptionBudget live in sibling files is judged with them. Only the given files are
-reported on."""
+reported on.
+
+A given file that a kustomization or a chart renders is linted as part of its rendered roots, as
+a directory run would lint it: those roots are looked for in the context root when one is
+configured, else in the repository of the file (the directory holding `.git`), see
+`wslint.load.render`.
+"""
 
 from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass
 
 from wslint.load.sources import STDIN, YAML_SUFFIXES, discover
 
@@ -51,3 +58,36 @@ def context_files(paths: list[str], root: str | None = None, excluded=None,
         if key not in given and not key.startswith(given_dirs):
             fresh.append(path)
     return fresh
+
+
+@dataclass
+class Context:
+    """What a partial run reads besides the given files."""
+
+    files: list[str]  # manifests read for their objects only
+    trees: list[str]  # where to look for the kustomizations and charts that use the given files
+
+
+def repository_root(path: str) -> str:
+    """The directory holding `.git` above `path` (a file or a directory), else the directory of
+    `path` itself."""
+    start = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+    directory = start
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return start
+        directory = parent
+
+
+def partial_context(paths: list[str], root: str | None = None, excluded=None,
+                    gitignore: bool = True) -> Context:
+    """The context of a partial run on `paths` (see `context_files`), and the trees its
+    renderings are found in: the context root, else the repositories of the given paths."""
+    if root is not None:
+        trees = [os.path.abspath(root)]
+    else:
+        trees = sorted({repository_root(p) for p in paths if p != STDIN})
+    return Context(context_files(paths, root, excluded, gitignore), trees)

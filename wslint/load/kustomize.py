@@ -8,6 +8,12 @@ base are reported once, as the overlay deploys them; the others, the roots, are 
 separately. A `kind: Component` renders only from its parent: one that nothing in the input uses
 is skipped, files and all (its patches are fragments, not objects).
 
+Rendering. `wslint.load.render` runs `kubectl kustomize` for the roots, several at a time, and
+keeps the output across runs (`wslint.load.rendercache`), keyed by what `reads` says a root can
+read: kustomize's default load restrictor lets a kustomization read files only in or below its
+own directory, so the trees of the kustomizations a root uses are all it can read, besides
+remote bases (which are never cached).
+
 Raw files. The files a rendered kustomization uses (resources, patches, generator inputs, the
 kustomization files themselves; followed through its bases and components) are not linted again
 as plain files; any other YAML file in the same directories is. When a root cannot be rendered
@@ -32,13 +38,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from wslint.model import KObject, Origin, Source
+from wslint.load.rendercache import Uncacheable
 from wslint.load.sources import (FileRefused, InputProblem, LoadedSource, display_path,
                                  is_kubernetes_object, read_regular_file)
 from wslint.load.yamltree import DEFAULT_MAX_DEPTH, Map, Seq, parse_stream
@@ -46,8 +51,6 @@ from wslint.load.yamltree import DEFAULT_MAX_DEPTH, Map, Seq, parse_stream
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 RENDER_CODE = "WS906"
-RENDER_TIMEOUT = 60  # seconds for one `kubectl kustomize`
-RENDER_WORKERS = 8
 HINT = "pass --no-kustomize to lint the raw files instead"
 
 # Fields whose entries are other kustomizations (directories) or whole objects (files).
@@ -246,50 +249,105 @@ def _error_reason(stderr: str) -> str:
     return text if len(text) <= 400 else text[:397] + "..."
 
 
-def render(root: Kustomization, kubectl: str, workdir: str) -> Rendering:
-    """`kubectl kustomize` through a wrapper kustomization that adds origin annotations."""
-    wrapper = tempfile.mkdtemp(dir=workdir)
-    relative = os.path.relpath(root.directory, wrapper)
-    with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
-        handle.write(f"resources:\n- {relative}\nbuildMetadata: [originAnnotations]\n")
+def _kustomization_data(path: str) -> Map | None:
     try:
-        done = subprocess.run([kubectl, "kustomize", wrapper], capture_output=True, text=True,
-                              timeout=RENDER_TIMEOUT, encoding="utf-8", errors="replace")
-    except subprocess.TimeoutExpired:
-        return Rendering(root, error=f"kubectl kustomize took longer than {RENDER_TIMEOUT} s")
-    except OSError as error:
-        return Rendering(root, error=f"cannot run kubectl: {error.strerror or error}")
-    if done.returncode != 0:
-        reason = _error_reason(done.stderr).replace(relative, os.path.dirname(root.display))
-        return Rendering(root, error=reason.replace(root.directory, os.path.dirname(root.display)))
-    return Rendering(root, text=done.stdout, wrapper=wrapper)
+        with open(path, encoding="utf-8-sig") as handle:
+            stream = parse_stream(handle.read())
+    except (OSError, UnicodeDecodeError):
+        return None
+    data = stream.documents[0] if stream.documents else None
+    return data if isinstance(data, Map) else None
 
 
-# Renderings already made in this process, by root and the state of the files it reads: a test
-# session or an editor lints the same kustomizations again and again.
-_rendered: dict[tuple, Rendering] = {}
+class Kustomize:
+    """The renderer of kustomization directories (see `wslint.load.render`)."""
 
+    name = "kustomize"
+    label = "kubectl kustomize"
+    tool_name = "kubectl"
+    markers = KUSTOMIZATION_FILES
+    version_arguments = ["version", "--client"]
 
-def _state(found: Plan, root: Kustomization) -> tuple:
-    state = []
-    for path in sorted(found.files(root)):
-        try:
-            info = os.stat(path)
-            state.append((path, info.st_mtime_ns, info.st_size))
-        except OSError:
-            state.append((path, None, None))
-    return (root.directory, tuple(state))
+    @staticmethod
+    def tool() -> str | None:
+        return kubectl_path()
 
+    @staticmethod
+    def plan(paths: list[str], files: list[str]) -> Plan:
+        return plan(paths, files)
 
-def render_all(found: Plan, kubectl: str, workdir: str) -> list[Rendering]:
-    """Render every root (several at a time: kubectl spends its time starting up)."""
-    keys = {root.directory: _state(found, root) for root in found.roots}
-    todo = [root for root in found.roots if keys[root.directory] not in _rendered]
-    if todo:
-        with ThreadPoolExecutor(max_workers=min(RENDER_WORKERS, len(todo))) as pool:
-            for rendering in pool.map(lambda root: render(root, kubectl, workdir), todo):
-                _rendered[keys[rendering.root.directory]] = rendering
-    return [_rendered[keys[root.directory]] for root in found.roots]
+    @staticmethod
+    def reads(root: Kustomization) -> list[str]:
+        """What `kubectl kustomize` may read to render `root`. Under kustomize's default load
+        restrictor a kustomization reads only files in or below its own directory, so: the
+        whole tree of every kustomization the build uses, found through the entries of their
+        kustomization files (a directory entry is another kustomization: one without a
+        kustomization file fails, so only that file's absence is keyed), and each entry itself
+        (one that is missing counts as missing: its appearing changes the key). A remote entry
+        cannot be keyed."""
+        paths: list[str] = []
+        seen: set[str] = set()
+        todo = [root.directory]
+        while todo:
+            directory = todo.pop()
+            if directory in seen:
+                continue
+            seen.add(directory)
+            paths.append(directory)
+            file = find_kustomization_file(directory)
+            data = _kustomization_data(file) if file else None
+            if data is None:
+                continue  # kustomize fails, or reads nothing more: the tree is keyed
+            entries = [entry for key in _RESOURCE_FIELDS + _PATCH_FIELDS
+                       for entry in _entries(data.get(key))]
+            entries += [entry for key in _GENERATOR_FIELDS
+                        for entry in _generator_files(data.get(key))]
+            for entry in entries:
+                if _is_remote(entry):
+                    raise Uncacheable(f"remote entry {entry}")
+                target = os.path.normpath(os.path.join(directory, entry))
+                if not os.path.isdir(target):
+                    paths.append(target)
+                elif find_kustomization_file(target):
+                    todo.append(target)
+                else:  # kustomize fails, whatever the directory holds: until one appears
+                    paths += [os.path.join(target, name) for name in KUSTOMIZATION_FILES]
+        return paths
+
+    @staticmethod
+    def command(root: Kustomization, kubectl: str, workdir: str) -> tuple[list[str], str]:
+        """`kubectl kustomize` through a wrapper kustomization that adds origin annotations."""
+        wrapper = tempfile.mkdtemp(dir=workdir)
+        relative = os.path.relpath(root.directory, wrapper)
+        with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
+            handle.write(f"resources:\n- {relative}\nbuildMetadata: [originAnnotations]\n")
+        return [kubectl, "kustomize", wrapper], wrapper
+
+    @staticmethod
+    def rendering(root: Kustomization, output: dict) -> Rendering:
+        """The rendering from what kubectl printed (perhaps in an earlier run: the origin
+        annotations are relative to that run's wrapper, which is only ever joined with them)."""
+        wrapper = output.get("wrapper", "")
+        if output.get("error"):
+            return Rendering(root, error=output["error"])
+        if output["returncode"] != 0:
+            display_dir = os.path.dirname(root.display)
+            reason = _error_reason(output["stderr"]).replace(
+                os.path.relpath(root.directory, wrapper), display_dir)
+            return Rendering(root, error=reason.replace(root.directory, display_dir))
+        return Rendering(root, text=output["stdout"], wrapper=wrapper)
+
+    @staticmethod
+    def load(rendering: Rendering, reading) -> list[LoadedSource]:
+        if rendering.error is not None:
+            return [_failure(rendering.root, rendering.error)]
+        # The source files are read once per run, whichever roots use them.
+        files = reading.shared.setdefault("kustomize-files", _Files())
+        return [load_rendering(rendering, files, reading.max_depth)]
+
+    @staticmethod
+    def failure(root: Kustomization, reason: str) -> LoadedSource:
+        return _failure(root, reason)
 
 
 # --- mapping rendered objects back to their files ---------------------------------------------
@@ -475,33 +533,4 @@ def _failure(root: Kustomization, reason: str) -> LoadedSource:
     return loaded
 
 
-def expand(paths: list[str], files: list[str],
-           max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[list[str], list[LoadedSource]]:
-    """Render the kustomizations among `files`: the files still to lint as plain files, and the
-    renderings (or WS906 findings) as loaded sources."""
-    found = plan(paths, files)
-    if not found.roots:
-        return files, []
-    kubectl = kubectl_path()
-    explicit = {os.path.normpath(os.path.abspath(p)) for p in paths if os.path.isfile(p)}
-    accounted: set[str] = set(found.skipped_files)  # files not to lint as plain files
-    loaded: list[LoadedSource] = []
-    source_files = _Files()
-    with tempfile.TemporaryDirectory(prefix="wslint-kustomize-") as workdir:
-        if kubectl is None:
-            renderings = [Rendering(root, error="kubectl is not on PATH") for root in found.roots]
-        else:
-            renderings = render_all(found, kubectl, workdir)
-        for rendering in renderings:
-            root = rendering.root
-            if rendering.error is not None:
-                loaded.append(_failure(root, rendering.error))
-                accounted |= found.files(root) - found.files(root, resources_only=True)
-                continue
-            item = load_rendering(rendering, source_files, max_depth)
-            loaded.append(item)
-            accounted |= found.files(root)
-            accounted |= {os.path.normpath(os.path.abspath(o.source.path)) for o in item.objects}
-    raw = [path for path in files if os.path.normpath(os.path.abspath(path)) in explicit
-           or os.path.normpath(os.path.abspath(path)) not in accounted]
-    return raw, loaded
+RENDERER = Kustomize()
