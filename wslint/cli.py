@@ -18,7 +18,7 @@ import click
 
 from wslint import __version__
 from wslint.controllers.registry import BY_ID as CONTROLLER_IDS
-from wslint.load.yamltree import MAX_DEPTH_CEILING
+from wslint.settings import OPTIONS, Option
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "never")
@@ -71,6 +71,30 @@ class _FileSize(click.ParamType):
         if size < 1:
             self.fail("a file size limit must be at least 1 byte", param, ctx)
         return size
+
+
+def _click_type(option: Option) -> click.ParamType:
+    if option.kind == "choice":
+        return click.Choice(option.choices)
+    if option.kind == "controller":
+        return click.Choice(sorted(CONTROLLER_IDS))
+    if option.kind == "size":
+        return _FileSize()
+    return click.IntRange(min=1, max=option.maximum)
+
+
+def settings_options(command):
+    """The command-line options of the settings' table (wslint.settings.OPTIONS)."""
+    for option in reversed([o for o in OPTIONS if o.flags]):
+        if option.negated:
+            decorator = click.option(*option.flags, is_flag=True, help=option.help)
+        else:
+            help_text = option.help + (f" (one of: {', '.join(sorted(CONTROLLER_IDS))})"
+                                       if option.kind == "controller" else "")
+            decorator = click.option(*option.flags, type=_click_type(option), default=None,
+                                     metavar=option.metavar, help=help_text)
+        command = decorator(command)
+    return command
 
 
 # --- shell completion (click's; README, "Shell completion") -------------------------------------
@@ -168,38 +192,9 @@ def main() -> None:
               help="Only these rules: codes, code prefixes (WS2) or names; comma-separated.")
 @click.option("--ignore", multiple=True, metavar="RULES", shell_complete=_complete_rules,
               help="Skip these rules (same forms).")
-@click.option("--websocket-scope", type=click.Choice(["all", "detected"]), default=None,
-              help="Which workloads the connection rules apply to: every long-running one (all, "
-                   "the default) or only those with a WebSocket signal (detected).")
-@click.option("--default-controller", type=click.Choice(sorted(CONTROLLER_IDS)), default=None,
-              metavar="CONTROLLER",
-              help="The controller serving routes whose class the input does not tell "
-                   f"(one of: {', '.join(sorted(CONTROLLER_IDS))}).")
-@click.option("--no-kustomize", is_flag=True,
-              help="Lint the raw files of kustomization directories instead of rendering them "
-                   "with `kubectl kustomize`.")
-@click.option("--no-gitignore", is_flag=True,
-              help="Also read the files that git ignores (.gitignore) in the directories given.")
-@click.option("--no-helm", is_flag=True,
-              help="Lint the files of chart directories as they are instead of rendering them "
-                   "with `helm template`, and Helm's output on `-` as one stream.")
-@click.option("--no-cache", is_flag=True,
-              help="Render every kustomization and chart again instead of reusing the "
-                   "renderings of earlier runs whose files have not changed.")
 @click.option("--stdin-filename", default="<stdin>", show_default=True,
               help="The file name to report for input read from `-` (documents Helm marks with "
                    "`# Source:` are reported at their templates).")
-@click.option("--max-depth", type=click.IntRange(min=1, max=MAX_DEPTH_CEILING), default=None,
-              help="Refuse documents nested deeper than this (default 1000; at most "
-                   f"{MAX_DEPTH_CEILING}).")
-@click.option("--max-file-size", type=_FileSize(), default=None, metavar="SIZE",
-              help="Refuse files larger than this: bytes, or with a unit K, M or G (default 64M).")
-@click.option("--max-alias-expansion", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Refuse documents whose YAML aliases would add more than N nodes when "
-                   "expanded (default 100000).")
-@click.option("--max-relations", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Stop relating objects after examining N candidate pairs (Services and "
-                   "workloads, routes and Services, ...; default 1000000).")
 @click.option("--no-plugins", is_flag=True, help="Load no third-party rule plugins "
               "(also: WSLINT_NO_PLUGINS=1).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
@@ -222,9 +217,6 @@ def main() -> None:
                    "--context-root) to relate objects; report only on the given files.")
 @click.option("--context-root", type=click.Path(file_okay=False), metavar="DIR",
               help="With --context: read every manifest under DIR as context.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Lint large inputs in N processes (default: one per CPU; 1: one process). "
-                   "The result is the same.")
 @click.option("--progress/--no-progress", default=None,
               help="Show files done on standard error during long runs (default: on a "
                    "terminal only, never in pipes or CI).")
@@ -237,11 +229,11 @@ def main() -> None:
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print a unified diff of what --fix would change and write nothing (exit 1 "
                    "when there is something to fix).")
-def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope, stdin_filename,
-         max_depth, max_file_size, max_alias_expansion, max_relations, no_plugins, color, quiet,
-         statistics, apply_fixes, unsafe_fixes, show_diff, config_file, no_config, exclude, rules_dir, baseline_file, write_baseline,
-         with_context, context_root, default_controller, no_kustomize, no_helm, no_cache, jobs,
-         progress, no_gitignore) -> None:
+@settings_options
+def lint(paths, output_format, output, fail_on, select, ignore, stdin_filename, no_plugins, color,
+         quiet, statistics, apply_fixes, unsafe_fixes, show_diff, config_file, no_config, exclude,
+         rules_dir, baseline_file, write_baseline, with_context, context_root, progress,
+         **options) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""
     # A run keeps every parsed document alive until it ends, and it creates no reference cycles
     # worth collecting: the cyclic collector would only walk those objects over and over (a
@@ -274,28 +266,10 @@ def lint(paths, output_format, output, fail_on, select, ignore, websocket_scope,
     if select:
         settings.select, settings.ignore = _split(select), []
     settings.ignore += _split(ignore)
-    if websocket_scope:
-        settings.websocket_scope = websocket_scope
-    if default_controller:
-        settings.default_controller = default_controller
-    if no_kustomize:
-        settings.kustomize = False
-    if no_gitignore:
-        settings.gitignore = False
-    if no_helm:
-        settings.helm = False
-    if no_cache:
-        settings.cache = False
-    if max_depth:
-        settings.max_depth = max_depth
-    if max_file_size is not None:
-        settings.max_file_size = max_file_size
-    if max_alias_expansion is not None:
-        settings.max_alias_expansion = max_alias_expansion
-    if max_relations is not None:
-        settings.max_relations = max_relations
-    if jobs:
-        settings.jobs = jobs
+    for option in OPTIONS:
+        if option.flags and options[option.parameter] not in (None, False):
+            setattr(settings, option.attribute,
+                    False if option.negated else options[option.parameter])
     fail_on = fail_on or (config.get("fail-on") if config else None) or "warning"
     baseline_file = baseline_file or (config.get("baseline") if config else None)
     excluded = _excluder(config, exclude, [f for f in (baseline_file, write_baseline) if f])

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from wslint.controllers.registry import UnknownControllerError, check_controller_id
-from wslint.k8s.signals import WEBSOCKET_IMAGES
 from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
 from wslint.model import Exemption, Severity
 from wslint.catalog.rules import OptionError, Rule
 from wslint.load.ignore import exclude_matcher
 from wslint.load.nesting import MAX_NESTING, too_deep
 from wslint.load.sources import FileRefused, parse_size, read_regular_file
-from wslint.load.yamltree import MAX_DEPTH_CEILING, Map, locate, parse_stream
+from wslint.load.yamltree import Map, locate, parse_stream
+from wslint.settings import OPTIONS, Option
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,7 +38,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 YAML_NAMES = (".wslint.yaml", ".wslint.yml")
 PYPROJECT = "pyproject.toml"
 FAIL_ON = ("error", "warning", "info", "never")
-SCOPES = ("all", "detected")
 
 
 class ConfigError(Exception):
@@ -79,18 +78,11 @@ class Config:
                 for index, selector in enumerate(self.values[key]):
                     self._check_selector(rules, (key, index), selector)
                 setattr(settings, key, list(self.values[key]))
-        for key, attribute in (("websocket-scope", "websocket_scope"),
-                               ("default-controller", "default_controller"),
-                               ("max-depth", "max_depth"), ("max-file-size", "max_file_size"),
-                               ("max-alias-expansion", "max_alias_expansion"),
-                               ("max-relations", "max_relations"), ("jobs", "jobs"),
-                               ("kustomize", "kustomize"), ("helm", "helm"),
-                               ("cache", "cache"), ("gitignore", "gitignore")):
-            if key in self.values:
-                setattr(settings, attribute, self.values[key])
-        if "websocket-images" in self.values:
-            settings.websocket_images = WEBSOCKET_IMAGES + tuple(
-                image.lower() for image in self.values["websocket-images"])
+        for option in OPTIONS:
+            if option.key in self.values:
+                value = self.values[option.key]
+                setattr(settings, option.attribute,
+                        option.to_setting(value) if option.to_setting else value)
         if "workload-kinds" in self.values:
             settings.workload_kinds = {**BUILTIN_WORKLOAD_KINDS, **self.values["workload-kinds"]}
         for name, entries in self.values.get("rules", {}).items():
@@ -308,10 +300,12 @@ def _positive_int(config: Config, keys: tuple, value: Any) -> int:
     return value
 
 
-def _max_depth(config: Config, keys: tuple, value: Any) -> int:
-    _expect(config, keys, type(value) is int and 1 <= value <= MAX_DEPTH_CEILING,
-            f"an integer from 1 to {MAX_DEPTH_CEILING}", value)
-    return value
+def _bounded_int(maximum: int) -> Callable[[Config, tuple, Any], int]:
+    def check(config: Config, keys: tuple, value: Any) -> int:
+        _expect(config, keys, type(value) is int and 1 <= value <= maximum,
+                f"an integer from 1 to {maximum}", value)
+        return value
+    return check
 
 
 def _size(config: Config, keys: tuple, value: Any) -> int:
@@ -428,24 +422,23 @@ def _exemptions(config: Config, keys: tuple, value: Any) -> list[Exemption]:
     return exemptions
 
 
+def _reader(option: Option) -> Callable[[Config, tuple, Any], Any]:
+    """How the configuration reads a value of one of the settings' table (wslint.settings)."""
+    if option.kind == "choice":
+        return _choice(option.choices)
+    if option.kind == "integer":
+        return _bounded_int(option.maximum) if option.maximum else _positive_int
+    return {"size": _size, "boolean": _boolean, "controller": _controller,
+            "strings": _string_list}[option.kind]
+
+
 KEYS: dict[str, Callable[[Config, tuple, Any], Any]] = {
     "select": _string_list,
     "ignore": _string_list,
     "rules": _rules,
     "exclude": _string_list,
-    "websocket-scope": _choice(SCOPES),
-    "websocket-images": _string_list,
-    "default-controller": _controller,
+    **{option.key: _reader(option) for option in OPTIONS},
     "workload-kinds": _workload_kinds,
-    "max-depth": _max_depth,
-    "max-file-size": _size,
-    "max-alias-expansion": _positive_int,
-    "max-relations": _positive_int,
-    "jobs": _positive_int,
-    "kustomize": _boolean,
-    "helm": _boolean,
-    "cache": _boolean,
-    "gitignore": _boolean,
     "rule-dirs": _paths,
     "exemptions": _exemptions,
     "fail-on": _choice(FAIL_ON),
