@@ -264,3 +264,42 @@ def test_two_configuration_files_in_one_directory(tmp_path):
     (repo / ".wslint.yaml").unlink()
     result = run("--format", "json", ".", cwd=repo)
     assert codes(result) == ["WS202"] and result.stderr == b""
+
+
+def test_json_schema_is_current_and_covers_every_key():
+    import json as json_module
+
+    from conftest import ROOT
+    from wslint.config import KEYS, SCHEMA_NAME, json_schema
+    from wslint.engine.plugins import Plugins
+
+    schema = json_schema(Plugins(third_party=False).rules())
+    committed = json_module.loads((ROOT / "docs" / SCHEMA_NAME).read_text(encoding="utf-8"))
+    assert committed == schema, "docs/wslint.schema.json is stale: run `wslint generate-docs`"
+    assert set(schema["properties"]) == set(KEYS)
+
+
+def test_json_schema_accepts_what_the_loader_accepts_and_refuses_the_rest(tmp_path):
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    from conftest import ROOT
+    from wslint.config import json_schema
+    from wslint.engine.plugins import Plugins
+
+    schema = json_schema(Plugins(third_party=False).rules())
+    guide = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    example = guide.split("```yaml\n# .wslint.yaml\n", 1)[1].split("```", 1)[0]
+    data = YAML(typ="safe").load(example)
+    jsonschema.validate(data, schema)  # the guide's example
+    load_config(_write(tmp_path, example))  # which the loader accepts too
+    for bad in ({"websocket-scope": "some"}, {"rules": {"WS203": {"drain-secs": 1}}},
+                {"max-depth": 0}, {"unknown": 1}, {"kustomize": "no"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+
+
+def _write(tmp_path, text):
+    path = tmp_path / ".wslint.yaml"
+    path.write_text(text)
+    return path

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import gc
 import io
+import json
 import os
 import sys
 from contextlib import contextmanager
@@ -538,10 +539,12 @@ def explain(rule: str, config_file, no_config) -> None:
               help="Write nothing; exit 1 when a page is missing, stale or left over.")
 def generate_docs(directory: str | None, controllers_page: str | None, check: bool) -> None:
     """Write one Markdown page per built-in rule, and an index, from the rule metadata (the same
-    that `wslint explain` prints), and the controllers page from the controller profiles."""
+    that `wslint explain` prints), the controllers page from the controller profiles, and the
+    configuration's JSON Schema (wslint.schema.json) beside it."""
     from pathlib import Path
 
     from wslint.catalog.docs import generated_pages, stale_pages, write_pages
+    from wslint.config import SCHEMA_NAME, json_schema
     from wslint.controllers.docs import render_controllers_page
     from wslint.engine.plugins import Plugins
 
@@ -553,15 +556,21 @@ def generate_docs(directory: str | None, controllers_page: str | None, check: bo
                   "--controllers-page FILE")
         directory = directory or str(source_tree / "docs" / "rules")
         controllers_page = controllers_page or str(source_tree / "docs" / "controllers.md")
-    pages = generated_pages(Plugins(third_party=False).rules())
+    rules = Plugins(third_party=False).rules()
+    pages = generated_pages(rules)
     target = Path(directory)
     controllers = Path(controllers_page)
     controllers_text = render_controllers_page()
     controllers_stale = not controllers.is_file() or \
         controllers.read_text(encoding="utf-8") != controllers_text
+    # The configuration's JSON Schema sits beside the controllers page.
+    schema = controllers.parent / SCHEMA_NAME
+    schema_text = json.dumps(json_schema(rules), indent=2) + "\n"
+    schema_stale = not schema.is_file() or schema.read_text(encoding="utf-8") != schema_text
     if check:
         stale = [target / name for name in stale_pages(target, pages)]
         stale += [controllers] if controllers_stale else []
+        stale += [schema] if schema_stale else []
         for path in stale:
             click.echo(f"{path}: stale; regenerate with `wslint generate-docs`", err=True)
         sys.exit(EXIT_FINDINGS if stale else EXIT_OK)
@@ -570,6 +579,9 @@ def generate_docs(directory: str | None, controllers_page: str | None, check: bo
     if controllers_stale:
         controllers.write_text(controllers_text, encoding="utf-8", newline="\n")
         click.echo(f"wrote {controllers}")
+    if schema_stale:
+        schema.write_text(schema_text, encoding="utf-8", newline="\n")
+        click.echo(f"wrote {schema}")
 
 
 @main.command("server")

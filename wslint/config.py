@@ -465,3 +465,99 @@ def path_matcher(patterns: list[str], root: Path) -> Callable[[str], bool] | Non
     """A predicate for `discover`: does a path match one of the `exclude` patterns? They are
     gitignore patterns read relative to `root` (see `wslint.load.ignore.exclude_matcher`)."""
     return exclude_matcher(patterns, root)
+
+
+# --- the JSON Schema editors complete the configuration with -----------------------------------
+
+SCHEMA_NAME = "wslint.schema.json"
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_RULE_LIST = {"oneOf": [_STRINGS, {"type": "string"}],
+              "description": "Rules: codes (WS203), code prefixes (WS2), names, or ALL; a list, "
+                             "or one comma-separated string."}
+
+
+def _option_schema(option: Option) -> dict[str, Any]:
+    if option.kind in ("choice", "controller"):
+        choices = option.choices if option.kind == "choice" else sorted(_controller_ids())
+        return {"enum": list(choices), "description": option.help}
+    if option.kind == "integer":
+        schema = {"type": "integer", "minimum": 1, "description": option.help}
+        return {**schema, "maximum": option.maximum} if option.maximum else schema
+    if option.kind == "size":
+        return {"oneOf": [{"type": "integer", "minimum": 1},
+                          {"type": "string", "pattern": r"^\s*[0-9]+\s*[KMGkmg]?[Bb]?\s*$"}],
+                "description": option.help}
+    if option.kind == "boolean":
+        return {"type": "boolean", "description": "false: " + option.help}
+    return {**_STRINGS, "description": option.help}
+
+
+def _controller_ids() -> list[str]:
+    from wslint.controllers.registry import BY_ID
+
+    return list(BY_ID)
+
+
+def _rule_option_schema(spec) -> dict[str, Any]:
+    kind = {"integer": "integer", "number": "number", "string": "string", "boolean": "boolean",
+            "string-list": "array"}[spec.type]
+    schema: dict[str, Any] = {"type": kind, "description": spec.description,
+                              "default": spec.default}
+    if spec.minimum is not None:
+        schema["minimum"] = spec.minimum
+    if spec.choices is not None:
+        if kind == "array":
+            schema["items"] = {"enum": list(spec.choices)}
+        else:
+            schema["enum"] = list(spec.choices)
+    elif kind == "array":
+        schema["items"] = {"type": "string"}
+    return schema
+
+
+def json_schema(rules: list[Rule]) -> dict[str, Any]:
+    """The JSON Schema of `.wslint.yaml` and of `[tool.wslint]`, from the settings' table and the
+    rules' declared options: what `load_config` accepts, for editors to complete and check."""
+    per_rule = {}
+    for rule in sorted(rules, key=lambda r: r.code):
+        options = {"severity": {"enum": ["error", "warning", "info"]}}
+        options.update({name: _rule_option_schema(spec) for name, spec in rule.options.items()})
+        entry = {"type": "object", "description": rule.summary, "properties": options,
+                 "additionalProperties": False}
+        per_rule[rule.code] = entry
+        per_rule[rule.name] = entry
+    glob = {"type": "string"}
+    properties: dict[str, Any] = {
+        "select": _RULE_LIST,
+        "ignore": _RULE_LIST,
+        "rules": {"type": "object", "properties": per_rule, "additionalProperties": False,
+                  "description": "Per rule (code or name): severity and the rule's options."},
+        "exclude": {**_STRINGS, "description": "Files not to read: gitignore-style patterns."},
+        **{option.key: _option_schema(option) for option in OPTIONS},
+        "workload-kinds": {"type": "array", "items": {
+            "type": "object", "required": ["kind"], "additionalProperties": False,
+            "properties": {"kind": {"type": "string"}, "api-group": {"type": "string"},
+                           "template-path": {"oneOf": [{"type": "string"}, _STRINGS]},
+                           "replicas-path": {"oneOf": [{"type": "string"}, _STRINGS,
+                                                       {"type": "null"}]},
+                           "default-replicas": {"oneOf": [{"type": "integer", "minimum": 0},
+                                                          {"type": "null"}]},
+                           "long-running": {"type": "boolean"}}},
+            "description": "More kinds that carry a pod template."},
+        "rule-dirs": {**_STRINGS, "description": "Directories of YAML rules."},
+        "exemptions": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "anyOf": [{"required": ["kind"]}, {"required": ["namespace"]}, {"required": ["name"]}],
+            "properties": {"rules": _RULE_LIST, "kind": glob, "namespace": glob, "name": glob,
+                           "reason": {"type": "string"}}},
+            "description": "Rules silenced for objects matching the globs."},
+        "fail-on": {"enum": list(FAIL_ON),
+                    "description": "The lowest severity that makes the exit status 1."},
+        "baseline": {"type": "string", "description": "A baseline file of known findings."},
+        "context-root": {"type": "string", "description": "With --context: read every manifest "
+                                                          "under this directory as context."},
+    }
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://github.com/wslint/wslint/blob/main/docs/wslint.schema.json",
+            "title": "wslint configuration (.wslint.yaml, or [tool.wslint] in pyproject.toml)",
+            "type": "object", "properties": properties, "additionalProperties": False}

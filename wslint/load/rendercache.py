@@ -19,6 +19,8 @@ import subprocess
 import tempfile
 import time
 
+from wslint.load.sources import walk_once
+
 FORMAT = "1"  # part of every key: a new layout of entries never reads the old ones
 # Directories of version control: what a build reads is never in them (an entry naming a file
 # there is keyed by itself), and they change on every commit.
@@ -100,17 +102,7 @@ class Fingerprints:
         directory = os.path.normpath(directory)
         if directory not in self._trees:
             entries = []
-            visited: set[tuple[int, int]] = set()
-            for root, dirs, names in os.walk(directory, followlinks=True):
-                try:
-                    info = os.stat(root)
-                except OSError:
-                    dirs[:] = []
-                    continue
-                if (info.st_dev, info.st_ino) in visited:
-                    dirs[:] = []
-                    continue
-                visited.add((info.st_dev, info.st_ino))
+            for root, dirs, names in walk_once(directory):
                 dirs[:] = sorted(d for d in dirs if d not in VCS_DIRECTORIES)
                 for name in sorted(names):
                     path = os.path.join(root, name)

@@ -101,17 +101,11 @@ def _identity(path: str) -> object:
     return os.path.normpath(path)
 
 
-def _walk(top: str, ignored: GitIgnored | None = None) -> list[str]:
-    files = []
+def walk_once(top: str, onerror=None):
+    """`os.walk` following symlinks, each directory once (by device and inode), so a symlink
+    loop ends; a directory that vanishes or cannot be stat'ed is passed over."""
     visited: set[tuple[int, int]] = set()
-    if ignored is not None and ignored(top, True):
-        ignored = None  # an ignored directory named outright: all of it is wanted
-
-    def unlisted(error: OSError) -> None:
-        if error.filename:  # a directory that cannot be listed: reading it reports why
-            files.append(error.filename)
-
-    for root, dirs, names in os.walk(top, followlinks=True, onerror=unlisted):
+    for root, dirs, names in os.walk(top, followlinks=True, onerror=onerror):
         try:
             info = os.stat(root)
         except OSError:
@@ -121,6 +115,19 @@ def _walk(top: str, ignored: GitIgnored | None = None) -> list[str]:
             dirs[:] = []
             continue
         visited.add((info.st_dev, info.st_ino))
+        yield root, dirs, names
+
+
+def _walk(top: str, ignored: GitIgnored | None = None) -> list[str]:
+    files = []
+    if ignored is not None and ignored(top, True):
+        ignored = None  # an ignored directory named outright: all of it is wanted
+
+    def unlisted(error: OSError) -> None:
+        if error.filename:  # a directory that cannot be listed: reading it reports why
+            files.append(error.filename)
+
+    for root, dirs, names in walk_once(top, onerror=unlisted):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                          and not (ignored is not None and ignored(os.path.join(root, d), True)))
         for name in sorted(names):
