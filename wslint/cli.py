@@ -396,7 +396,7 @@ def _write_fixes(outcome, loaded, quiet: bool) -> bool:
 def _fixable_hint(result, stream, fixed: bool, unsafe: bool) -> None:
     """Like ruff's `[*] N fixable`: how many findings `--fix` (or `--unsafe-fixes`) would fix.
     After `--fix`, the safe fixes left are the ones it could not apply (see the warnings)."""
-    from wslint.fix import applicable
+    from wslint.model import applicable
 
     safe = 0 if fixed else sum(applicable(f, False) for f in result.findings)
     more = 0 if unsafe else sum(applicable(f, True) and not applicable(f, False)

@@ -328,3 +328,18 @@ class Exemption:
         return all(pattern is None or fnmatch.fnmatchcase(value or "", pattern)
                    for pattern, value in ((self.kind, ref.kind), (self.namespace, ref.namespace),
                                           (self.name, ref.name)))
+
+
+def applicable(finding: Finding, unsafe: bool) -> bool:
+    """Whether `--fix` applies this finding's fix (`--unsafe-fixes`: `unsafe`)."""
+    fix = finding.fix
+    if fix is None or not fix.edits or any(rendered(edit.obj) for edit in fix.edits):
+        return False
+    return fix.applicability is Applicability.SAFE or (
+        unsafe and fix.applicability is Applicability.UNSAFE)
+
+
+def rendered(obj: KObject | None) -> bool:
+    """An object rendered from other files (kustomize): its text is in no file wslint could edit,
+    so `--fix` leaves it, and its fixes are not counted as fixable."""
+    return bool(obj is not None and (obj.source.real_path or obj.origin))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import regex
 
 # Seconds of CPU one match may take. Matching a pattern that does not backtrack catastrophically
 # takes microseconds on a value of a kilobyte, milliseconds on megabytes.
@@ -28,6 +27,8 @@ class PatternTimeout(Exception):
 def compile_pattern(text: str) -> Any:
     """`text` compiled; PatternError when it is not a regular expression (nested too deeply
     included: the parser recurses once a group)."""
+    import regex  # only rules with patterns need it: not every run pays for its import
+
     try:
         return regex.compile(text)
     except regex.error as error:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from wslint.catalog.errors import OptionError, RuleDefinitionError
-from wslint.catalog.patterns import PatternError, PatternTimeout, compile_pattern, fullmatch
+from wslint.catalog.patterns import PatternTimeout, compile_pattern, fullmatch
 from wslint.load.sources import FileRefused, read_regular_file
 from wslint.model import Applicability, Problem, Severity
 from wslint.load.yamltree import Map, parse_stream
@@ -46,7 +46,7 @@ class OptionSpec:
     choices: tuple | None = None
     pattern: str | None = None  # a regular expression a string must match in full
 
-    def validate(self, value: Any) -> Any:
+    def validate(self, value: Any, default: bool = False) -> Any:
         expected = OPTION_TYPES[self.type]
         ok = isinstance(value, expected) and not (self.type != "boolean" and isinstance(value, bool))
         if ok and self.type == "string-list":
@@ -60,12 +60,15 @@ class OptionSpec:
             if bad:
                 raise OptionError(f"expected one of {', '.join(map(str, self.choices))}, got {bad[0]!r}")
         if self.pattern is not None:
-            pattern = compile_pattern(self.pattern)
-            try:
-                bad = [v for v in (value if isinstance(value, list) else [value])
-                       if not fullmatch(pattern, v)]
-            except PatternTimeout as error:
-                raise OptionError(str(error)) from None
+            values = value if isinstance(value, list) else [value]
+            if default:  # the rule's own default: the standard library's engine is enough
+                bad = [v for v in values if not re.fullmatch(self.pattern, v)]
+            else:
+                pattern = compile_pattern(self.pattern)
+                try:
+                    bad = [v for v in values if not fullmatch(pattern, v)]
+                except PatternTimeout as error:
+                    raise OptionError(str(error)) from None
             if bad:
                 raise OptionError(f"expected a value matching {self.pattern}, got {bad[0]!r}")
         return list(value) if isinstance(value, list) else value
@@ -216,14 +219,16 @@ def _parse_options(path: str, data: Map) -> dict[str, OptionSpec]:
         if pattern is not None and (kind not in ("string", "string-list") or not isinstance(pattern, str)):
             raise _fail(path, spec, "pattern", "'pattern' must be a regular expression for a string option")
         try:
-            compile_pattern(pattern or "")
-        except PatternError as error:
+            # The syntax, checked with the standard library's parser: the matching engine with a
+            # time budget (wslint.catalog.patterns) is loaded only when a value is matched.
+            re.compile(pattern or "")
+        except (re.error, RecursionError, OverflowError) as error:
             raise _fail(path, spec, "pattern", f"'pattern' is not a regular expression: {error}") from None
         option = OptionSpec(name, kind, spec.get("default"), _text(path, spec, "description"),
                             spec.get("minimum"), tuple(choices) if isinstance(choices, list) else None,
                             pattern)
         try:
-            option.validate(option.default)
+            option.validate(option.default, default=True)
         except OptionError as error:
             raise _fail(path, spec, "default", f"default of {name!r}: {error}") from None
         specs[name] = option

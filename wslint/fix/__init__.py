@@ -27,7 +27,7 @@ atomic where that keeps it, and is refused when the file changed on disk after w
 
 from wslint.fix.errors import FixError
 from wslint.fix.file import FileFix
-from wslint.fix.rounds import MAX_ROUNDS, FixOutcome, applicable, fix, fix_text
+from wslint.fix.rounds import MAX_ROUNDS, FixOutcome, fix, fix_text
 from wslint.fix.scan import Scan, comment_texts, scan
 
 __all__ = ["MAX_ROUNDS", "FileFix", "FixError", "FixOutcome", "Scan", "applicable",

@@ -11,24 +11,9 @@ from typing import Any
 from wslint.fix.errors import FixError
 from wslint.fix.file import FileFix
 from wslint.load.sources import STDIN, LoadedSource, load_source
-from wslint.model import Applicability, Finding, LintResult, Source
+from wslint.model import Finding, LintResult, Source, applicable
 
 MAX_ROUNDS = 10
-
-
-def applicable(finding: Finding, unsafe: bool) -> bool:
-    """Whether `--fix` applies this finding's fix (`--unsafe-fixes`: `unsafe`)."""
-    fix = finding.fix
-    if fix is None or not fix.edits or any(rendered(edit.obj) for edit in fix.edits):
-        return False
-    return fix.applicability is Applicability.SAFE or (
-        unsafe and fix.applicability is Applicability.UNSAFE)
-
-
-def rendered(obj) -> bool:
-    """An object rendered from other files (kustomize): its text is in no file wslint could edit,
-    so `--fix` leaves it, and its fixes are not counted as fixable."""
-    return bool(obj is not None and (obj.source.real_path or obj.origin))
 
 
 @dataclass

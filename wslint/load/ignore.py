@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
+
 
 GITIGNORE = ".gitignore"
 
 
-def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
+def _spec(lines: list[str]) -> "pathspec.GitIgnoreSpec":
+    import pathspec  # only when there are patterns to match: not every run pays for its import
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 

@@ -28,7 +28,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from wslint import __version__
-from wslint.fix import applicable
+from wslint.model import applicable
 from wslint.load.sources import YAML_SUFFIXES
 from wslint.model import Finding, LintResult, Source
 from wslint.server.protocol import SOURCE, Lines, contains, diagnostic, text_edit
