@@ -464,6 +464,10 @@ async def test_a_broken_document_gets_ws901_and_the_server_goes_on(client, root)
 
 @end_to_end
 async def test_the_configuration_is_read_again_when_the_client_says_it_changed(client, root):
+    for _ in range(200):  # the server registers its watcher after initialization, on its own time
+        if client.registrations:
+            break
+        await asyncio.sleep(0.05)
     assert [r.method for r in client.registrations] == ["workspace/didChangeWatchedFiles"]
     path = root / "chat" / "deployment.yaml"
     uri = from_fs_path(str(path))
