@@ -60,6 +60,12 @@ POLARIS = {
 
 # (peer, file, check) -> (wslint's verdict, a phrase of the rule's notes that says why).
 DIFFERENCES = {
+    ("kube-linter", "tests/checks/unset-cpu-requirements.yml", "unset-cpu-requirements"):
+        ("pass", "CPU requests are not required by default"),
+    ("polaris", "test/checks/cpuRequestsMissing/failure.yaml", "cpuRequestsMissing"):
+        ("pass", "CPU requests are not required by default"),
+    ("kube-score", "score/testdata/pod-probes-identical-tcp.yaml", "Pod Probes Identical"):
+        ("pass", "TCP check passes while the process"),
     **{("kube-score", f"score/testdata/{name}", "Container Resources"):
        ("pass", "copies limits into unset requests")
        for name in ("pod-test-resources-only-limits.yaml", "deployment-test-resources.yaml",

@@ -41,6 +41,14 @@ def failure_window(probe: dict) -> tuple[int, int] | None:
     return period, failures
 
 
+def _no_more_tolerant(liveness: dict, readiness: dict) -> bool:
+    """Whether liveness gives up as soon as readiness does: when it waits longer, a busy moment
+    takes the pod out of rotation well before it would restart it. (A TCP check passes while the
+    process listens, busy or not: it is never the overload this rule is about.)"""
+    live, ready = failure_window(liveness), failure_window(readiness)
+    return live is None or ready is None or live[0] * live[1] <= ready[0] * ready[1]
+
+
 @checks("WS205")
 def liveness_drops_connections(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     workload = ctx.graph.workload(obj)
@@ -53,7 +61,8 @@ def liveness_drops_connections(obj: KObject, ctx: CheckContext) -> Iterator[Prob
         reasons = []
         readiness = container.data.get("readinessProbe")
         target = probe_target(liveness)
-        if target is not None and isinstance(readiness, dict) and probe_target(readiness) == target:
+        if target is not None and target[0] != "tcpSocket" and isinstance(readiness, dict) \
+                and probe_target(readiness) == target and _no_more_tolerant(liveness, readiness):
             reasons.append("it checks the same thing as the readinessProbe, so a moment of "
                            "overload that should only take the pod out of rotation restarts it")
         window = failure_window(liveness)

@@ -76,6 +76,8 @@ def _prestop_fix(container: Container, seconds: int, kubernetes_version: str) ->
 def missing_prestop_drain(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     workload = ctx.graph.workload(obj)
     seconds = ctx.options["sleep-seconds"]
+    if obj.get("spec", "strategy", "type") == "Recreate" and ctx.graph.max_pods(workload) == 1:
+        return  # one pod, replaced after it is gone: no other pod for clients to be sent to
     for container in ctx.graph.target_containers(workload):
         if isinstance(dig(container.data, "lifecycle", "preStop"), dict):
             continue

@@ -91,9 +91,12 @@ LONG_LIVED_SECONDS = 3600
 def websocket_signals(route: Route, backend: Backend) -> list[str]:
     obj, signals = route.obj, []
     read = integer(obj.annotations.get(NGINX + "proxy-read-timeout"))
-    if read is not None and read >= LONG_LIVED_SECONDS:
+    # An Ingress-wide timeout says "long-lived connections" of its backend only when it has one
+    # (an Ingress in front of six Services raises it for the one that streams).
+    single = len({b.service for b in route.backends}) == 1
+    if read is not None and read >= LONG_LIVED_SECONDS and single:
         signals.append(f"{obj.kind} {obj.name}: proxy-read-timeout raised to {read} s")
-    for name in SNIPPET_KEYS:
+    for name in SNIPPET_KEYS if single else ():
         upgrade, _ = _upgrade_lines(obj.annotations.get(NGINX + name) or "")
         if any("upgrade" in line.lower() for line in upgrade):
             signals.append(f"{obj.kind} {obj.name}: {name} sets the Upgrade header")

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from wslint.k8s.signals import WEBSOCKET_APP_PROTOCOLS, is_websocket_port_name
 from wslint.model import KObject, as_str_map, dig, dig_list, dig_map
 
 # API groups whose kinds are Kubernetes' own (a Knative `Service` is not a core Service).
@@ -56,7 +57,11 @@ class Port:
     def may_carry_client_traffic(self) -> bool:
         """False for a container port that clearly serves no client: UDP and SCTP, a name or
         number of another protocol, metrics, health and debug endpoints."""
-        if self.protocol in ("UDP", "SCTP") or self.number in NON_HTTP_PORTS:
+        if self.protocol in ("UDP", "SCTP"):
+            return False
+        if is_websocket_port_name(self.name):
+            return True
+        if self.number in NON_HTTP_PORTS:
             return False
         return not (self.name and (self.name.lower().split("-")[0] in NON_HTTP_PROTOCOLS
                                    or _NOT_CLIENT_PORT_NAME.search(self.name)))
@@ -184,6 +189,8 @@ class ServicePort:
         convention) naming another protocol, or a well-known database or broker port."""
         if self.protocol in ("UDP", "SCTP"):
             return False
+        if is_websocket_port_name(self.name) or self.app_protocol in WEBSOCKET_APP_PROTOCOLS:
+            return True  # `mqtt-ws`: MQTT over WebSocket
         if self.app_protocol and self.app_protocol.lower().rsplit("/", 1)[-1] in NON_HTTP_PROTOCOLS:
             return False
         if self.name and (self.name.lower().split("-")[0] in NON_HTTP_PROTOCOLS

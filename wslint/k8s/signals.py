@@ -52,8 +52,8 @@ WEBSOCKET_WORKLOAD_NAMES = ("argocd-server",)
 _WS_ENV = re.compile(r"WEBSOCKETS?|SOCKET_?IO|SOCKJS|SIGNALR|(?:^|_)WSS?(?:_|$)", re.I)
 # Names of objects that say what they serve: `chat`, `chat-ws`, `websocket-gateway`,
 # `socketio-server` (a chat server pushes messages: it holds its clients' WebSockets).
-_WS_NAME = re.compile(r"(?:^|[-_.])(?:ws|wss|websockets?|socket-?io|sockjs|signalr|realtime|chat)"
-                      r"(?:$|[-_.])", re.I)
+_WS_NAME = re.compile(r"(?:^|[-_.])(?:ws|wss|realtime|chat)(?:$|[-_.])"
+                      r"|websocket|socket-?io|sockjs|signalr", re.I)
 
 
 def image_repository(image: str) -> str:

@@ -238,7 +238,12 @@ def _error_reason(stderr: str) -> str:
     err="..."`) and without what the wrapper kustomization adds to it."""
     lines = [line for line in stderr.strip().splitlines() if line.strip()
              and not line.lstrip().startswith("# Warning")]
-    text = lines[-1] if lines else stderr.strip() or "no output"
+    # The error line: kubectl's `err="..."` or `Error: ...`, else the last line that says
+    # something (a multi-line error may end in a lone `>` or a brace).
+    said = [line for line in lines if sum(ch.isalnum() for ch in line) >= 4]
+    marked = [line for line in said if 'err="' in line or line.lstrip().startswith("Error:")]
+    text = (marked or said or lines or [stderr.strip() or "no output"])[-1]
+    text = text.strip().removeprefix("Error: ")
     if 'err="' in text:
         text = text.split('err="', 1)[1].rstrip('"')
     text = _WRAPPER_ERROR.sub("", text.replace('\\"', '"')).rstrip("'")
