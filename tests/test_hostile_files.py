@@ -245,3 +245,21 @@ def test_a_pattern_nested_too_deeply_is_a_rule_error(tmp_path):
     with pytest.raises(RuleDefinitionError) as raised:
         _linter(tmp_path, _rule("metadata.name", "matches", "(" * 5000 + ")" * 5000))
     assert "ACME000.yaml:10: 'value' is not a regular expression" in str(raised.value)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
+                    reason="needs FIFOs and /dev/zero")
+@pytest.mark.parametrize("special", ["fifo", "dev-zero"])
+@pytest.mark.parametrize("name", [".gitignore", "kustomization.yaml", "Chart.yaml"])
+def test_files_a_repository_names_by_convention_are_never_opened_unless_regular(tmp_path, name,
+                                                                                special):
+    """A `.gitignore`, a kustomization file or a Chart.yaml that is a FIFO or /dev/zero: a plain
+    open() of the one would wait for ever, a read of the other never end."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "app.yaml").write_text(NO_PROBE)
+    _make(tmp_path / "app" / name, special, "")
+    for renderers in ((), ("--no-kustomize", "--no-helm")):
+        result = run("--no-config", "--no-plugins", *renderers, "app", cwd=tmp_path)
+        assert result.returncode in (1, 2) and b"Traceback" not in result.stderr
+        assert b"app/app.yaml:" in result.stdout

@@ -26,7 +26,8 @@ from wslint.model import Exemption, Severity
 from wslint.catalog.rules import OptionError, Rule
 from wslint.load.ignore import exclude_matcher
 from wslint.load.nesting import MAX_NESTING, too_deep
-from wslint.load.sources import FileRefused, parse_size, read_regular_file
+from wslint.load.files import FileRefused, read_regular_file
+from wslint.load.sources import parse_size
 from wslint.load.yamltree import Map, locate, parse_stream
 from wslint.settings import OPTIONS, Option
 

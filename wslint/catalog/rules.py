@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from wslint.catalog.errors import OptionError, RuleDefinitionError
 from wslint.catalog.patterns import PatternTimeout, compile_pattern, fullmatch
-from wslint.load.sources import FileRefused, read_regular_file
+from wslint.load.files import FileRefused, read_regular_file
 from wslint.model import Applicability, Problem, Severity
 from wslint.load.yamltree import Map, parse_stream
 

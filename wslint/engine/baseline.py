@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from wslint.load.nesting import MAX_NESTING, too_deep
-from wslint.load.sources import FileRefused, read_regular_file
+from wslint.load.files import FileRefused, read_regular_file
 from wslint.model import Finding, LintResult
 
 FORMAT_VERSION = 1

@@ -13,7 +13,7 @@ import pluggy
 from wslint.api import hookimpl
 from wslint.catalog.declarative import RESERVED_PREFIX
 from wslint.catalog.rules import Rule, RuleDefinitionError, parse_rule
-from wslint.load.sources import FileRefused, read_regular_file
+from wslint.load.files import FileRefused, read_regular_file
 
 ENTRY_POINT_GROUP = "wslint"
 DISTRIBUTION = "wslint"

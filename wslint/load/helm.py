@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from wslint.model import Source
+from wslint.load.files import FileRefused, read_regular_file
 from wslint.load.sources import InputProblem, LoadedSource, display_path
 
 CHART_FILE = "Chart.yaml"
@@ -143,9 +144,8 @@ def plan(paths: list[str], files: list[str]) -> ChartPlan:
              if not any(_inside(directory, other) for other in charts if other != directory)]
     for chart in roots:
         try:
-            with open(chart.file, encoding="utf-8-sig", errors="replace") as handle:
-                chart.text = handle.read()
-        except OSError:
+            chart.text = read_regular_file(chart.file).decode("utf-8-sig", errors="replace")
+        except (FileRefused, OSError):
             pass
     return ChartPlan(roots, [os.path.normpath(os.path.abspath(p)) for p in files])
 

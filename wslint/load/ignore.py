@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     import pathspec
 
 
+from wslint.load.files import FileRefused, read_regular_file
+
 GITIGNORE = ".gitignore"
 
 
@@ -104,10 +106,10 @@ class GitIgnored:
                 files.insert(0, os.path.join(root, ".git", "info", "exclude"))
             specs = []
             for file in files:
-                try:
-                    with open(file, encoding="utf-8", errors="surrogateescape") as handle:
-                        specs.append(_spec(handle.read().splitlines()))
-                except OSError:
+                try:  # a FIFO named .gitignore would block a plain open() for ever
+                    text = read_regular_file(file).decode("utf-8", errors="surrogateescape")
+                except (FileRefused, OSError):
                     continue  # none here (or unreadable, as git would skip it)
+                specs.append(_spec(text.splitlines()))
             self._specs[directory] = specs
         return self._specs[directory]

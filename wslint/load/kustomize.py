@@ -44,8 +44,8 @@ from typing import Any, Iterable
 
 from wslint.model import KObject, Origin, Source
 from wslint.load.rendercache import Uncacheable
-from wslint.load.sources import (FileRefused, InputProblem, LoadedSource, display_path,
-                                 is_kubernetes_object, read_regular_file)
+from wslint.load.files import FileRefused, read_regular_file
+from wslint.load.sources import InputProblem, LoadedSource, display_path, is_kubernetes_object
 from wslint.load.yamltree import DEFAULT_MAX_DEPTH, Map, Seq, parse_stream
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -256,9 +256,8 @@ def _error_reason(stderr: str) -> str:
 
 def _kustomization_data(path: str) -> Map | None:
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            stream = parse_stream(handle.read())
-    except (OSError, UnicodeDecodeError):
+        stream = parse_stream(read_regular_file(path).decode("utf-8-sig"))
+    except (FileRefused, OSError, UnicodeDecodeError):
         return None
     data = stream.documents[0] if stream.documents else None
     return data if isinstance(data, Map) else None
