@@ -18,7 +18,8 @@ from wslint.k8s.objects import (BUILTIN_WORKLOAD_KINDS, Container, Workload, Wor
                                 service_selector, workload_kind_of)
 from wslint.k8s.routes import Backend, Route
 from wslint.k8s.signals import (WEBSOCKET_ANNOTATION, WEBSOCKET_APP_PROTOCOLS, WEBSOCKET_IMAGES,
-                                WEBSOCKET_WORKLOAD_NAMES, image_matches, image_repository, is_websocket_env_name,
+                                POLLING_HEARTBEAT, SERVER_HEARTBEATS, WEBSOCKET_WORKLOAD_NAMES,
+                                image_matches, image_repository, is_websocket_env_name,
                                 is_polling_name, is_polling_path, is_websocket_name,
                                 is_websocket_path, is_websocket_port_name)
 from wslint.model import KObject, as_str_map, dig, dig_list
@@ -550,6 +551,22 @@ class Graph:
                       for route, backend in self.routes_to(service)
                       if is_polling_path(backend.http_path)]
         return found
+
+    def heartbeat(self, workload: Workload) -> int | None:
+        """The longest a WebSocket to the workload stays silent, when its server is known to send
+        its own pings (Socket.IO, SockJS, SignalR; Home Assistant, Hasura, Grafana): seconds."""
+        known = [SERVER_HEARTBEATS[image] for c in workload.containers()
+                 if (image := image_matches(c.data.get("image"), tuple(SERVER_HEARTBEATS)))]
+        if any("socket.io" in s.lower() or "socketio" in s.lower() or "sockjs" in s.lower()
+               or "signalr" in s.lower() for s in self.polling_clients(workload)):
+            known.append(POLLING_HEARTBEAT)
+        return min(known) if known else None
+
+    def route_heartbeat(self, route: Route) -> int | None:
+        """The heartbeat every backend of the route has (None when one has none known)."""
+        beats = [self.heartbeat(w) for b in route.backends
+                 for s in self.find_services(b.service, b.namespace) for w in self.workloads_for(s)]
+        return max(beats) if beats and None not in beats else None
 
     def backends_needing_websockets(self, route: Route) -> list[Backend]:
         """The backends of a route that must carry WebSockets: all of them with scope `all`;

@@ -4,6 +4,7 @@ the way that controller reads them: its keys, its units, its default when nothin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
@@ -14,6 +15,10 @@ from wslint.k8s.routes import Route
 from wslint.model import KObject, Problem
 
 checks = CheckSet()
+
+# Seconds a timeout must exceed a server's ping interval by (a ping due at the very moment the
+# timeout runs out races it).
+HEARTBEAT_MARGIN = 5
 
 
 def _may_carry_websockets(route: Route, graph: Graph) -> bool:
@@ -30,6 +35,11 @@ def proxy_timeout_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem
     route = ctx.graph.route(obj)
     if route is not None and not _may_carry_websockets(route, ctx.graph):
         return
+    beat = ctx.graph.route_heartbeat(route) if route is not None else None
+    if beat is not None and beat + HEARTBEAT_MARGIN < ctx.options["min-seconds"]:
+        # The servers behind it send their own pings: an idle timeout longer than their interval
+        # never runs out. (A lifetime cap such as GKE's is another matter: not on routes.)
+        ctx = replace(ctx, options={**ctx.options, "min-seconds": beat + HEARTBEAT_MARGIN})
     yield from profile_problems("WS102", obj, ctx)
 
 

@@ -45,6 +45,16 @@ WEBSOCKET_IMAGES = (
     "excalidraw/excalidraw-room", "etherpad/etherpad", "overleaf/overleaf", "sharelatex/sharelatex",
     "zulip/docker-zulip", "nodered/node-red", "vaultwarden/server",
 )
+# How often well-known servers send something on an open WebSocket (their own pings), in
+# seconds: a proxy's idle timeout longer than that never runs out. Home Assistant pings every
+# 55 s; Hasura's graphql-ws keep-alive is 5 s; Grafana Live (Centrifuge) pings every 25 s.
+SERVER_HEARTBEATS = {"homeassistant/home-assistant": 55, "home-assistant/home-assistant": 55,
+                     "hasura/graphql-engine": 5, "grafana/grafana": 25,
+                     "grafana/grafana-oss": 25, "grafana/grafana-enterprise": 25}
+# Socket.IO's server pings every 25 s (pingInterval), SockJS's heartbeat is 25 s, SignalR's
+# keep-alive 15 s: a client of one of them is never silent longer.
+POLLING_HEARTBEAT = 25
+
 # Workloads known by their name where their image serves other roles too (Argo CD's one image
 # runs its API server, which streams logs and terminals, and its repo server, which does not).
 WEBSOCKET_WORKLOAD_NAMES = ("argocd-server",)
