@@ -236,10 +236,12 @@ def test_unsafe_fixes_need_the_flag(tmp_path):
             "      - {name: chat, image: 'chat:1'}\n---\napiVersion: v1\nkind: Service\n"
             "metadata: {name: chat}\nspec:\n  selector: {app: chat}\n  ports: [{port: 80}]\n")
     path.write_text(text)
-    safe_only = invoke("--fix", "--select", "WS301", path)
+    # A plain WebSocket app is asked for no stickiness by default: every workload in scope here.
+    safe_only = invoke("--fix", "--websocket-scope", "all", "--select", "WS301", path)
     assert path.read_text() == text and "WS301" in codes(safe_only.stdout)
     assert b"1 problem fixable with `wslint --fix --unsafe-fixes`." in safe_only.stdout
-    unsafe = invoke("--fix", "--unsafe-fixes", "--select", "WS301", path)
+    unsafe = invoke("--fix", "--unsafe-fixes", "--websocket-scope", "all", "--select", "WS301",
+                    path)
     assert unsafe.returncode == 0, unsafe.stdout
     assert path.read_text().endswith("  ports: [{port: 80}]\n  sessionAffinity: ClientIP\n"
                                       "  sessionAffinityConfig:\n    clientIP:\n"

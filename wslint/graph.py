@@ -526,12 +526,6 @@ class Graph:
                 signals.append(f"{obj.kind} {obj.name}: path {backend.http_path}")
         return signals
 
-    def authored_signals(self, workload: Workload) -> list[str]:
-        """The workload's WebSocket signals that its manifests state (names, ports, routes,
-        annotations), without wslint's knowledge of well-known server images."""
-        return [s for s in self.websocket_signals(workload.obj)
-                if not s.startswith(("image ", "known server "))]
-
     def polling_clients(self, workload: Workload) -> list[str]:
         """Why clients of the workload may fall back to HTTP long-polling (Socket.IO, SockJS,
         SignalR), whose requests must reach the pod holding the session: their paths on routes

@@ -40,11 +40,10 @@ def missing_session_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Proble
         return
     if is_proxy_workload(workload):
         return  # a proxy keeps no session; how it balances to its own backends is what counts
-    if ctx.settings.websocket_scope != "all" and not graph.polling_clients(workload) and \
-            not graph.authored_signals(workload):
-        # A well-known server (Grafana, Argo CD) keeps its sessions itself and its clients
-        # reconnect anywhere; an application of the manifest's own that says it serves
-        # WebSockets, or whose clients may poll (Socket.IO), keeps state per connection.
+    if ctx.settings.websocket_scope != "all" and not graph.polling_clients(workload):
+        # A WebSocket is one connection to one pod, and a client that reconnects lands anywhere
+        # and starts again; only clients that fall back to long-polling (Socket.IO, SockJS,
+        # SignalR) send requests that must reach the pod holding their session.
         return
     # Services that balance connections that may be WebSockets (not headless, not Redis & co).
     services = [s for s in graph.services_for(workload)
