@@ -122,10 +122,10 @@ def test_one_file_that_fails_never_stops_the_others(tmp_path, monkeypatch):
     import wslint.fix.rounds as rounds
 
     class Breaks(rounds.FileFix):
-        def __init__(self, source):
+        def __init__(self, source, *limits):
             if source.path.endswith("broken.yaml"):
                 raise RuntimeError("something unforeseen")
-            super().__init__(source)
+            super().__init__(source, *limits)
 
     monkeypatch.setattr(rounds, "FileFix", Breaks)
     for name in ("broken.yaml", "fine.yaml"):

@@ -11,7 +11,7 @@ import wslint.fix
 PACKAGE = Path(wslint.fix.__file__).parent
 
 # Bottom first: a module may import only modules listed before it.
-LAYERS = ["errors", "scan", "edit", "patch", "diff", "write", "file", "rounds"]
+LAYERS = ["errors", "scan", "edit", "place", "patch", "diff", "write", "file", "rounds"]
 
 # What the package may use from the rest of wslint: the model and the input layer, never the
 # engine, the checks or the command line above it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, Iterable
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
@@ -49,9 +49,7 @@ class _Styler:
         if isinstance(value, list):
             return CommentedSeq(self(item, value) for item in value)
         if isinstance(value, str):
-            quote = _quote_of(replacing) or _sibling_quote(container)
-            if quote is None and (resolve_plain(value) != value or not _PLAIN.fullmatch(value)):
-                quote = '"'
+            quote = string_quote(value, _quote_of(replacing), _sibling_quotes(container))
             if quote == '"':
                 return DoubleQuotedScalarString(value)
             if quote == "'":
@@ -71,11 +69,23 @@ def _quote_of(value: Any) -> str | None:
     return None
 
 
-def _sibling_quote(container: Any) -> str | None:
+def _sibling_quotes(container: Any) -> list[str | None]:
     values = container.values() if isinstance(container, dict) else container or ()
-    styles = Counter(_quote_of(v) for v in values if isinstance(v, str))
-    quoted = [(count, style) for style, count in styles.items() if style]
-    return max(quoted)[1] if quoted else None
+    return [_quote_of(v) for v in values if isinstance(v, str)]
+
+
+def string_quote(value: str, replacing: str | None, siblings: Iterable[str | None]) -> str | None:
+    """The quote (`"`, `'` or None: plain) of a string an edit writes: the quote of the string it
+    replaces, else the most common one among the strings beside it, else a double quote where
+    the plain scalar would not read back as this string."""
+    quote = replacing
+    if quote is None:
+        styles = Counter(siblings)
+        quoted = [(count, style) for style, count in styles.items() if style]
+        quote = max(quoted)[1] if quoted else None
+    if quote is None and (resolve_plain(value) != value or not _PLAIN.fullmatch(value)):
+        quote = '"'
+    return quote
 
 
 def _plain_copy(value: Any) -> Any:
@@ -113,7 +123,7 @@ def apply_edit(root: Any, edit: Edit, round_trip: bool = False) -> bool:
         _check_not_shared(node, last)
     if isinstance(node, list) and type(last) is int and 0 <= last < len(node) \
             and edit.op is EditOp.SET:
-        if _same(node[last], edit.value):
+        if same_value(node[last], edit.value):
             return False
         node[last] = style(edit.value, node, node[last])
         return True
@@ -123,7 +133,7 @@ def apply_edit(root: Any, edit: Edit, round_trip: bool = False) -> bool:
     if round_trip and _anchored(current):
         raise FixError(f"{last!r} has an anchor (&{current.anchor.value}) that other places may use")
     if edit.op is EditOp.SET:
-        if last in node and _same(current, edit.value):
+        if last in node and same_value(current, edit.value):
             return False
         node[last] = style(edit.value, node, current)
         return True
@@ -147,7 +157,7 @@ def apply_edit(root: Any, edit: Edit, round_trip: bool = False) -> bool:
     return True
 
 
-def _same(current: Any, value: Any) -> bool:
+def same_value(current: Any, value: Any) -> bool:
     """Whether a value in a tree already is `value` (a quoted "1.1" is "1.1"; `true` is not 1)."""
     return current == value and isinstance(current, bool) == isinstance(value, bool) \
         and isinstance(current, str) == isinstance(value, str)

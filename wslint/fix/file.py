@@ -5,22 +5,30 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from typing import Any
 
 from wslint.fix.diff import unified_diff
 from wslint.fix.edit import apply_edit, object_root
 from wslint.fix.errors import FixError
 from wslint.fix.patch import RoundTrip
+from wslint.fix.place import Placer, Unplaceable
 from wslint.fix.scan import (comment_texts, document_starts, dominant_ending, join_lines,
                              normalized, split_lines)
 from wslint.fix.write import read_regular, replace_file, unwritable
 from wslint.load.sources import decode, wide_encoding
-from wslint.load.yamltree import parse_stream
+from wslint.load.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, ParsedStream,
+                                   parse_stream)
 from wslint.model import Edit, Source
 
 # Line breaks of YAML 1.1 besides LF and CR, which libyaml counts as lines and the lines here do
 # not: such a file is not fixed.
 _OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _comments(lines: list[tuple[str, str]]) -> Counter:
+    """The comments of a document's lines, as a multiset of their texts."""
+    return comment_texts("".join(line + "\n" for line, _ in lines))
 
 
 def _plain(value: Any) -> Any:
@@ -35,10 +43,11 @@ def _plain(value: Any) -> Any:
 
 
 class FileFix:
-    """One file being fixed: its original text and bytes, the round trips of the documents that
-    have edits, and the fixed text. Only documents with edits are read by ruamel.yaml."""
+    """One file being fixed: its original text and bytes, its edited documents (placed from
+    positions, or round-tripped), and the fixed text, parsed with the run's limits."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, max_depth: int = DEFAULT_MAX_DEPTH,
+                 max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION) -> None:
         if source.truncated:
             raise FixError("part of it is not valid text in its encoding (WS901); wslint fixes "
                            "only files it read whole")
@@ -55,7 +64,8 @@ class FileFix:
         self.text = source.text
         if _OTHER_BREAKS.search(self.text):
             raise FixError("it has line breaks other than LF, CRLF and CR (NEL, LS or PS)")
-        parsed = parse_stream(self.text)
+        self.limits = {"max_depth": max_depth, "max_alias_expansion": max_alias_expansion}
+        parsed = parse_stream(self.text, **self.limits)
         if parsed.problem is not None:
             raise FixError(f"it has a YAML error (line {parsed.problem.line}: "
                            f"{parsed.problem.message})")
@@ -67,19 +77,25 @@ class FileFix:
         self.baseline = parsed.documents
         self.lines = split_lines(self.text)
         self.ending = dominant_ending(self.lines)
-        text = normalized(self.text)
         # Each document owns the lines from its start to the next one's (comments between
         # documents included), so the documents' lines tile the file.
-        self.starts = document_starts(text)
+        self.starts = document_starts(normalized(self.text))
         if len(self.starts) != len(self.baseline):
             raise FixError("its documents cannot be told apart")
-        self.comments = comment_texts(text)
+        self.comments: dict[int, Counter] = {}  # of the edited documents, as written
+        # Edited documents: placed from positions, or (where they cannot place an edit) by the
+        # round trip; `round_tripped` counts the latter.
+        self.placers: dict[int, Placer] = {}
         self.round_trips: dict[int, RoundTrip] = {}
+        self.round_tripped = 0
+        # Positions count lines by LF (and CRLF): a file with CR line breaks is round-tripped.
+        self._placeable = "\r" not in self.text.replace("\r\n", "")
         self.edits: list[Edit] = []
         # Documents left as written, and why; those since the fixer last asked (`take_refused`).
         self.refused: dict[int, str] = {}
         self._refused_now: list[int] = []
         self.fixed = self.text
+        self.parsed: ParsedStream | None = None  # the fixed text's
         # (start, end) of each edited document's original lines, where it starts in the fixed
         # text, and its lines there
         self.replaced: list[tuple[int, int, int, list[tuple[str, str]]]] = []
@@ -111,54 +127,107 @@ class FileFix:
 
     def apply(self, edit: Edit) -> bool:
         obj = edit.obj
-        if obj.doc_index in self.refused:
-            raise FixError(self.refused[obj.doc_index])
-        if obj.doc_index not in self.round_trips:
-            start, end = self._lines_of(obj.doc_index)
-            self.round_trips[obj.doc_index] = RoundTrip(self.lines[start:end])
-        tree = self.round_trips[obj.doc_index].tree
+        index = obj.doc_index
+        if index in self.refused:
+            raise FixError(self.refused[index])
+        if index not in self.round_trips and self._placeable:
+            placer = self.placers.get(index)
+            try:
+                if placer is None:
+                    start, end = self._lines_of(index)
+                    placer = self.placers[index] = Placer(self.lines[start:end], start,
+                                                          self.baseline[index], self.ending)
+                changed = placer.apply(edit, () if obj.item_index is None
+                                       else ("items", obj.item_index))
+            except Unplaceable:
+                self.placers.pop(index, None)
+                self._round_trip(index, placer.edits if placer is not None else [])
+            else:
+                if changed:
+                    self.edits.append(edit)
+                return changed
+        if index not in self.round_trips:
+            self._round_trip(index, [])
+        tree = self.round_trips[index].tree
         if not apply_edit(object_root(tree, obj.item_index), edit, round_trip=True):
             return False
         self.edits.append(edit)
         return True
 
+    def _round_trip(self, index: int, placed: list[Edit]) -> None:
+        """Read a document with ruamel.yaml's round trip, with the edits placed so far."""
+        start, end = self._lines_of(index)
+        try:
+            round_trip = RoundTrip(self.lines[start:end])
+            for edit in placed:
+                apply_edit(object_root(round_trip.tree, edit.obj.item_index), edit,
+                           round_trip=True)
+        except FixError as error:
+            if placed:  # the edits placed before cannot be kept either
+                self._refuse(index, str(error))
+            raise
+        self.round_trips[index] = round_trip
+        self.round_tripped += 1
+
+    def _refuse(self, index: int, reason: str) -> None:
+        self.refused[index] = reason
+        self._refused_now.append(index)
+        self.edits = [e for e in self.edits if e.obj.doc_index != index]
+
     def render(self) -> str:
         """The original text with the edits so far, checked; FixError when it fails a check."""
         lines: list[tuple[str, str]] = []
         replaced = []
+        edited = {}
         done = 0
-        for index in sorted(self.round_trips):
+        for index in sorted({*self.placers, *self.round_trips}):
             start, end = self._lines_of(index)
             try:
-                patched = self.round_trips[index].patched(self.ending)
+                patched = (self.placers[index].patched() if index in self.placers
+                           else self.round_trips[index].patched(self.ending))
             except FixError as error:  # this document stays as written; the others are fixed
                 del self.round_trips[index]
-                self.refused[index] = str(error)
-                self._refused_now.append(index)
-                self.edits = [e for e in self.edits if e.obj.doc_index != index]
+                self._refuse(index, str(error))
                 continue
             lines += self.lines[done:start]
             replaced.append((start, end, len(lines), patched))
+            edited[index] = patched
             lines += patched
             done = end
         lines += self.lines[done:]
         text = join_lines(lines)
-        self._verify(text)
+        self.parsed = self._verify(text, edited)
         self.fixed, self.replaced = text, replaced
         return text
 
-    def _verify(self, text: str) -> None:
-        parsed = parse_stream(text)
+    def _verify(self, text: str, edited: dict[int, list[tuple[str, str]]]) -> ParsedStream:
+        """The fixed text, parsed: it must parse to the original documents with exactly the
+        edits applied, and each edited document must hold the comments it had (the others are
+        the same lines, read the same way)."""
+        parsed = parse_stream(text, **self.limits)
         if parsed.problem is not None or parsed.duplicate_keys:
             raise FixError("the fixed text would not be valid YAML")
-        expected = [_plain(document) for document in self.baseline]
+        expected = {edit.obj.doc_index: None for edit in self.edits}
+        expected = {index: _plain(self.baseline[index]) for index in expected}
         for edit in self.edits:
             obj = edit.obj
             apply_edit(object_root(expected[obj.doc_index], obj.item_index), edit)
-        if [_plain(document) for document in parsed.documents] != expected:
+        if len(parsed.documents) != len(self.baseline) or parsed.complex_keys:
             raise FixError("the fixed text would change more than the fixes")
-        if comment_texts(normalized(text)) != self.comments:
-            raise FixError("the fixed text would lose or repeat a comment")
+        for index, (document, original) in enumerate(zip(parsed.documents, self.baseline)):
+            if index in expected:
+                same = _plain(document) == expected[index]
+            else:  # NaN is not equal to itself
+                same = document == original or _plain(document) == _plain(original)
+            if not same:
+                raise FixError("the fixed text would change more than the fixes")
+        for index, patched in edited.items():
+            if index not in self.comments:
+                start, end = self._lines_of(index)
+                self.comments[index] = _comments(self.lines[start:end])
+            if _comments(patched) != self.comments[index]:
+                raise FixError("the fixed text would lose or repeat a comment")
+        return parsed
 
     def take_refused(self) -> list[tuple[int, str]]:
         """The documents refused since the last call: (first line, why)."""

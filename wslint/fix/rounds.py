@@ -74,7 +74,9 @@ class _Session:
                 if not (source.is_stdin or self._inside_roots(path)):
                     raise FixError("it is reached through a symlink that leads outside the "
                                    "paths being linted")
-                self.files[path] = FileFix(source)
+                settings = self.linter.settings
+                self.files[path] = FileFix(source, settings.max_depth,
+                                           settings.max_alias_expansion)
             except Exception as error:  # one file that cannot be fixed never stops the others
                 self.failed.add(path)
                 self.notices[f"{path}: not fixed: {_why(error)}"] = None
@@ -115,7 +117,7 @@ class _Session:
         return changed
 
     def _render(self, paths: set[str]) -> None:
-        max_depth = self.linter.settings.max_depth
+        settings = self.linter.settings
         for path in sorted(paths):
             file = self.files[path]
             try:
@@ -124,14 +126,18 @@ class _Session:
                 self.notices[f"{path}: not fixed: {_why(error)}"] = None
                 self._give_up(path)
                 continue
-            for line, reason in file.take_refused():
+            refused = file.take_refused()
+            for line, reason in refused:
                 self.notices[f"{path}:{line}: document not fixed: {reason}"] = None
-            self.applied = [(finding, paths) for finding, paths in self.applied
-                            if not any(e.obj.source.path == path and e.obj.doc_index in file.refused
-                                       for e in finding.fix.edits)]
+            if refused:
+                self.applied = [(finding, paths) for finding, paths in self.applied
+                                if not any(e.obj.source.path == path
+                                           and e.obj.doc_index in file.refused
+                                           for e in finding.fix.edits)]
             source = file.source
             self.loaded[self.position[path]] = load_source(
-                Source(source.path, text, is_stdin=source.is_stdin), max_depth=max_depth)
+                Source(source.path, text, is_stdin=source.is_stdin), settings.max_depth,
+                settings.max_alias_expansion, stream=file.parsed)
 
     def _give_up(self, path: str) -> None:
         """The file stays as it was read."""

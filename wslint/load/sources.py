@@ -303,16 +303,19 @@ def _template_problem(text: str, at: int) -> InputProblem:
 
 
 def load_source(source: Source, max_depth: int = DEFAULT_MAX_DEPTH,
-                max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION) -> LoadedSource:
+                max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION,
+                stream: ParsedStream | None = None) -> LoadedSource:
     """Parse one input into Kubernetes objects. A file with a syntax error keeps the objects of
-    the documents before the error; a file of unrendered template syntax gives one WS902."""
+    the documents before the error; a file of unrendered template syntax gives one WS902.
+    `stream`: the text parsed already, with these limits (`--fix` parses what it wrote)."""
     loaded = LoadedSource(source)
     text = source.text
     helm = _helm_action(text)
     if helm is not None:
         loaded.problems.append(_template_problem(text, helm))
         return loaded
-    stream = parse_stream(text, max_depth=max_depth, max_alias_expansion=max_alias_expansion)
+    if stream is None:
+        stream = parse_stream(text, max_depth=max_depth, max_alias_expansion=max_alias_expansion)
     action = _TEMPLATE_ACTION.search(text) if (stream.problem or stream.complex_keys) else None
     if action is not None:
         loaded.problems.append(_template_problem(text, action.start()))
