@@ -37,7 +37,8 @@ def test_example_text_output():
         assert re.match(r"^docs/examples/chat/|.*/docs/examples/chat/", line)
     assert "docs/examples/chat/ingress.yaml:8:5: WS101 [error]" in out.replace(str(ROOT) + "/", "")
     assert "    fix: " in out
-    assert re.search(r"^Found \d+ problems \(\d+ errors?, \d+ warnings?\) in 3 files, 4 objects\.$", out, re.M)
+    assert re.search(r"^Found \d+ problems \(\d+ errors?, \d+ warnings?, \d+ info\) in 3 files, "
+                     r"4 objects\.$", out, re.M)
 
 
 def test_clean_manifest_exits_0(tmp_path):

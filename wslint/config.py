@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from wslint.controllers.registry import UnknownControllerError, check_controller_id
-from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
+from wslint.controllers.registry import (WORKLOAD_KINDS, UnknownControllerError,
+                                         check_controller_id)
+from wslint.k8s.objects import WorkloadKind
 from wslint.model import Exemption, Severity
 from wslint.catalog.rules import OptionError, Rule
 from wslint.load.ignore import exclude_matcher
@@ -85,7 +86,7 @@ class Config:
                 setattr(settings, option.attribute,
                         option.to_setting(value) if option.to_setting else value)
         if "workload-kinds" in self.values:
-            settings.workload_kinds = {**BUILTIN_WORKLOAD_KINDS, **self.values["workload-kinds"]}
+            settings.workload_kinds = {**WORKLOAD_KINDS, **self.values["workload-kinds"]}
         for name, entries in self.values.get("rules", {}).items():
             rule = by_key.get(name)
             if rule is None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from wslint.controllers.detect import (controller_for_class_controller, detect_gateway_controller,
                                        detect_ingress_controller)
-from wslint.controllers.registry import PROFILES, route_kind_of
-from wslint.k8s.objects import (BUILTIN_WORKLOAD_KINDS, Container, Workload, WorkloadKind,
+from wslint.controllers.registry import PROFILES, WORKLOAD_KINDS, platform_controller, route_kind_of
+from wslint.k8s.objects import (Container, Workload, WorkloadKind,
                                 namespaces_match, selector_matches, service_ports,
                                 service_selector, workload_kind_of)
 from wslint.k8s.routes import Backend, Route
@@ -84,7 +84,7 @@ DEFAULT_MAX_RELATIONS = 1_000_000
 @dataclass
 class GraphSettings:
     workload_kinds: dict[str, WorkloadKind] = field(
-        default_factory=lambda: dict(BUILTIN_WORKLOAD_KINDS))
+        default_factory=lambda: dict(WORKLOAD_KINDS))
     websocket_scope: str = "detected"
     default_controller: str | None = None
     max_relations: int = DEFAULT_MAX_RELATIONS
@@ -117,6 +117,7 @@ class Graph:
             self._twins[(obj.kind, obj.name)].append(obj)
         self._link_services()
         self._ingress_classes()
+        self._platforms()
         for obj in objects:
             found = route_kind_of(obj)
             if found is not None:
@@ -271,6 +272,29 @@ class Graph:
                 self._classes[obj.name].append(
                     (obj, controller_for_class_controller(controller) or f"other:{controller}"))
 
+    def _platforms(self) -> None:
+        """The directories holding objects of a controller's platform (OpenShift's API groups),
+        with that controller: it serves the Ingresses in them, or below them, that name no
+        class."""
+        self._platform_dirs: dict[str, str] = {}
+        by_group: dict[str, str | None] = {}
+        for obj in self.objects:
+            group = obj.api_group
+            if group not in by_group:
+                by_group[group] = platform_controller({group}) if "." in group else None
+            if by_group[group]:
+                self._platform_dirs.setdefault(placement(obj).rpartition("/")[0], by_group[group])
+
+    def platform_for(self, obj: KObject) -> str | None:
+        """The controller of the platform the input is for, where `obj` sits."""
+        directory = placement(obj).rpartition("/")[0]
+        while True:
+            if directory in self._platform_dirs:
+                return self._platform_dirs[directory]
+            if not directory:
+                return None
+            directory = directory.rpartition("/")[0]
+
     def ingress_classes_for(self, route: KObject) -> tuple[dict[str, str], str | None]:
         """The IngressClasses the route can see, by name -> controller, and the default class.
         When the input holds several classes of one name (a repository of several clusters),
@@ -300,7 +324,8 @@ class Graph:
             classes, default_class = self.ingress_classes_for(obj)
             detection = detect_ingress_controller(
                 obj.annotations, class_name, classes, default_class,
-                self.settings.default_controller)
+                self.settings.default_controller,
+                self.platform_for(obj) if self._platform_dirs else None)
         else:
             detection = detect_gateway_controller(obj, self, self.settings.default_controller)
         route.controller, route.controller_reason = detection.controller, detection.reason

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from wslint.graph import DEFAULT_MAX_RELATIONS
-from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
+from wslint.controllers.registry import WORKLOAD_KINDS
+from wslint.k8s.objects import WorkloadKind
 from wslint.k8s.signals import WEBSOCKET_IMAGES
 from wslint.load.sources import DEFAULT_MAX_FILE_SIZE
 from wslint.load.yamltree import DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, MAX_DEPTH_CEILING
@@ -32,7 +33,7 @@ class Settings:
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     severities: dict[str, Severity] = field(default_factory=dict)
     workload_kinds: dict[str, WorkloadKind] = field(
-        default_factory=lambda: dict(BUILTIN_WORKLOAD_KINDS))
+        default_factory=lambda: dict(WORKLOAD_KINDS))
     max_depth: int = DEFAULT_MAX_DEPTH
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
     max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION  # nodes aliases add to a document

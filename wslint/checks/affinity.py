@@ -54,7 +54,7 @@ def missing_session_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Proble
     routes = [pair for service in services for pair in graph.routes_to(service)]
     if any(service_stickiness(s, graph) for s in services):
         return
-    if any(route_stickiness(route, backend) for route, backend in routes):
+    if any(route_stickiness(route, backend, graph) for route, backend in routes):
         return
     count = "one pod per node" if pods is None else f"up to {pods} pods"
     related = tuple(Related(s, (), "Service selecting the pods") for s in services)

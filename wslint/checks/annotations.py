@@ -15,27 +15,39 @@ from wslint.model import Fix, KObject, Problem
 checks = CheckSet()
 
 
-def _service_only(key: str) -> str | None:
-    """Who reads this annotation only from the Service a route points to, if anyone."""
+def _read_elsewhere(key: str) -> tuple[str, str] | None:
+    """Who reads this annotation only from another object than a route, and from which: the
+    Service a route points to, or the controller's ConfigMap."""
     for profile in PROFILES:
-        for prefix in profile.service_only_annotations:
-            if key == prefix or key.startswith(prefix + "."):
-                return profile.name
+        for keys, where in ((profile.service_only_annotations, "the Service"),
+                            (profile.configmap_only_annotations, "its controller ConfigMap")):
+            if any(key == prefix or key.startswith(prefix + ".") for prefix in keys):
+                return profile.name, where
     return None
+
+
+def _service_only(key: str) -> str | None:
+    found = _read_elsewhere(key)
+    return found[0] if found else None
 
 
 def _wrong_object(route: Route) -> Iterator[Problem]:
     obj = route.obj
     services = ", ".join(dict.fromkeys(b.service for b in route.backends)) or "the backend Service"
     for key, value in obj.annotations.items():
-        reader = _service_only(key)
-        if reader is None:
+        found = _read_elsewhere(key)
+        if found is None:
             continue
+        reader, where = found
+        move = (f"move it to the Service's annotations ({services})" if where == "the Service"
+                else f"set it in {reader}'s ConfigMap (data key `{key.rpartition('/')[2]}`), "
+                     f"which applies to every route of the controller")
         yield Problem(
             annotation_path(key),
-            f"{obj.ref}: {key} is read by {reader} only from the Service, never from an "
+            f"{obj.ref}: {key} is read by {reader} only from {where}, never from an "
             f"Ingress; here it does nothing",
-            Fix(f"move it to the Service's annotations ({services})", f"{key}: {_yaml_str(value)}"),
+            Fix(move, f"{key}: {_yaml_str(value)}" if where == "the Service"
+                else f"{key.rpartition('/')[2]}: {_yaml_str(value)}"),
             controller=route.controller)
 
 

@@ -28,6 +28,8 @@ def _example_port(container: Container) -> Any:
 @checks("WS201")
 def missing_readiness_probe(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     workload = ctx.graph.workload(obj)
+    if workload.kind.lifecycle_by:
+        return  # the platform adds a readiness probe (Knative: a TCP probe)
     for container in ctx.graph.target_containers(workload):
         if isinstance(container.data.get("readinessProbe"), dict):
             continue
@@ -75,6 +77,8 @@ def _prestop_fix(container: Container, seconds: int, kubernetes_version: str) ->
 @checks("WS202")
 def missing_prestop_drain(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     workload = ctx.graph.workload(obj)
+    if workload.kind.lifecycle_by:
+        return  # the platform adds the drain (Knative: a preStop hook waiting for its proxy)
     seconds = ctx.options["sleep-seconds"]
     if obj.get("spec", "strategy", "type") == "Recreate" and ctx.graph.max_pods(workload) == 1:
         return  # one pod, replaced after it is gone: no other pod for clients to be sent to
@@ -118,6 +122,8 @@ def _seconds(value: float) -> str:
 @checks("WS203")
 def termination_grace_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     workload: Workload = ctx.graph.workload(obj)
+    if workload.kind.lifecycle_by:
+        return  # the platform sets the grace period (Knative: the request timeout)
     grace = workload.pod_spec.get("terminationGracePeriodSeconds")
     explicit = type(grace) is int
     effective = grace if explicit else DEFAULT_GRACE_SECONDS

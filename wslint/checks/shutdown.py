@@ -1,19 +1,16 @@
-"""Shutdown: a preStop hook that can never finish (WS204), and an Istio sidecar that leaves before
-the application has drained its connections (WS206)."""
+"""Shutdown: a preStop hook that can never finish (WS204), and a mesh's sidecar (Istio, Linkerd)
+that leaves before the application has drained its connections (WS206)."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
-from wslint.controllers import istio
-from wslint.controllers.durations import go_duration
 from wslint.checks.pods import prestop_seconds
+from wslint.controllers.registry import PROFILES
 from wslint.k8s.objects import Container, Workload
 from wslint.model import Fix, KObject, Problem, dig
-from wslint.load.yamltree import Map, parse_stream
 
 checks = CheckSet()
 
@@ -100,47 +97,28 @@ def prestop_never_exits(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
 
 # --- WS206 -------------------------------------------------------------------------------------
 
-PROXY_CONFIG = "proxy.istio.io/config"
-DEFAULT_DRAIN = 5.0
-
-
-def proxy_config(workload: Workload) -> dict:
-    """The pod's `proxy.istio.io/config` annotation (YAML or JSON), or {}."""
-    text = workload.pod_annotations.get(PROXY_CONFIG)
-    if not text:
-        return {}
-    stream = parse_stream(text)
-    document = stream.documents[0] if stream.documents and not stream.problem else None
-    return dict(document) if isinstance(document, Map) else {}
-
-
 @checks("WS206")
 def sidecar_drain_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
+    """The drain of whichever mesh injects its proxy into the pods (see the profiles)."""
     graph = ctx.graph
     workload: Workload = graph.workload(obj)
-    if not istio.injected(workload, graph) or not graph.may_serve_websockets(workload):
+    if not graph.may_serve_websockets(workload):
         return
-    config = proxy_config(workload)
-    written = config.get("terminationDrainDuration")
-    drain = go_duration(written) if isinstance(written, str) else None
-    if written is not None and drain is None:
-        return  # not a duration: cannot tell what the proxy does
-    drain = DEFAULT_DRAIN if drain is None else drain
-    app = [c for c in workload.containers() if c.name != "istio-proxy"]
-    prestop = max((prestop_seconds(c.data) for c in app), default=0)
-    needed = prestop + ctx.options["drain-seconds"]
-    if drain >= needed:
-        return
-    annotations = workload.template_path + ("metadata", "annotations")
-    stated = f"is {written}" if written is not None else f"is unset (so {DEFAULT_DRAIN:g}s)"
-    budget = (f"the app's preStop ({prestop:g} s) plus {ctx.options['drain-seconds']} s to drain"
-              if prestop else f"the {ctx.options['drain-seconds']} s the app needs to drain")
-    merged = {**config, "terminationDrainDuration": f"{needed:g}s"}
-    yield Problem(
-        annotations + ((PROXY_CONFIG,) if PROXY_CONFIG in workload.pod_annotations else ()),
-        f"{obj.ref}: the Istio sidecar's terminationDrainDuration {stated}, shorter than "
-        f"{budget} ({needed:g} s); the proxy exits first and every WebSocket through it is cut "
-        f"before the application can close it",
-        Fix(f"set terminationDrainDuration to at least {needed:g}s in the pod template's "
-            f"{PROXY_CONFIG} annotation (and keep terminationGracePeriodSeconds above it)",
-            f"{PROXY_CONFIG}: '{json.dumps(merged)}'"), controller=istio.ID)
+    for profile in PROFILES:
+        drain = profile.sidecar_drain(workload, graph) if profile.sidecar_drain else None
+        if drain is None:
+            continue
+        app = [c for c in workload.containers() if c.name != drain.proxy_container]
+        prestop = max((prestop_seconds(c.data) for c in app), default=0)
+        needed = prestop + ctx.options["drain-seconds"]
+        if drain.seconds >= needed:
+            continue
+        budget = (f"the app's preStop ({prestop:g} s) plus {ctx.options['drain-seconds']} s to "
+                  f"drain" if prestop else
+                  f"the {ctx.options['drain-seconds']} s the app needs to drain")
+        yield Problem(
+            drain.path,
+            f"{obj.ref}: the {drain.mesh} sidecar's {drain.setting} {drain.stated}, shorter than "
+            f"{budget} ({needed:g} s); the proxy exits first and every WebSocket through it is "
+            f"cut before the application can close it",
+            drain.fix(needed), controller=profile.id)

@@ -35,7 +35,7 @@ def service_affinity_bypassed(obj: KObject, ctx: CheckContext) -> Iterator[Probl
         return  # another layer is sticky too
     bypassing = [(route, backend) for route, backend in graph.routes_to(obj)
                  if _bypasses_service(route, backend, obj)
-                 and not route_stickiness(route, backend)]
+                 and not route_stickiness(route, backend, graph)]
     if not bypassing:
         return
     route = bypassing[0][0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wslint.controllers.gateway_api import gateway_class_controllers
+from wslint.controllers.gateway_api import gateway_classes
 from wslint.controllers.registry import PROFILES
 
 
@@ -34,6 +34,16 @@ def controller_for_class_name(name: str) -> str | None:
     return None
 
 
+def controller_for_gateway_class_name(name: str) -> str | None:
+    """The implementation a GatewayClass name stands for by convention (`gke-l7-*`: GKE), for
+    Gateways whose GatewayClass object the input does not hold."""
+    for controller in PROFILES:
+        for known in controller.gateway_class_names:
+            if name == known or (known.endswith("*") and name.startswith(known[:-1])):
+                return controller.id
+    return None
+
+
 def controllers_by_annotations(annotations: dict[str, str]) -> list[str]:
     """Controllers whose annotation prefixes appear, in table order."""
     found = []
@@ -53,7 +63,8 @@ class Detection:
 
 def detect_ingress_controller(annotations: dict[str, str], class_name: str | None,
                               ingress_classes: dict[str, str], default_class: str | None,
-                              default_controller: str | None = None) -> Detection:
+                              default_controller: str | None = None,
+                              platform: str | None = None) -> Detection:
     """Decide which controller serves an Ingress.
 
     `ingress_classes` maps IngressClass names found in the input to controller ids; `default_class`
@@ -61,7 +72,9 @@ def detect_ingress_controller(annotations: dict[str, str], class_name: str | Non
     Ingress names; a well-known class name (for the name `nginx`, which both NGINX controllers
     install, the annotation prefixes of a single controller decide first); the annotation
     prefixes of a single controller; the default IngressClass; the configured default
-    controller. `explicit` is set when the class or the configured default decided.
+    controller; the controller of the platform the input is for (`platform`: OpenShift's router
+    serves the Ingresses that name no class). `explicit` is set when the class or the
+    configured default decided.
     """
     by_annotation = controllers_by_annotations(annotations)
     if class_name and class_name in ingress_classes:
@@ -83,15 +96,22 @@ def detect_ingress_controller(annotations: dict[str, str], class_name: str | Non
                          True)
     if default_controller:
         return Detection(default_controller, "configured default", True)
+    if platform:
+        return Detection(platform, "no class, on its platform")
     return Detection(None, "unknown")
 
 
 def detect_gateway_controller(route, graph, default_controller: str | None) -> Detection:
     """The controller of the Gateways an HTTPRoute attaches to, through their GatewayClass's
-    `controllerName`; else the configured default controller."""
-    found = {(controller_for_class_controller(controller) or f"other:{controller}",
-              f"GatewayClass {class_name}")
-             for controller, class_name in gateway_class_controllers(route, graph)}
+    `controllerName` (or, when the input holds no such GatewayClass, a class name known by
+    convention); else the configured default controller."""
+    found = set()
+    for controller, class_name in gateway_classes(route, graph):
+        if controller is not None:
+            found.add((controller_for_class_controller(controller) or f"other:{controller}",
+                       f"GatewayClass {class_name}"))
+        elif controller_for_gateway_class_name(class_name):
+            found.add((controller_for_gateway_class_name(class_name), f"GatewayClass {class_name}"))
     if len({controller for controller, _ in found}) == 1:
         controller, reason = found.pop()
         return Detection(controller, reason, True)

@@ -288,6 +288,69 @@ def redundant_snippet(route: Route, ctx) -> Iterator[Problem]:
             _snippet_fix(key, rest), controller=route.controller)
 
 
+# --- WS108: retired ---------------------------------------------------------------------------
+
+RETIRED = "retired in March 2026 (no more releases, bug fixes or security updates)"
+
+
+def _read_timeout(route: Route, graph: "Graph") -> tuple[int, str]:
+    """The read timeout an Ingress relies on, and where it comes from."""
+    written = integer(route.obj.annotations.get(NGINX + IDLE_TIMEOUT))
+    if written is not None:
+        return written, "set on the Ingress"
+    configmap = configmap_for(route.obj, graph)
+    inherited = integer(dig(configmap.data, "data", IDLE_TIMEOUT)) if configmap else None
+    if inherited is not None:
+        return inherited, f"from {configmap.ref}"
+    return DEFAULT_TIMEOUT, "the default"
+
+
+def websocket_settings(route: Route, graph: "Graph") -> list[str]:
+    """What an Ingress relies on for its WebSockets, each with what it becomes on a Gateway API
+    implementation."""
+    obj = route.obj
+    seconds, source = _read_timeout(route, graph)
+    found = [f"its proxy-read-timeout of {seconds_text(seconds)}, {source}, becomes a "
+             f"BackendTrafficPolicy timeout.http.streamIdleTimeout on Envoy Gateway (5 min "
+             f"without one) or a ProxySettingsPolicy timeout.read on NGINX Gateway Fabric (60 s "
+             f"without one), not HTTPRoute timeouts.request"]
+    if obj.annotations.get(NGINX + "affinity") == "cookie":
+        found.append("its cookie affinity becomes HTTPRoute sessionPersistence or a "
+                     "BackendTrafficPolicy consistentHash cookie on Envoy Gateway, an "
+                     "UpstreamSettingsPolicy ip_hash on open-source NGINX Gateway Fabric")
+    if obj.annotations.get(NGINX + "upstream-hash-by"):
+        found.append("its upstream-hash-by becomes a BackendTrafficPolicy consistentHash or an "
+                     "UpstreamSettingsPolicy hash")
+    if CONNECTION_HEADER in obj.annotations:
+        found.append("its connection-proxy-header must go (ingress2gateway turns it into a fixed "
+                     "Connection header, which breaks the upgrade)")
+    elif any(_upgrade_lines(obj.annotations.get(NGINX + name) or "")[0] for name in SNIPPET_KEYS):
+        found.append("its Upgrade and Connection snippet needs no equivalent: Gateway API "
+                     "implementations pass the upgrade themselves")
+    return found
+
+
+def retired(route: Route, ctx) -> Iterator[Problem]:
+    obj, graph = route.obj, ctx.graph
+    if not graph.backends_needing_websockets(route):
+        return
+    if obj.get("spec", "ingressClassName") is not None:
+        path: tuple = ("spec", "ingressClassName")
+    elif "kubernetes.io/ingress.class" in obj.annotations:
+        path = annotation_path("kubernetes.io/ingress.class")
+    else:
+        path = ("metadata",)
+    yield Problem(
+        path,
+        f"{obj.ref} is served by ingress-nginx, {RETIRED}; carry its WebSocket settings over "
+        f"by hand, as ingress2gateway drops or changes them: "
+        + "; ".join(websocket_settings(route, graph)),
+        Fix("plan the move to a maintained controller and carry these settings over by hand "
+            "(docs/migrating-from-ingress-nginx.md shows a WebSocket Ingress and its Envoy "
+            "Gateway, NGINX Gateway Fabric, Traefik and OpenShift equivalents)"),
+        controller=route.controller)
+
+
 # --- stickiness and pod IPs --------------------------------------------------------------------
 
 AFFINITY = {NGINX + "affinity": "cookie", NGINX + "affinity-mode": "persistent"}
@@ -339,10 +402,13 @@ PROFILE = Profile(
     routes_to_pods="yes, unless `nginx.ingress.kubernetes.io/service-upstream: \"true\"`",
     bypasses_service=bypasses_service,
     bypass_fix=bypass_fix,
+    notes=f"ingress-nginx was {RETIRED}: on each route to WebSocket backends, WS108 names the "
+          f"settings to carry over to a Gateway API implementation.",
     route_checks={"WS101": {"Ingress": upgrade_not_enabled},
                   "WS102": {"Ingress": timeout_too_short},
                   "WS103": {"Ingress": invalid_timeout},
-                  "WS105": {"Ingress": redundant_snippet}},
+                  "WS105": {"Ingress": redundant_snippet},
+                  "WS108": {"Ingress": retired}},
     object_checks={"WS101": {"ConfigMap": configmap_upgrade},
                    "WS102": {"ConfigMap": configmap_timeout_too_short},
                    "WS105": {"ConfigMap": configmap_snippet}},

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Iterator
 
 from wslint.controllers.durations import go_duration, seconds_text
-from wslint.controllers.profile import AttachedKind, Profile, RouteKind, TimeoutSpec
+from wslint.controllers.profile import AttachedKind, Profile, RouteKind, SidecarDrain, TimeoutSpec
 from wslint.k8s.objects import Workload, namespaces_match
 from wslint.k8s.routes import Backend, Route, service_host
+from wslint.load.yamltree import Map, parse_stream
 from wslint.model import Edit, Fix, KObject, Problem, dig, dig_list
 
 if TYPE_CHECKING:
@@ -89,6 +91,43 @@ def injected(workload: Workload, graph: "Graph") -> bool:
     return labels.get("istio-injection") == "enabled" or "istio.io/rev" in labels
 
 
+PROXY_CONFIG = "proxy.istio.io/config"
+DEFAULT_DRAIN = 5.0
+
+
+def proxy_config(workload: Workload) -> dict:
+    """The pod's `proxy.istio.io/config` annotation (YAML or JSON), or {}."""
+    text = workload.pod_annotations.get(PROXY_CONFIG)
+    if not text:
+        return {}
+    stream = parse_stream(text)
+    document = stream.documents[0] if stream.documents and not stream.problem else None
+    return dict(document) if isinstance(document, Map) else {}
+
+
+def sidecar_drain(workload: Workload, graph: "Graph") -> SidecarDrain | None:
+    """The sidecar's `terminationDrainDuration` (default 5s), from the pod's proxy config."""
+    if not injected(workload, graph):
+        return None
+    config = proxy_config(workload)
+    written = config.get("terminationDrainDuration")
+    drain = go_duration(written) if isinstance(written, str) else None
+    if written is not None and drain is None:
+        return None  # not a duration: cannot tell what the proxy does
+    annotations = workload.template_path + ("metadata", "annotations")
+
+    def fix(needed: float) -> Fix:
+        merged = {**config, "terminationDrainDuration": f"{needed:g}s"}
+        return Fix(f"set terminationDrainDuration to at least {needed:g}s in the pod template's "
+                   f"{PROXY_CONFIG} annotation (and keep terminationGracePeriodSeconds above it)",
+                   f"{PROXY_CONFIG}: '{json.dumps(merged)}'")
+
+    return SidecarDrain(
+        "Istio", "istio-proxy", "terminationDrainDuration", DEFAULT_DRAIN if drain is None else drain,
+        f"is {written}" if written is not None else f"is unset (so {DEFAULT_DRAIN:g}s)",
+        annotations + ((PROXY_CONFIG,) if PROXY_CONFIG in workload.pod_annotations else ()), fix)
+
+
 def service_stickiness(service: KObject, graph: "Graph") -> list[str]:
     found = []
     for rule in destination_rules_for(service, graph):
@@ -154,5 +193,6 @@ PROFILE = Profile(
     service_stickiness=service_stickiness,
     sticky_fix=sticky_fix,
     routes_to_pods="yes: the sidecars balance to pod IPs",
+    sidecar_drain=sidecar_drain,
     object_checks={"WS102": {"DestinationRule": destination_rule_idle_timeout}},
 )

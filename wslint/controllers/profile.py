@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from wslint.controllers.durations import seconds_text
+from wslint.k8s.objects import Workload, WorkloadKind
 from wslint.k8s.routes import Backend, Route
 from wslint.model import Applicability, Edit, Fix, KObject, Problem
 
@@ -34,8 +35,9 @@ class RouteKind:
     extract: Extractor
     reads: str  # what wslint reads of it, for the docs
     # Stickiness the kind itself configures for a backend (e.g. an IngressRoute's sticky cookie),
-    # whichever controller serves it.
+    # whichever controller serves it, unless that controller ignores the rule field holding it.
     stickiness: Callable[[Route, Backend], list[str]] | None = None
+    stickiness_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,32 @@ class TimeoutSpec:
 
 
 @dataclass(frozen=True)
+class IgnoredField:
+    """A field of an HTTPRoute rule (`spec.rules[]`) that an implementation does not apply
+    (WS107), and what to write instead."""
+
+    field: str
+    what_instead: str  # what the implementation does instead, for messages and the docs
+    fix: Callable[[Route, int], Fix]  # the fix for the rule at this index
+    # Whether it is ignored for this route (e.g. only without NGINX Plus); None: always.
+    ignored: Callable[[Route, "Graph"], bool] | None = None
+
+
+@dataclass(frozen=True)
+class SidecarDrain:
+    """How long a mesh's sidecar proxy keeps a pod's connections once the pod is told to stop
+    (WS206), as one workload's manifest sets it."""
+
+    mesh: str  # how messages name the mesh
+    proxy_container: str  # the name of the proxy's container (not the application's)
+    setting: str  # the setting's name, for messages
+    seconds: float  # the effective duration
+    stated: str  # how the message states it: "is 20s", "is unset (so 5s)"
+    path: tuple  # where the finding points, in the workload
+    fix: Callable[[float], Fix]  # the fix for a needed duration, in seconds
+
+
+@dataclass(frozen=True)
 class Profile:
     id: str
     title: str
@@ -67,11 +95,20 @@ class Profile:
     class_controllers: tuple[str, ...] = ()
     class_names: tuple[str, ...] = ()
     annotation_prefixes: tuple[str, ...] = ()
+    # GatewayClass names it is installed under by convention, for Gateways whose GatewayClass
+    # object is not in the input (a cloud's classes live in the cluster only); a trailing "*"
+    # matches any name with that prefix.
+    gateway_class_names: tuple[str, ...] = ()
+    # API groups (a suffix such as "openshift.io") whose objects say the input is for this
+    # controller's platform: there it serves the Ingresses that name no class.
+    platform_api_groups: tuple[str, ...] = ()
     # Images of the controller's own proxy: such a workload keeps no application session.
     proxy_images: tuple[str, ...] = ()
     # Route kinds this controller serves by their kind alone, and the kinds it reads beside them.
     route_kinds: tuple[RouteKind, ...] = ()
     attached_kinds: tuple[AttachedKind, ...] = ()
+    # Kinds of its own that run pods (a Knative Service): workloads beside Kubernetes' own.
+    workload_kinds: tuple[WorkloadKind, ...] = ()
     # Annotations selecting a backend protocol, with the values that cannot carry an upgrade
     # (gRPC, HTTP/2): a route so marked carries no WebSockets.
     backend_protocols: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -79,6 +116,10 @@ class Profile:
     websockets: str = "built in"
     websocket_signals: Callable[[Route, Backend], list[str]] | None = None
     timeouts: tuple[TimeoutSpec, ...] = ()
+    # What the docs must say although no rule can check it (a cluster-wide setting).
+    notes: str = ""
+    # HTTPRoute rule fields it does not apply (WS107; their stickiness does not count either).
+    ignored_route_fields: tuple[IgnoredField, ...] = ()
     # Stickiness: what the docs say; what a route it serves sets for a backend; what a Service
     # (or objects attached to it) sets; annotations honoured on any route or Service carrying
     # them; and the fix WS301 offers when the controller is in front.
@@ -91,8 +132,13 @@ class Profile:
     routes_to_pods: str = ""
     bypasses_service: Callable[[Route, Backend, KObject], bool] | None = None
     bypass_fix: Callable[[Route], Fix] | None = None
-    # Annotations it reads only from the Service, never from a route (WS104).
+    # Annotations it reads only from the Service, or only from its own ConfigMap, never from a
+    # route (WS104).
     service_only_annotations: tuple[str, ...] = ()
+    configmap_only_annotations: tuple[str, ...] = ()
+    # For a service mesh: its sidecar's drain on shutdown, when it injects one into the
+    # workload's pods (WS206).
+    sidecar_drain: Callable[[Workload, "Graph"], SidecarDrain | None] | None = None
     # The checks it contributes: rule code -> object kind -> check. `route_checks` run on the
     # routes it serves; `object_checks` on every object of the kind (they decide themselves).
     route_checks: Mapping[str, Mapping[str, RouteCheck]] = field(default_factory=dict)

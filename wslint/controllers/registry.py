@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Iterator
 
 from wslint.catalog.errors import OptionError
-from wslint.controllers import (aws_alb, azure_agic, contour, emissary, envoy_gateway, gateway_api,
-                                gce, haproxy_ingress, haproxy_tech, ingress, ingress_nginx, istio,
-                                kong, nginx_gateway_fabric, nginx_inc, traefik)
-from wslint.controllers.profile import Profile, RouteKind
+from wslint.controllers import (aws_alb, azure_agic, cilium, contour, emissary, envoy_gateway,
+                                gateway_api, gce, gke_gateway, haproxy_ingress, haproxy_tech,
+                                ingress, ingress_nginx, istio, knative, kong, linkerd,
+                                nginx_gateway_fabric, nginx_inc, openshift, traefik)
+from wslint.controllers.profile import IgnoredField, Profile, RouteKind
+from wslint.k8s.objects import BUILTIN_WORKLOAD_KINDS, WorkloadKind
 from wslint.k8s.routes import Backend, Route
 from wslint.k8s.signals import image_matches
 from wslint.model import KObject, Problem
@@ -17,8 +19,14 @@ from wslint.model import KObject, Problem
 # The profiles in the order rules consult them (where two could answer, the first does).
 PROFILES: tuple[Profile, ...] = tuple(module.PROFILE for module in (
     ingress_nginx, nginx_inc, contour, emissary, istio, traefik, haproxy_ingress, haproxy_tech,
-    kong, aws_alb, gce, azure_agic, envoy_gateway, nginx_gateway_fabric))
+    kong, aws_alb, gce, azure_agic, envoy_gateway, nginx_gateway_fabric, cilium, gke_gateway,
+    openshift, knative, linkerd))
 BY_ID: dict[str, Profile] = {profile.id: profile for profile in PROFILES}
+
+# Kubernetes' own workload kinds and those of the controllers (a Knative Service), by kind.
+WORKLOAD_KINDS: dict[str, WorkloadKind] = {
+    **BUILTIN_WORKLOAD_KINDS,
+    **{kind.kind: kind for profile in PROFILES for kind in profile.workload_kinds}}
 
 # Route kinds by (API group, kind), with the profile that serves them by their kind alone (None
 # for Ingresses and HTTPRoutes, whose controller is detected from their class).
@@ -85,12 +93,32 @@ def profile_problems(code: str, obj: KObject, ctx) -> Iterator[Problem]:
             yield from check(obj, ctx)
 
 
-def route_stickiness(route: Route, backend: Backend) -> list[str]:
-    """Stickiness the route itself configures for this backend: what its kind sets, what the
-    controller serving it reads, and annotations honoured wherever they are written."""
+def ignored_field(route: Route, field: str, graph) -> IgnoredField | None:
+    """How the controller serving an HTTPRoute ignores one of its rule fields, if it does."""
+    served_by = profile_of(route.controller)
+    for ignored in served_by.ignored_route_fields if served_by is not None else ():
+        if ignored.field == field and (ignored.ignored is None or ignored.ignored(route, graph)):
+            return ignored
+    return None
+
+
+def platform_controller(groups: set[str]) -> str | None:
+    """The controller whose platform objects of these API groups belong to (OpenShift's)."""
+    for profile in PROFILES:
+        if any(group == suffix or group.endswith("." + suffix)
+               for group in groups for suffix in profile.platform_api_groups):
+            return profile.id
+    return None
+
+
+def route_stickiness(route: Route, backend: Backend, graph) -> list[str]:
+    """Stickiness the route itself configures for this backend: what its kind sets (unless the
+    controller ignores that field), what the controller serving it reads, and annotations
+    honoured wherever they are written."""
     found = []
     kind = route_kind_of(route.obj)
-    if kind is not None and kind[0].stickiness is not None:
+    if kind is not None and kind[0].stickiness is not None and not (
+            kind[0].stickiness_field and ignored_field(route, kind[0].stickiness_field, graph)):
         found += kind[0].stickiness(route, backend)
     served_by = profile_of(route.controller)
     if served_by is not None and served_by.route_stickiness is not None:

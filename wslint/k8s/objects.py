@@ -24,6 +24,9 @@ class WorkloadKind:
     replicas_path: tuple | None = ("spec", "replicas")  # None: not set by a replica count
     default_replicas: int | None = 1  # None: one pod per node, so possibly many
     api_group: str | None = None  # None: any of CORE_GROUPS
+    # Who adds the pods' readiness probe, preStop drain and grace period beyond what the
+    # template says (Knative does): the rules asking for those leave such pods alone.
+    lifecycle_by: str | None = None
 
 
 BUILTIN_WORKLOAD_KINDS: dict[str, WorkloadKind] = {
