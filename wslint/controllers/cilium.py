@@ -17,7 +17,7 @@ PROFILE = Profile(
     websockets="built in",
     timeouts=(TimeoutSpec("envoy.streamIdleTimeoutDurationSeconds", "Cilium Helm values "
                           "(cluster-wide; nothing in a route changes it)", "seconds", "300"),),
-    notes="**Info:** Cilium's Envoy closes a WebSocket idle for 5 minutes. The setting is "
+    notes="Cilium's Envoy closes a WebSocket idle for 5 minutes. The setting is "
           "cluster-wide, in Cilium's Helm values (`envoy.streamIdleTimeoutDurationSeconds`), "
           "and no manifest wslint reads shows it, so no rule reports it: raise it there, or "
           "have clients ping more often than every 5 minutes.",

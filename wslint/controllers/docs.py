@@ -13,7 +13,8 @@ INTRO = """\
 # Controllers: which one serves a route, and what wslint knows about it
 
 What breaks WebSockets depends on what fronts the pods, so several rules (WS101, WS102, WS103,
-WS104, WS105, WS301, WS302, WS304) first decide which controller serves each route. The decision
+WS104, WS105, WS107, WS108, WS301, WS302, WS304) first decide which controller serves each
+route. The decision
 is on every finding that depends on it: the `controller` field of `--format json` (for example
 `"controller": "ingress-nginx"`), and the message says why when it matters ("served by Traefik,
 per its class traefik").
@@ -39,6 +40,9 @@ In this order, the first that decides wins:
    "true"`).
 5. **The configured default controller**: `--default-controller ID`, or `default-controller: ID`
    in the configuration file. Use it when the class lives in the cluster, not in the manifests.
+6. **The platform**: an Ingress that names no class, in a directory of the input (or below one)
+   that holds objects of OpenShift's API groups (`route.openshift.io`, `apps.openshift.io`,
+   ...), is served by the OpenShift router, which converts such Ingresses to Routes.
 
 Otherwise the controller is unknown, and the rules that depend on it say nothing about the route.
 WS104 judges "another controller's annotations" only when the class or the configured default
@@ -46,9 +50,17 @@ decided (steps 1, 2 except for the shared names, 4 and 5): annotations cannot co
 themselves.
 
 An HTTPRoute's controller comes from the Gateways its `parentRefs` name (in the input), through
-their `gatewayClassName` and that GatewayClass's `spec.controllerName`; else the configured
-default. A route of a kind that belongs to one controller (an HTTPProxy is Contour's) is served
-by that controller.
+their `gatewayClassName` and that GatewayClass's `spec.controllerName`; when the input holds no
+GatewayClass of that name (a cloud's classes live in the cluster only), from the class name
+itself where an implementation installs it by convention (column "GatewayClass names" below:
+`gke-l7-*` is GKE's); else the configured default. A route of a kind that belongs to one
+controller (an HTTPProxy is Contour's, an OpenShift Route the OpenShift router's, a Knative
+Service Knative's) is served by that controller.
+
+Policies that attach by `targetRef(s)` (Gateway API policy attachment) are read in the
+target's namespace: a policy naming an HTTPRoute applies to that route (a `sectionName`
+narrows it to the named rule), one naming a Gateway to every route attached to it (a
+`sectionName` to one listener), one naming a Service to that Service's traffic.
 """
 
 OTHER = """\
@@ -87,16 +99,21 @@ def _routes_table() -> list[str]:
 def _controllers_table() -> list[str]:
     lines = ["## Controllers", "",
              "| id | controller | IngressClass `spec.controller` / GatewayClass `controllerName` "
-             "| class names | annotation prefixes |", "|---|---|---|---|---|"]
+             "| class names | GatewayClass names | annotation prefixes |",
+             "|---|---|---|---|---|---|"]
     for profile in PROFILES:
         controllers = [c + "..." if c.endswith("/") else c for c in profile.class_controllers]
         lines.append(f"| `{profile.id}` | {profile.title} | {_code(controllers)} | "
-                     f"{_code(profile.class_names)} | {_code(profile.annotation_prefixes)} |")
+                     f"{_code(profile.class_names)} | {_code(profile.gateway_class_names)} | "
+                     f"{_code(profile.annotation_prefixes)} |")
     return lines + ["", OTHER]
 
 
 def _rules(profile: Profile) -> str:
-    codes = sorted(set(profile.route_checks) | set(profile.object_checks))
+    codes = set(profile.route_checks) | set(profile.object_checks)
+    codes |= {"WS107"} if profile.ignored_route_fields else set()
+    codes |= {"WS206"} if profile.sidecar_drain else set()
+    codes = sorted(codes)
     return ", ".join(codes) if codes else "none of its own"
 
 
@@ -108,12 +125,23 @@ def _section(profile: Profile) -> list[str]:
         for timeout in profile.timeouts:
             lines.append(f"  - `{timeout.key}` on the {timeout.where}: {timeout.unit}, "
                          f"default {timeout.default}")
+    for ignored in profile.ignored_route_fields:
+        lines.append(f"- **Ignores HTTPRoute `rules[].{ignored.field}`** (WS107): "
+                     f"{ignored.what_instead}")
     if profile.stickiness:
         lines.append(f"- **Stickiness**: {profile.stickiness}")
     if profile.routes_to_pods:
         lines.append(f"- **Sends traffic to pod IPs, past the Service**: {profile.routes_to_pods}")
     if profile.service_only_annotations:
         lines.append(f"- **Read only from the Service**: {_code(profile.service_only_annotations)}")
+    if profile.configmap_only_annotations:
+        lines.append(f"- **Read only from its ConfigMap**: "
+                     f"{_code(profile.configmap_only_annotations)}")
+    for kind in profile.workload_kinds:
+        lines.append(f"- **Workloads**: {kind.kind} (`{kind.api_group}`), pod template at "
+                     f"`{'.'.join(kind.template_path)}`")
+    if profile.notes:
+        lines.append(f"- **Note**: {profile.notes}")
     if profile.backend_protocols:
         marks = "; ".join(f"`{key}`: {', '.join(values)}"
                           for key, values in profile.backend_protocols.items())
