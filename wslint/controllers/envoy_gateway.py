@@ -255,7 +255,7 @@ PROFILE = Profile(
     id=ID,
     title="Envoy Gateway",
     class_controllers=("gateway.envoyproxy.io/",),
-    gateway_class_names=("eg", "envoy-gateway"),
+    gateway_class_names=("eg", "envoy-gateway", "envoy"),
     proxy_images=("envoyproxy/envoy",),
     attached_kinds=(
         AttachedKind(POLICY_GROUP, BTP, "attached to an HTTPRoute (a rule by `sectionName`) or a "

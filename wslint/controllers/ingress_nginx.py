@@ -338,8 +338,8 @@ def retired(route: Route, ctx) -> Iterator[Problem]:
         path: tuple = ("spec", "ingressClassName")
     elif "kubernetes.io/ingress.class" in obj.annotations:
         path = annotation_path("kubernetes.io/ingress.class")
-    else:
-        path = ("metadata",)
+    else:  # known by its annotations
+        path = ("metadata", "annotations")
     yield Problem(
         path,
         f"{obj.ref} is served by ingress-nginx, {RETIRED}; carry its WebSocket settings over "

@@ -24,24 +24,27 @@ NATIVE_SIDECAR = ("config.beta.linkerd.io/proxy-enable-native-sidecar",
                   "config.alpha.linkerd.io/proxy-enable-native-sidecar")
 
 
+def _setting(workload: Workload, graph: "Graph", key: str) -> str | None:
+    """A Linkerd annotation as the proxy injector reads it: the pod template's, else the
+    Namespace's (the input's copy nearest the workload)."""
+    if key in workload.pod_annotations:
+        return workload.pod_annotations[key]
+    namespaces = graph.nearest(graph.named("Namespace", workload.obj.namespace), workload.obj)
+    return next((ns.annotations[key] for ns in namespaces if key in ns.annotations), None)
+
+
 def meshed(workload: Workload, graph: "Graph") -> bool:
-    """Whether Linkerd injects its proxy into the workload's pods: the pod template says so
-    (`linkerd.io/inject: enabled`), the input's Namespace does, or the manifest already holds
-    a `linkerd-proxy` container."""
+    """Whether Linkerd injects its proxy into the workload's pods: the pod template or the
+    input's Namespace says so (`linkerd.io/inject: enabled`), or the manifest already holds a
+    `linkerd-proxy` container."""
     if any(c.name == PROXY for c in workload.containers()):
         return True
-    says = workload.pod_annotations.get(INJECT, workload.obj.annotations.get(INJECT))
-    if says is not None:
-        return says in ("enabled", "ingress")
-    namespaces = graph.nearest(graph.named("Namespace", workload.obj.namespace), workload.obj)
-    return any(ns.annotations.get(INJECT) in ("enabled", "ingress") for ns in namespaces)
+    return _setting(workload, graph, INJECT) in ("enabled", "ingress")
 
 
 def _native(workload: Workload, graph: "Graph") -> bool:
-    namespaces = graph.nearest(graph.named("Namespace", workload.obj.namespace), workload.obj)
     for key in NATIVE_SIDECAR:
-        says = workload.pod_annotations.get(key) or next(
-            (ns.annotations[key] for ns in namespaces if key in ns.annotations), None)
+        says = _setting(workload, graph, key)
         if says is not None:
             return says == "true"
     return False
@@ -50,7 +53,7 @@ def _native(workload: Workload, graph: "Graph") -> bool:
 def sidecar_drain(workload: Workload, graph: "Graph") -> SidecarDrain | None:
     if not meshed(workload, graph) or _native(workload, graph):
         return None
-    written = workload.pod_annotations.get(GRACE)
+    written = _setting(workload, graph, GRACE)
     seconds = go_duration(written) if written is not None else DEFAULT_GRACE
     if seconds is None:
         return None  # not a duration: cannot tell what the proxy does
@@ -58,7 +61,7 @@ def sidecar_drain(workload: Workload, graph: "Graph") -> SidecarDrain | None:
     return SidecarDrain(
         "Linkerd", PROXY, "shutdown-grace-period", seconds,
         f"is {written}" if written is not None else f"is unset (so {DEFAULT_GRACE:g}s)",
-        annotations + ((GRACE,) if written is not None else ()),
+        annotations + ((GRACE,) if GRACE in workload.pod_annotations else ()),
         lambda needed: Fix(f"set {GRACE} to at least {needed:g}s in the pod template's "
                            f"annotations (and keep terminationGracePeriodSeconds above it)",
                            f'{GRACE}: "{needed:g}s"'))

@@ -200,7 +200,7 @@ PROFILE = Profile(
     id=ID,
     title="NGINX Gateway Fabric",
     class_controllers=("gateway.nginx.org/",),
-    gateway_class_names=("nginx",),
+    gateway_class_names=("nginx", "nginx-gateway-fabric"),
     attached_kinds=(
         AttachedKind(POLICY_GROUP, PROXY_SETTINGS, "attached to a Gateway or an HTTPRoute by "
                      "`targetRefs` (the route's wins): `timeout.read`"),
