@@ -97,7 +97,7 @@ def _meant(value: str) -> float | None:
     """What a duration the router does not take was probably meant to be, in seconds."""
     text = value.strip().replace(" ", "")
     if text.isdigit():
-        return float(text) or None
+        return (float(text) or None) if len(text) <= 18 else None  # longer: nothing was meant
     return go_duration(text) or None
 
 
