@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
-from wslint.controllers.registry import carries_websockets, profile_problems
+from wslint.controllers.registry import carries_websockets, profile_of, profile_problems
 from wslint.graph import Graph
 from wslint.k8s.objects import service_ports
 from wslint.k8s.routes import Route
@@ -35,10 +35,12 @@ def proxy_timeout_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem
     route = ctx.graph.route(obj)
     if route is not None and not _may_carry_websockets(route, ctx.graph):
         return
+    served_by = profile_of(route.controller) if route is not None else None
     beat = ctx.graph.route_heartbeat(route) if route is not None else None
-    if beat is not None and beat + HEARTBEAT_MARGIN < ctx.options["min-seconds"]:
+    if beat is not None and beat + HEARTBEAT_MARGIN < ctx.options["min-seconds"] and \
+            not (served_by is not None and served_by.caps_lifetime):
         # The servers behind it send their own pings: an idle timeout longer than their interval
-        # never runs out. (A lifetime cap such as GKE's is another matter: not on routes.)
+        # never runs out. A cap on the whole connection (AGIC's, Knative's) is another matter.
         ctx = replace(ctx, options={**ctx.options, "min-seconds": beat + HEARTBEAT_MARGIN})
     yield from profile_problems("WS102", obj, ctx)
 

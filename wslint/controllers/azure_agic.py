@@ -73,6 +73,7 @@ PROFILE = Profile(
     class_controllers=("azure/application-gateway",),
     class_names=("azure-application-gateway", "azure/application-gateway"),
     annotation_prefixes=(PREFIX,),
+    caps_lifetime=True,
     timeouts=(TimeoutSpec(REQUEST_TIMEOUT, "Ingress", "whole seconds; it caps a WebSocket "
                           "session's whole life", "30"),),
     stickiness=f"`{COOKIE_AFFINITY}: \"true\"`",

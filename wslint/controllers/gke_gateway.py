@@ -141,6 +141,7 @@ PROFILE = Profile(
         AttachedKind(POLICY_GROUP, AFFINITY_POLICY, "attached to a Service or an HTTPRoute by "
                      "`targetRef`: `statefulGeneratedCookie`")),
     websockets="built in",
+    caps_lifetime=True,  # not verified (see NOT_VERIFIED): held to the stricter reading
     timeouts=(TimeoutSpec("default.timeoutSec", "GCPBackendPolicy attached to the Service",
                           "whole seconds (whether it caps a WebSocket's whole life, as GKE "
                           "Ingress's does, is not verified)", "30"),),

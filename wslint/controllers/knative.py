@@ -76,6 +76,7 @@ PROFILE = Profile(
     workload_kinds=(WorkloadKind("Service", template_path=("spec", "template"),
                                  replicas_path=None, api_group=GROUP, lifecycle_by="Knative"),),
     websockets="built in",
+    caps_lifetime=True,
     timeouts=(TimeoutSpec("spec.template.spec.timeoutSeconds", "Knative Service (default: "
                           "`revision-timeout-seconds` of the `config-defaults` ConfigMap)",
                           "whole seconds; a cap on every request's whole life, WebSockets "

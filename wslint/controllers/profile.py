@@ -116,6 +116,9 @@ class Profile:
     websockets: str = "built in"
     websocket_signals: Callable[[Route, Backend], list[str]] | None = None
     timeouts: tuple[TimeoutSpec, ...] = ()
+    # Whether the timeout its routes are judged by (WS102) caps a connection's whole life (AGIC,
+    # Knative) rather than its idle time: a server's own pings then do not keep it open.
+    caps_lifetime: bool = False
     # What the docs must say although no rule can check it (a cluster-wide setting).
     notes: str = ""
     # HTTPRoute rule fields it does not apply (WS107; their stickiness does not count either).
