@@ -21,9 +21,10 @@ def complete(line: str) -> list[str]:
 
 
 @pytest.mark.parametrize("line, expected", [
-    ("wslint --select WS20", ["WS201", "WS202", "WS203", "WS204", "WS205", "WS206"]),
+    ("wslint --select WS20", ["WS201", "WS202", "WS203", "WS204", "WS205", "WS206", "WS207",
+                              "WS208"]),
     ("wslint --ignore missing-r", ["missing-readiness-probe", "missing-resource-limits"]),
-    ("wslint deploy/ --ignore ws40", ["WS401", "WS402", "WS403", "WS404", "WS405"]),
+    ("wslint deploy/ --ignore ws40", ["WS401", "WS402", "WS403", "WS404", "WS405", "WS406"]),
     ("wslint --select WS201,WS90", [f"WS201,WS90{n}" for n in range(1, 8)]),
     ("wslint explain termination", ["termination-grace-too-short"]),
     ("wslint --format ", ["github", "json", "sarif", "text"]),

@@ -1,11 +1,14 @@
-"""The rule pages under docs/rules/ are generated from the rule metadata, and docs/controllers.md
-from the controller profiles; both must be current."""
+"""The rule pages under docs/rules/ are generated from the rule metadata, docs/controllers.md
+from the controller profiles and docs/load-balancers.md from the cloud profiles; all must be
+current."""
 
 from __future__ import annotations
 
 from conftest import ROOT
 from cli_helpers import invoke as run
 from wslint.catalog.docs import generated_pages, stale_pages
+from wslint.clouds.docs import render_load_balancers_page
+from wslint.clouds.registry import CLOUDS
 from wslint.controllers.docs import render_controllers_page
 from wslint.controllers.registry import PROFILES
 from wslint.engine.plugins import Plugins
@@ -35,6 +38,19 @@ def test_controllers_page_describes_every_profile():
     for profile in PROFILES:
         assert f"| `{profile.id}` | {profile.title} |" in page
         assert f"### {profile.title} (`{profile.id}`)" in page
+
+
+def test_committed_load_balancers_page_is_current():
+    page = (ROOT / "docs" / "load-balancers.md").read_text(encoding="utf-8")
+    assert page == render_load_balancers_page(), \
+        "docs/load-balancers.md is stale; regenerate it with `wslint generate-docs`"
+
+
+def test_load_balancers_page_describes_every_cloud():
+    page = render_load_balancers_page()
+    for cloud in CLOUDS:
+        assert f"| `{cloud.id}` | {cloud.title} |" in page
+        assert f"### {cloud.title} (`{cloud.id}`)" in page
 
 
 def test_every_rule_has_a_page_with_every_section_and_an_index_entry():

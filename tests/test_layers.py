@@ -22,6 +22,7 @@ LAYERS = [
      "wslint.catalog.declarative"],
     ["wslint.k8s"],
     ["wslint.controllers"],
+    ["wslint.clouds"],
     ["wslint.graph"],
     ["wslint.settings"],
     ["wslint.api"],

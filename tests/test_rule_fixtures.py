@@ -5,7 +5,7 @@ the file `manifest.yaml`) or `files` (several files, for cross-file context), th
 give (`expect`: rule, line, column, optionally `file`, and text the message or the fix must
 contain: `message-contains`, `fix-contains`, and the `controller` it names), and optionally `options` for the rule and `settings`
 for the run (`websocket-scope`, `max-depth`, and as a configuration file would give them,
-`default-controller` and `workload-kinds`). Only findings of the fixture's rule (or the codes in
+`default-controller`, `default-cloud` and `workload-kinds`). Only findings of the fixture's rule (or the codes in
 `rules:`) are compared, and they must match exactly: nothing missing, nothing extra.
 
 A case may also give `fixed`: the text `wslint --fix` makes of the manifest (with `files`, a
@@ -41,8 +41,8 @@ def _cases():
 
 
 # Settings a case may give as a configuration file would (read by wslint.config).
-CONFIG_SETTINGS = ("default-controller", "workload-kinds", "max-alias-expansion", "max-file-size",
-                   "max-relations")
+CONFIG_SETTINGS = ("default-controller", "default-cloud", "workload-kinds", "max-alias-expansion",
+                   "max-file-size", "max-relations")
 
 
 def _settings(data, case, tmp_path) -> Settings:
@@ -68,6 +68,7 @@ def test_rule_case(data, case, tmp_path):
     linter = Linter(_settings(data, case, tmp_path))
     if "files" in case:  # several files: cross-file relations
         for name, text in case["files"].items():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / name).write_text(text, encoding="utf-8")
         result = linter.lint_paths([str(tmp_path)])
         prefix = tmp_path.as_posix() + "/"

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from wslint.api import CheckSet, hookimpl, load_rules
 from wslint.catalog.rules import builtin_rules_dir
-from wslint.checks import (affinity, annotations, app_protocol, implementations, liveness, pods,
-                           scaling, shutdown, stickiness, timeouts, upgrade)
+from wslint.checks import (affinity, annotations, app_protocol, implementations, liveness,
+                           load_balancers, node_drain, pods, scaling, shutdown, stickiness,
+                           timeouts, upgrade)
 
 # Every built-in check module, in rule-code order of the rules they hold.
-CHECK_MODULES = (upgrade, timeouts, annotations, implementations, pods, shutdown, liveness,
-                 affinity, stickiness, app_protocol, scaling)
+CHECK_MODULES = (upgrade, timeouts, annotations, load_balancers, implementations, pods, shutdown,
+                 liveness, node_drain, affinity, stickiness, app_protocol, scaling)
 
 
 @hookimpl

@@ -539,11 +539,13 @@ def explain(rule: str, config_file, no_config) -> None:
               help="Write nothing; exit 1 when a page is missing, stale or left over.")
 def generate_docs(directory: str | None, controllers_page: str | None, check: bool) -> None:
     """Write one Markdown page per built-in rule, and an index, from the rule metadata (the same
-    that `wslint explain` prints), the controllers page from the controller profiles, and the
-    configuration's JSON Schema (wslint.schema.json) beside it."""
+    that `wslint explain` prints), the controllers page from the controller profiles, and beside
+    it the load balancers page (load-balancers.md) from the cloud profiles and the
+    configuration's JSON Schema (wslint.schema.json)."""
     from pathlib import Path
 
     from wslint.catalog.docs import generated_pages, stale_pages, write_pages
+    from wslint.clouds.docs import LOAD_BALANCERS_PAGE, render_load_balancers_page
     from wslint.config import SCHEMA_NAME, json_schema
     from wslint.controllers.docs import render_controllers_page
     from wslint.engine.plugins import Plugins
@@ -567,9 +569,15 @@ def generate_docs(directory: str | None, controllers_page: str | None, check: bo
     schema = controllers.parent / SCHEMA_NAME
     schema_text = json.dumps(json_schema(rules), indent=2) + "\n"
     schema_stale = not schema.is_file() or schema.read_text(encoding="utf-8") != schema_text
+    # So does the load balancers page.
+    load_balancers = controllers.parent / LOAD_BALANCERS_PAGE
+    load_balancers_text = render_load_balancers_page()
+    load_balancers_stale = not load_balancers.is_file() or \
+        load_balancers.read_text(encoding="utf-8") != load_balancers_text
     if check:
         stale = [target / name for name in stale_pages(target, pages)]
         stale += [controllers] if controllers_stale else []
+        stale += [load_balancers] if load_balancers_stale else []
         stale += [schema] if schema_stale else []
         for path in stale:
             click.echo(f"{path}: stale; regenerate with `wslint generate-docs`", err=True)
@@ -579,6 +587,9 @@ def generate_docs(directory: str | None, controllers_page: str | None, check: bo
     if controllers_stale:
         controllers.write_text(controllers_text, encoding="utf-8", newline="\n")
         click.echo(f"wrote {controllers}")
+    if load_balancers_stale:
+        load_balancers.write_text(load_balancers_text, encoding="utf-8", newline="\n")
+        click.echo(f"wrote {load_balancers}")
     if schema_stale:
         schema.write_text(schema_text, encoding="utf-8", newline="\n")
         click.echo(f"wrote {schema}")

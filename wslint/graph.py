@@ -21,7 +21,8 @@ from wslint.k8s.signals import (WEBSOCKET_ANNOTATION, WEBSOCKET_APP_PROTOCOLS, W
                                 POLLING_HEARTBEAT, SERVER_HEARTBEATS, WEBSOCKET_WORKLOAD_NAMES,
                                 image_matches, image_repository, is_websocket_env_name,
                                 is_polling_name, is_polling_path, is_websocket_name,
-                                is_websocket_path, is_websocket_port_name)
+                                is_websocket_path, is_websocket_port_name,
+                                websocket_host)
 from wslint.model import KObject, as_str_map, dig, dig_list
 
 def shared_depth(a: str, b: str) -> int:
@@ -439,10 +440,31 @@ class Graph:
         return self._scope[key] or []
 
     def opted_out(self, obj: KObject) -> bool:
+        """Annotated `wslint.io/websocket: "false"`; or a workload that hands its WebSockets to
+        a hosted service, and a Service selecting only such workloads (unless annotated
+        `"true"`)."""
         if obj.annotations.get(WEBSOCKET_ANNOTATION) == "false":
             return True
         workload = self.workload(obj)
-        return workload is not None and workload.annotation(WEBSOCKET_ANNOTATION) == "false"
+        if workload is not None:
+            return workload.annotation(WEBSOCKET_ANNOTATION) == "false" or \
+                self.websocket_host(workload) is not None
+        if id(obj) in self._service_ids and obj.annotations.get(WEBSOCKET_ANNOTATION) != "true":
+            selected = self.workloads_for(obj)
+            return bool(selected) and all(self.websocket_host(w) is not None for w in selected)
+        return False
+
+    def websocket_host(self, workload: Workload) -> str | None:
+        """The hosted service a workload hands its WebSockets to (Azure SignalR Service: its
+        clients connect there, not to the pods), unless annotated `wslint.io/websocket: "true"`."""
+        if workload.annotation(WEBSOCKET_ANNOTATION) == "true":
+            return None
+        for container in workload.containers():
+            for item in dig_list(container.data, "env"):
+                host = websocket_host(item.get("name")) if isinstance(item, dict) else None
+                if host is not None:
+                    return host
+        return None
 
     def in_scope(self, obj: KObject) -> bool:
         """Whether connection rules apply to this object: never to batch workloads or objects

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from wslint.clouds.registry import BY_ID as CLOUD_IDS
 from wslint.graph import DEFAULT_MAX_RELATIONS
 from wslint.controllers.registry import WORKLOAD_KINDS
 from wslint.k8s.objects import WorkloadKind
@@ -30,6 +31,7 @@ class Settings:
     # Image repositories of WebSocket servers: the built-in list and the configured ones.
     websocket_images: tuple[str, ...] = WEBSOCKET_IMAGES
     default_controller: str | None = None
+    default_cloud: str | None = None  # whose load balancers LoadBalancer Services get, unsaid
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     severities: dict[str, Severity] = field(default_factory=dict)
     workload_kinds: dict[str, WorkloadKind] = field(
@@ -94,6 +96,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("default_controller", "default-controller", ("--default-controller",), "controller",
            "The controller serving routes whose class the input does not tell.",
            metavar="CONTROLLER"),
+    Option("default_cloud", "default-cloud", ("--default-cloud",), "choice",
+           "Whose load balancer a type: LoadBalancer Service gets when the input does not tell "
+           f"(one of: {', '.join(CLOUD_IDS)}).", choices=tuple(CLOUD_IDS), metavar="CLOUD"),
     Option("kustomize", "kustomize", ("--no-kustomize",), "boolean",
            "Lint the raw files of kustomization directories instead of rendering them with "
            "`kubectl kustomize`."),

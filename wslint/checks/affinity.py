@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
+from wslint.clouds.registry import cloud_of, load_balancer_stickiness
 from wslint.controllers.registry import (PROFILES, is_proxy_workload, route_stickiness,
                                          service_stickiness)
 from wslint.k8s.objects import is_headless, service_ports
@@ -15,13 +16,18 @@ from wslint.k8s.routes import Backend, Route
 checks = CheckSet()
 
 
-def _fix(services: list[KObject], routes: list[tuple[Route, Backend]]) -> Fix:
+def _fix(services: list[KObject], routes: list[tuple[Route, Backend]], ctx: CheckContext) -> Fix:
     """Stickiness where the controller in front applies it (the first profile that offers a fix
-    for these routes), else Service affinity."""
+    for these routes), else where the cloud load balancer of a LoadBalancer Service does, else
+    Service affinity."""
     for profile in PROFILES:
         fix = profile.sticky_fix(routes, services) if profile.sticky_fix is not None else None
         if fix is not None:
             return fix
+    for service in services:
+        detection = cloud_of(service, ctx.settings.default_cloud)
+        if detection is not None and detection.cloud.sticky_fix is not None:
+            return detection.cloud.sticky_fix(service)
     names = ", ".join(s.name for s in services)
     return Fix(f"add session affinity to Service {names} (or cookie stickiness at the ingress)",
                "sessionAffinity: ClientIP\nsessionAffinityConfig:\n  clientIP:\n    timeoutSeconds: 10800",
@@ -52,7 +58,7 @@ def missing_session_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Proble
     if not services:
         return  # nothing in the input balances WebSocket connections to it
     routes = [pair for service in services for pair in graph.routes_to(service)]
-    if any(service_stickiness(s, graph) for s in services):
+    if any(service_stickiness(s, graph) or load_balancer_stickiness(s) for s in services):
         return
     if any(route_stickiness(route, backend, graph) for route, backend in routes):
         return
@@ -68,4 +74,4 @@ def missing_session_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Proble
         f"{', routes ' + ', '.join(sorted({str(r.obj.ref) for r, _ in routes})) if routes else ''}): "
         f"reconnects and Socket.IO/SockJS polling requests land on other pods that do not know "
         f"the session",
-        _fix(services, routes), related=related)
+        _fix(services, routes, ctx), related=related)

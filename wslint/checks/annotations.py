@@ -1,11 +1,12 @@
-"""Annotations that do nothing where they are written: on the wrong object or for another
-controller (WS104), or ingress-nginx snippets that repeat what is built in (WS105)."""
+"""Annotations that do nothing where they are written: on the wrong object, for another
+controller or for another load balancer (WS104), or ingress-nginx snippets that repeat what is built in (WS105)."""
 
 from __future__ import annotations
 
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
+from wslint.clouds.registry import cloud_problems
 from wslint.controllers.detect import controllers_by_annotations
 from wslint.controllers.profile import annotation_path
 from wslint.controllers.registry import BY_ID, PROFILES, controller_title, profile_problems
@@ -81,6 +82,7 @@ def _foreign(route: Route) -> Iterator[Problem]:
 
 @checks("WS104")
 def annotation_on_wrong_object(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
+    yield from cloud_problems("WS104", obj, ctx)
     route = ctx.graph.route(obj)
     if route is None:
         return

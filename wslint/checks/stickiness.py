@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
+from wslint.clouds.registry import cloud_of, load_balancer_stickiness
 from wslint.controllers import aws_alb
 from wslint.controllers.profile import annotation_path
 from wslint.controllers.registry import (controller_title, profile_of, route_stickiness,
@@ -31,12 +32,13 @@ def service_affinity_bypassed(obj: KObject, ctx: CheckContext) -> Iterator[Probl
     workloads = graph.workloads_for(obj)
     if workloads and all((graph.max_pods(w) or 2) <= 1 for w in workloads):
         return  # one pod: nothing to stick to
-    if len(service_stickiness(obj, graph)) > 1:
+    if len(service_stickiness(obj, graph)) + len(load_balancer_stickiness(obj)) > 1:
         return  # another layer is sticky too
     bypassing = [(route, backend) for route, backend in graph.routes_to(obj)
                  if _bypasses_service(route, backend, obj)
                  and not route_stickiness(route, backend, graph)]
     if not bypassing:
+        yield from _load_balancer_ignores_affinity(obj, ctx)
         return
     route = bypassing[0][0]
     fix = profile_of(route.controller).bypass_fix(route)
@@ -48,6 +50,21 @@ def service_affinity_bypassed(obj: KObject, ctx: CheckContext) -> Iterator[Probl
         f"past the Service, so the affinity never applies and clients land on any pod",
         fix, related=tuple(Related(r.obj, b.path, "sends traffic to pod IPs")
                            for r, b in bypassing), controller=route.controller)
+
+
+def _load_balancer_ignores_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
+    """A LoadBalancer Service whose cloud load balancer does not keep a client on one node (or
+    skips the nodes), so kube-proxy's affinity cannot pin it to a pod."""
+    detection = cloud_of(obj, ctx.settings.default_cloud)
+    ignored = detection.cloud.affinity_ignored if detection is not None else None
+    reason = ignored(obj) if ignored is not None else None
+    if reason is None:
+        return
+    fix = detection.cloud.sticky_fix(obj) if detection.cloud.sticky_fix is not None else None
+    yield Problem(
+        ("spec", "sessionAffinity"),
+        f"{obj.ref}: sessionAffinity ClientIP is the only stickiness, but {reason}",
+        Fix(fix.description, fix.snippet) if fix is not None else None)  # this rule only shows
 
 
 @checks("WS304")

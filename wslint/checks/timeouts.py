@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
+from wslint.clouds.registry import cloud_problems
 from wslint.controllers.registry import carries_websockets, profile_of, profile_problems
 from wslint.graph import Graph
 from wslint.k8s.objects import service_ports
@@ -48,3 +49,4 @@ def proxy_timeout_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem
 @checks("WS103")
 def invalid_timeout_value(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     yield from profile_problems("WS103", obj, ctx)
+    yield from cloud_problems("WS103", obj, ctx)

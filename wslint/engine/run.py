@@ -11,6 +11,7 @@ from typing import Any
 from wslint.api import CheckContext
 from wslint.catalog.declarative import BudgetExceeded
 from wslint.catalog.rules import INPUT_KIND, ROUTES, WORKLOADS, Rule, select_rules
+from wslint.clouds.registry import check_cloud_id
 from wslint.controllers.registry import check_controller_id, route_kinds
 from wslint.engine import parallel
 from wslint.engine.plugins import Plugins
@@ -32,6 +33,8 @@ class Linter:
         self.settings = settings or Settings()
         if self.settings.default_controller is not None:
             check_controller_id(self.settings.default_controller)
+        if self.settings.default_cloud is not None:
+            check_cloud_id(self.settings.default_cloud)
         self.plugins = plugins or Plugins(third_party=self.settings.plugins,
                                           rule_dirs=self.settings.rule_dirs)
         self.all_rules = self.plugins.rules()

@@ -96,6 +96,18 @@ def is_websocket_env_name(name: object) -> bool:
         name.upper().replace("_", "").replace(":", "")
 
 
+# Environment variables by which an application hands its WebSockets to a hosted service: its
+# clients then hold their connections to that service, not to the pods. .NET reads configuration
+# keys case-insensitively, with `__` or `:` between sections.
+HANDED_OFF_ENV = {"azure__signalr__connectionstring": "Azure SignalR Service",
+                  "azure:signalr:connectionstring": "Azure SignalR Service"}
+
+
+def websocket_host(env_name: object) -> str | None:
+    """The hosted service an environment variable hands the application's WebSockets to."""
+    return HANDED_OFF_ENV.get(env_name.lower()) if isinstance(env_name, str) else None
+
+
 def is_websocket_name(name: str | None) -> bool:
     return bool(name) and bool(_WS_NAME.search(name))
 
