@@ -9,6 +9,7 @@ from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
 from wslint.checks.pods import DEFAULT_GRACE_SECONDS
+from wslint.checks.timeouts import HEARTBEAT_MARGIN
 from wslint.clouds.profile import PodTargets, joined_fix
 from wslint.clouds.registry import cloud_of, pod_targets
 from wslint.controllers.durations import seconds_text
@@ -16,6 +17,7 @@ from wslint.controllers.profile import IDLE_CUT
 from wslint.controllers.registry import PROFILES
 from wslint.graph import Graph, placement
 from wslint.k8s.objects import Workload, service_ports
+from wslint.k8s.routes import Route
 from wslint.k8s.signals import image_matches
 from wslint.model import Edit, Fix, KObject, Problem, Related
 
@@ -32,26 +34,25 @@ def _nested(a: KObject, b: KObject) -> bool:
         or not first or not second
 
 
-def _fronted_routes(service: KObject, graph: Graph) -> list[str]:
+def _fronted_routes(service: KObject, graph: Graph) -> list[tuple[Workload, str, Route]]:
     """For a Service selecting an ingress controller's own proxy: the routes of that controller
-    in the input (beside the Service) that carry WebSockets."""
+    in the input (beside the Service) that carry WebSockets, with the proxy and the controller."""
     found = []
     for workload in graph.workloads_for(service):
         images = [c.data.get("image") for c in workload.containers()]
         for profile in PROFILES:
             if not any(image_matches(image, profile.proxy_images) for image in images):
                 continue
-            found += [f"{workload.obj.ref} runs {profile.id}, which serves {route.obj.ref}"
-                      for route in graph.routes.values()
+            found += [(workload, profile.id, route) for route in graph.routes.values()
                       if route.controller == profile.id and _nested(service, route.obj)
                       and graph.in_scope(route.obj) and graph.backends_needing_websockets(route)]
     return found
 
 
-def carries_websockets(service: KObject, graph: Graph) -> tuple[bool, list[str]]:
+def carries_websockets(service: KObject, graph: Graph) -> tuple[bool, list]:
     """Whether a Service's load balancer carries WebSockets: the Service is in scope (its
     workloads or routes say so), or its pods are a controller's proxy serving WebSocket routes
-    (then the second item says which)."""
+    (then the second item lists them, as `_fronted_routes` does)."""
     if graph.opted_out(service) or not any(p.may_carry_websockets()
                                           for p in service_ports(service)):
         return False, []
@@ -59,6 +60,14 @@ def carries_websockets(service: KObject, graph: Graph) -> tuple[bool, list[str]]
         return True, []
     fronted = _fronted_routes(service, graph)
     return bool(fronted), fronted
+
+
+def _heartbeat(service: KObject, graph: Graph, fronted: list) -> int | None:
+    """The longest the WebSockets through the Service stay silent, when every server behind it
+    is known to send its own pings (see `Graph.heartbeat`)."""
+    beats = [graph.route_heartbeat(route) for _, _, route in fronted] if fronted else \
+        [graph.heartbeat(workload) for workload in graph.workloads_for(service)]
+    return max(beats) if beats and None not in beats else None
 
 
 # --- WS106 -----------------------------------------------------------------------------------
@@ -71,19 +80,27 @@ def lb_idle_timeout_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Probl
     carries, fronted = carries_websockets(obj, ctx.graph)
     if not carries:
         return
-    minimum = ctx.options["min-seconds"]
+    minimum, pinged = ctx.options["min-seconds"], ""
+    beat = _heartbeat(obj, ctx.graph, fronted)
+    if beat is not None and beat + HEARTBEAT_MARGIN < minimum:
+        # The servers behind it ping their clients: a longer idle timeout never runs out.
+        minimum, pinged = beat + HEARTBEAT_MARGIN, f" (its servers ping every {beat} s)"
     short = [t for t in detection.cloud.idle_timeouts(obj, minimum) if t.seconds < minimum]
     if not short:
         return
     parts = [f"{t.what} is {seconds_text(t.seconds)}" +
              (f" ({t.note})" if t.note else "" if t.path else " (the default)") for t in short]
     paths = [t.path for t in short if t.path]
-    through = f" (the WebSockets it carries: {fronted[0]})" if fronted else ""
+    through = ""
+    if fronted:
+        workload, controller, route = fronted[0]
+        through = (f" (the WebSockets it carries: {workload.obj.ref} runs {controller}, which "
+                   f"serves {route.obj.ref})")
     yield Problem(
         paths[0] if paths else ("metadata", "annotations"),
         f"{obj.ref}: the {detection.cloud.title} load balancer in front of it (per "
         f"{detection.reason}) cuts idle connections: {'; '.join(parts)}, below "
-        f"{seconds_text(minimum)}; {IDLE_CUT}{through}",
+        f"{seconds_text(minimum)}{pinged}; {IDLE_CUT}{through}",
         joined_fix([t.fix for t in short if t.fix]))
 
 
