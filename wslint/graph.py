@@ -50,6 +50,16 @@ def nearest_objects(candidates: list[KObject], path: str) -> list[KObject]:
     return [obj for obj in candidates if shared_depth(placement(obj), path) == best]
 
 
+def _env_websocket_host(workload: Workload) -> str | None:
+    """The hosted service the workload's environment hands its WebSockets to, if any."""
+    for container in workload.containers():
+        for item in dig_list(container.data, "env"):
+            host = websocket_host(item.get("name")) if isinstance(item, dict) else None
+            if host is not None:
+                return host
+    return None
+
+
 class _SelectorIndex:
     """Objects with a label selector (`spec.selector`), each by the one of its `matchLabels`
     that the fewest pods carry (`label_counts`): asking which of them may select some pods looks
@@ -459,12 +469,7 @@ class Graph:
         clients connect there, not to the pods), unless annotated `wslint.io/websocket: "true"`."""
         if workload.annotation(WEBSOCKET_ANNOTATION) == "true":
             return None
-        for container in workload.containers():
-            for item in dig_list(container.data, "env"):
-                host = websocket_host(item.get("name")) if isinstance(item, dict) else None
-                if host is not None:
-                    return host
-        return None
+        return self.memo(("websocket-host", id(workload.obj)), lambda: _env_websocket_host(workload))
 
     def in_scope(self, obj: KObject) -> bool:
         """Whether connection rules apply to this object: never to batch workloads or objects
