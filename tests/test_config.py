@@ -92,6 +92,8 @@ def test_explicit_config_file_and_missing_one(tmp_path):
     ("kustomize: no-thanks\n", ".wslint.yaml:1: kustomize: expected true or false, got 'no-thanks'"),
     ("fail-on: warnings\n", ".wslint.yaml:1: fail-on: expected one of error, warning, info, never"),
     ("default-controller: nginx\n", ".wslint.yaml:1: default-controller: unknown controller 'nginx'"),
+    ("default-cloud: eks\n", ".wslint.yaml:1: default-cloud: expected one of aws, azure, digitalocean, "
+                             "oci, hetzner, gcp, got 'eks'"),
     ("exclude: vendor/**\nrule-dirs: {a: b}\n", ".wslint.yaml:2: rule-dirs: expected a list of strings, got a mapping"),
     ("workload-kinds:\n  - {api-group: argoproj.io}\n", ".wslint.yaml:2: workload-kinds[0]: missing 'kind'"),
     ("workload-kinds:\n  - kind: Rollout\n    template: spec.template\n",
@@ -180,6 +182,7 @@ select: [WS2, WS3]
 ignore: [WS203]
 websocket-scope: detected
 default-controller: nginx-inc
+default-cloud: hetzner
 max-depth: 50
 jobs: 2
 kustomize: false
@@ -202,6 +205,7 @@ exclude: [vendor]
     assert (settings.select, settings.ignore) == (["WS2", "WS3"], ["WS203"])
     assert (settings.websocket_scope, settings.default_controller, settings.max_depth) == \
         ("detected", "nginx-inc", 50)
+    assert settings.default_cloud == "hetzner"
     assert (settings.jobs, settings.kustomize) == (2, False)
     assert settings.workload_kinds["Rollout"] == WorkloadKind("Rollout", api_group="argoproj.io")
     assert settings.workload_kinds["Sandbox"] == WorkloadKind(
