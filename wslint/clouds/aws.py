@@ -348,8 +348,9 @@ CLOUD = Cloud(
         f"`{READINESS_GATE[0]}: {READINESS_GATE[1]}`"),
     service_checks={"WS103": refused_values, "WS104": classic_idle_on_nlb},
     uncertain=(
-        f"Without `{LB_TYPE}` or a class, the AWS cloud provider makes a classic ELB, but the "
-        f"AWS Load Balancer Controller (v2.5 and later, its webhook on by default) gives such "
-        f"Services its class and makes an NLB; `{LB_TYPE}: nlb` with `{NLB_TARGET_TYPE}: ip` is "
-        f"the controller's only under that webhook, so its IP targets are not assumed."),
+        f"Whose load balancer a Service without `{LB_TYPE}` or a class gets depends on the "
+        f"cluster: the AWS cloud provider makes a classic ELB, but where the AWS Load Balancer "
+        f"Controller runs (v2.5 and later, its webhook on by default) it gives such Services its "
+        f"class and makes an NLB; the message names both. For the same reason `{LB_TYPE}: nlb` "
+        f"with `{NLB_TARGET_TYPE}: ip` is not taken for the controller's IP targets."),
 )

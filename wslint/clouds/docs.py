@@ -77,7 +77,7 @@ def _section(cloud: Cloud) -> list[str]:
         lines.append(f"- **Load balancers that target pod IPs**: {cloud.pod_targets_doc}")
     lines.append(f"- **Rules that read it**: {_rules(cloud)}")
     if cloud.uncertain:
-        lines.append(f"- **Not verified**: {cloud.uncertain}")
+        lines.append(f"- **Uncertain**: {cloud.uncertain}")
     return lines + [""]
 
 

@@ -11,7 +11,7 @@ ID = "gcp"
 
 CLOUD = Cloud(
     id=ID,
-    title="Google Cloud (GKE)",
+    title="Google Cloud",
     annotation_prefixes=("cloud.google.com/load-balancer-type", "networking.gke.io/load-balancer-",
                          "networking.gke.io/internal-load-balancer-", "cloud.google.com/l4-rbs"),
     load_balancer_classes=("networking.gke.io/l4-regional-external",

@@ -91,7 +91,7 @@ class Cloud:
     # The checks it contributes for a Service whose load balancer is this cloud's: rule code ->
     # check.
     service_checks: Mapping[str, ObjectCheck] = field(default_factory=dict)
-    # What is not verified, for the docs.
+    # What wslint cannot know or has not verified, for the docs.
     uncertain: str = ""
 
 
