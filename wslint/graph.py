@@ -469,7 +469,8 @@ class Graph:
         clients connect there, not to the pods), unless annotated `wslint.io/websocket: "true"`."""
         if workload.annotation(WEBSOCKET_ANNOTATION) == "true":
             return None
-        return self.memo(("websocket-host", id(workload.obj)), lambda: _env_websocket_host(workload))
+        return self.memo(("websocket-host", id(workload.obj)),
+                         lambda: _env_websocket_host(workload))
 
     def in_scope(self, obj: KObject) -> bool:
         """Whether connection rules apply to this object: never to batch workloads or objects
