@@ -80,9 +80,8 @@ from wslint.fix import fix
 linter = Linter()
 loaded, context = linter.load_inputs(sys.argv[1:])
 outcome = fix(linter, loaded, context)
-files = outcome.session.files.values()
-print(json.dumps({"documents": sum(len(f.placers) + len(f.round_trips) for f in files),
-                  "round_tripped": sum(f.round_tripped for f in files),
+print(json.dumps({"documents": outcome.documents_placed + outcome.documents_round_tripped,
+                  "round_tripped": outcome.documents_round_tripped,
                   "fixed": outcome.fixed, "files": len(outcome.files)}))
 """
 

@@ -153,7 +153,7 @@ class Placer:
         for step in missing:
             node = node.setdefault(step, _NewMap())
         current = node.get(last)
-        if isinstance(current, _Scalar) and same_value(current.value, value):
+        if current is not None and same_value(_plain(current), value):
             return False
         if current is not None and not isinstance(current, _Scalar):
             raise Unplaceable("the edit replaces a collection an edit added")
@@ -181,10 +181,10 @@ class Placer:
         _key(last)
         current = addition.keys.get(last) if not missing else None
         if current is not None:  # added by an earlier edit
+            if same_value(_plain(current), value):
+                return False
             if not isinstance(current, _Scalar):
                 raise Unplaceable("the edit replaces a collection an edit added")
-            if same_value(current.value, value):
-                return False
             addition.keys[last] = _new(value, self._quotes(mapping), current.quote)
         elif missing:
             branch = addition.keys.setdefault(missing[0], _NewMap())
@@ -521,6 +521,15 @@ class Placer:
 def _key(key: str) -> None:
     if not _KEY.fullmatch(key):
         raise Unplaceable(f"a key ruamel.yaml may quote ({key!r})")
+
+
+def _plain(node: Any) -> Any:
+    """What an edit added, as the edit's own value."""
+    if isinstance(node, _Scalar):
+        return node.value
+    if isinstance(node, dict):
+        return {key: _plain(item) for key, item in node.items()}
+    return [_plain(item) for item in node]
 
 
 def _new(value: Any, siblings: list[str | None], replacing: str | None) -> Any:

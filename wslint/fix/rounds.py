@@ -29,6 +29,16 @@ class FixOutcome:
     errors: list[str] = field(default_factory=list)  # files that could not be written: why
     session: Any = field(default=None, repr=False)
 
+    @property
+    def documents_placed(self) -> int:
+        """Edited documents whose edits were placed from positions."""
+        return sum(len(file.placers) for file in self.session.files.values())
+
+    @property
+    def documents_round_tripped(self) -> int:
+        """Edited documents that went through ruamel.yaml's round trip."""
+        return sum(file.round_tripped for file in self.session.files.values())
+
     def write(self) -> None:
         """Write the changed files (standard input aside: its fixed text is the caller's to
         print). A file that cannot be written stays as it is, with an error; then the run is
