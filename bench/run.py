@@ -8,6 +8,8 @@ see the same machine:
   floor    PyYAML `compose_all` with `CSafeLoader` over every file: libyaml composing each document
            with line/column marks, nothing else; the least any linter that reports positions does
   wslint   `wslint --format json -o FILE DIR` (default `--jobs`: every CPU), and `--jobs 1`
+  --fix    `wslint --fix --format json -o FILE COPY` on a fresh copy of the workload, then again
+           on the fixed copy (nothing left to fix); on the workloads of `--fix-sizes`
   checkov  `checkov -d DIR --framework kubernetes -o json` (its own virtual environment)
 
 then, on the real-world corpus beside the repository (`--corpus`), its kustomizations rendered
@@ -28,6 +30,7 @@ See bench/README.md for the options and for what the numbers mean.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -65,6 +68,21 @@ for path in paths:
         for node in yaml.compose_all(handle.read(), Loader=yaml.CSafeLoader):
             documents.append(node if keep else None)
 print(len(documents))
+"""
+
+
+# How --fix placed its edits: from positions, or (where positions cannot place an edit) by
+# ruamel.yaml's round trip, which costs some 8 ms a document.
+PLACEMENT_SCRIPT = """
+import json, sys
+from wslint.engine import Linter
+from wslint.fix import fix
+linter = Linter()
+loaded, context = linter.load_inputs(sys.argv[1:])
+outcome = fix(linter, loaded, context)
+print(json.dumps({"documents": outcome.documents_placed + outcome.documents_round_tripped,
+                  "round_tripped": outcome.documents_round_tripped,
+                  "fixed": outcome.fixed, "files": len(outcome.files)}))
 """
 
 
@@ -237,6 +255,21 @@ def generate(generator: Path, work: Path, sizes: list[int], single: int | None) 
 
 # --- the run ----------------------------------------------------------------------------------
 
+def fresh_copy(source: str, copy: Path) -> None:
+    """A copy of the workload for --fix to change (not timed)."""
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(source, copy)
+
+
+def tree_digest(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
@@ -344,6 +377,8 @@ def main() -> None:
                         help="real manifests with kustomizations, for the render cache")
     parser.add_argument("--kustomize-runs", type=int, default=5,
                         help="rounds of the corpus runs with kustomize (0: none)")
+    parser.add_argument("--fix-sizes", default="1000",
+                        help="workloads (apps) on which --fix is measured against lint")
     parser.add_argument("--json", type=Path, help="write every measurement here")
     args = parser.parse_args()
     if not args.generator.is_file():
@@ -354,6 +389,7 @@ def main() -> None:
     ENVIRONMENT.clear()
     ENVIRONMENT.update(tool_environment(args.work))
     sizes = [int(n) for n in args.sizes.split(",") if n]
+    fix_sizes = {int(n) for n in args.fix_sizes.split(",") if n}
     wslint_bin = Path(sys.executable).parent / "wslint"
     wslint = [str(wslint_bin)] if wslint_bin.exists() else [sys.executable, "-m", "wslint"]
     floor_python = str(ensure_venv(args.work / "venv-floor", ["pyyaml"]) / "python")
@@ -384,10 +420,25 @@ def main() -> None:
             "wslint --jobs 1": [*wslint, "--jobs", "1", "--format", "json", "-o",
                                 str(outputs / "wslint-j1.json"), target],
         }
+        fixing = corpus["apps"] in fix_sizes and os.path.isdir(target)
+        copy = args.work / "fix-copy"
+        fix_command = [*wslint, "--fix", "--format", "json", "-o", str(outputs / "fix.json"),
+                       str(copy)]
         runs: dict[str, list[dict]] = {name: [] for name in tools}
+        if fixing:
+            runs.update({"wslint --fix": [], "wslint --fix, nothing left": []})
+        fixed_trees = set()
         for round_number in range(args.runs):
             for name, command in tools.items():
                 runs[name].append(measure(command))
+            if fixing:
+                fresh_copy(target, copy)
+                runs["wslint --fix"].append(measure(fix_command))
+                fixed = tree_digest(copy)
+                fixed_trees.add(fixed)
+                runs["wslint --fix, nothing left"].append(measure(fix_command))
+                if tree_digest(copy) != fixed:
+                    fixed_trees.add("a second --fix changed the files")
             print(f"{label}: round {round_number + 1}: " + ", ".join(
                 f"{name} {r[-1]['wall']:.2f} s" for name, r in runs.items()), file=sys.stderr)
         same = (outputs / "wslint.json").read_bytes() == (outputs / "wslint-j1.json").read_bytes()
@@ -409,6 +460,13 @@ def main() -> None:
             results["checkov"] = summarise(checkov_runs)
         report["results"][label] = {"tools": results, "jobs_identical": same,
                                     "objects": summary["objects"], "findings": summary["findings"]}
+        if fixing:
+            fresh_copy(target, copy)
+            placement = json.loads(output_of([sys.executable, "-c", PLACEMENT_SCRIPT, str(copy)]))
+            report["results"][label]["fix"] = {
+                **placement, "same_bytes_every_run": len(fixed_trees) == 1,
+                "message": runs["wslint --fix"][-1]["stderr"].strip().splitlines()[-1:]}
+            shutil.rmtree(copy)
 
     startup = {}
     for corpus in list(report["corpora"].values())[:1]:  # none with `--sizes ''`
@@ -467,6 +525,18 @@ def markdown(report: dict) -> str:
     lines += [""] + ratios + [""]
     if not report["results"]:  # no workload (`--sizes '' --single-file 0`)
         lines = []
+    fixes = [(label, result) for label, result in report["results"].items() if "fix" in result]
+    if fixes:
+        lines += ["| workload | lint s | --fix s | --fix / lint | --fix, nothing left s "
+                  "| documents edited | of them round-tripped |", "|---|---|---|---|---|---|---|"]
+        for label, result in fixes:
+            tools, fix = result["tools"], result["fix"]
+            lines.append(f"| {label} | {seconds(tools['wslint']['wall'])} "
+                         f"| {seconds(tools['wslint --fix']['wall'])} "
+                         f"| {ratio(tools['wslint --fix'], tools['wslint'])} "
+                         f"| {seconds(tools['wslint --fix, nothing left']['wall'])} "
+                         f"| {fix['documents']} | {fix['round_tripped']} |")
+        lines.append("")
     kustomize = report.get("kustomize")
     if kustomize:
         tools = kustomize["tools"]
@@ -486,6 +556,10 @@ def markdown(report: dict) -> str:
     for label, result in report["results"].items():
         lines.append(f"- {label}: {result['objects']} objects, {result['findings']} findings; "
                      f"output of --jobs 1 and the default identical: {result['jobs_identical']}")
+        if "fix" in result:
+            lines.append(f"- {label}, --fix: {' '.join(result['fix']['message'])} The same bytes "
+                         f"every run, and a second --fix changed nothing: "
+                         f"{result['fix']['same_bytes_every_run']}")
     return "\n".join(lines)
 
 

@@ -2,7 +2,8 @@
 flush or indented sequences, flow or block mappings, quoted or plain strings, CRLF or LF, a
 comment on any line, several documents): fixing never removes or moves a comment out of
 existence, the result parses to the same objects apart from the fixed fields, documents with no
-fix come back byte for byte, and a second run changes nothing."""
+fix come back byte for byte, and a second run changes nothing; and the lines edits placed from
+positions are those ruamel.yaml's round trip would have written."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from wslint.engine import Linter
 from wslint.settings import Settings
 from wslint.fix import fix_text
+from wslint.fix.edit import apply_edit, object_root
+from wslint.fix.patch import RoundTrip
 from wslint.load.yamltree import parse_stream
 
 LINTER = Linter(Settings())
@@ -219,3 +222,16 @@ def test_fixing_keeps_comments_objects_and_untouched_documents(text, unsafe):
     assert result == original
     assert not fix_text(LINTER, fixed, "app.yaml", unsafe=unsafe).files, \
         "a second --fix changes nothing"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(manifests(), st.booleans())
+def test_edits_placed_from_positions_are_what_the_round_trip_writes(text, unsafe):
+    outcome = fix_text(LINTER, text, "app.yaml", unsafe=unsafe)
+    for file in outcome.session.files.values():
+        for placer in file.placers.values():
+            round_trip = RoundTrip(placer.lines)
+            for edit in placer.edits:
+                apply_edit(object_root(round_trip.tree, edit.obj.item_index), edit,
+                           round_trip=True)
+            assert placer.patched() == round_trip.patched(placer.ending)

@@ -16,10 +16,14 @@ from wslint.fix.place import Placer, Unplaceable
 from wslint.fix.scan import (comment_texts, document_starts, dominant_ending, join_lines,
                              normalized, split_lines)
 from wslint.fix.write import read_regular, replace_file, unwritable
-from wslint.load.sources import decode, wide_encoding
+from wslint.load.sources import LoadedSource, decode, wide_encoding
 from wslint.load.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, ParsedStream,
                                    parse_stream)
 from wslint.model import Edit, Source
+
+# What loading may have found that makes a file unfit for fixing (a YAML error, a limit, a
+# repeated key, a collection as a key): the whole text is read again to say which.
+_MAY_REFUSE = ("WS901", "WS904", "WS905", "WS907")
 
 # Line breaks of YAML 1.1 besides LF and CR, which libyaml counts as lines and the lines here do
 # not: such a file is not fixed.
@@ -47,7 +51,11 @@ class FileFix:
     positions, or round-tripped), and the fixed text, parsed with the run's limits."""
 
     def __init__(self, source: Source, max_depth: int = DEFAULT_MAX_DEPTH,
-                 max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION) -> None:
+                 max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION,
+                 loaded: LoadedSource | None = None) -> None:
+        """`loaded`: the source as the run loaded it, with the same limits: its documents are
+        not read again, and what loading found (WS9xx) says whether the file may be fixed;
+        without it, or when that says it may not, the whole text is read again here."""
         if source.truncated:
             raise FixError("part of it is not valid text in its encoding (WS901); wslint fixes "
                            "only files it read whole")
@@ -65,23 +73,26 @@ class FileFix:
         if _OTHER_BREAKS.search(self.text):
             raise FixError("it has line breaks other than LF, CRLF and CR (NEL, LS or PS)")
         self.limits = {"max_depth": max_depth, "max_alias_expansion": max_alias_expansion}
-        parsed = parse_stream(self.text, **self.limits)
-        if parsed.problem is not None:
-            raise FixError(f"it has a YAML error (line {parsed.problem.line}: "
-                           f"{parsed.problem.message})")
-        if parsed.duplicate_keys:
-            key, line, _ = parsed.duplicate_keys[0]
-            raise FixError(f"the key {key!r} is repeated (line {line})")
-        if parsed.complex_keys:
-            raise FixError(f"a mapping key is a collection (line {parsed.complex_keys[0][0]})")
-        self.baseline = parsed.documents
         self.lines = split_lines(self.text)
         self.ending = dominant_ending(self.lines)
+        # The documents as parsed, each read when an edit first goes to it (all of them when the
+        # whole text was read), with the file line its positions' first line is.
+        self.documents: dict[int, tuple[Any, int]] = {}
+        text = normalized(self.text)
+        count = None
+        if loaded is None or any(p.code in _MAY_REFUSE for p in loaded.problems):
+            whole = self._read_whole()
+            count = len(whole)
         # Each document owns the lines from its start to the next one's (comments between
         # documents included), so the documents' lines tile the file.
-        self.starts = document_starts(normalized(self.text))
-        if len(self.starts) != len(self.baseline):
-            raise FixError("its documents cannot be told apart")
+        self.starts = document_starts(text, count)
+        if count is not None:
+            if len(self.starts) != count:
+                raise FixError("its documents cannot be told apart")
+            self.documents = {index: (document, 0) for index, document in enumerate(whole)}
+        else:  # the documents of its objects (a List's items are not a whole document)
+            self.documents = {obj.doc_index: (obj.data, 0) for obj in loaded.objects
+                              if obj.item_index is None and obj.source is source}
         self.comments: dict[int, Counter] = {}  # of the edited documents, as written
         # Edited documents: placed from positions, or (where they cannot place an edit) by the
         # round trip; `round_tripped` counts the latter.
@@ -99,6 +110,32 @@ class FileFix:
         # (start, end) of each edited document's original lines, where it starts in the fixed
         # text, and its lines there
         self.replaced: list[tuple[int, int, int, list[tuple[str, str]]]] = []
+
+    def _read_whole(self) -> list[Any]:
+        """The original text's documents; FixError when it may not be fixed."""
+        parsed = parse_stream(self.text, **self.limits)
+        if parsed.problem is not None:
+            raise FixError(f"it has a YAML error (line {parsed.problem.line}: "
+                           f"{parsed.problem.message})")
+        if parsed.duplicate_keys:
+            key, line, _ = parsed.duplicate_keys[0]
+            raise FixError(f"the key {key!r} is repeated (line {line})")
+        if parsed.complex_keys:
+            raise FixError(f"a mapping key is a collection (line {parsed.complex_keys[0][0]})")
+        return parsed.documents
+
+    def _document(self, index: int) -> tuple[Any, int]:
+        """A document as parsed, and the file line (0-based) its positions count from."""
+        if index not in self.documents:
+            start, end = self._lines_of(index)
+            parsed = parse_stream("".join(line + "\n" for line, _ in self.lines[start:end]),
+                                  **self.limits)
+            if parsed.problem is not None or parsed.duplicate_keys or parsed.complex_keys \
+                    or len(parsed.documents) != 1:
+                self._read_whole()  # says why, if the whole text does
+                raise FixError("its documents cannot be told apart")
+            self.documents[index] = (parsed.documents[0], start)
+        return self.documents[index]
 
     def _read_disk(self) -> None:
         path = self.source.path
@@ -135,8 +172,9 @@ class FileFix:
             try:
                 if placer is None:
                     start, end = self._lines_of(index)
-                    placer = self.placers[index] = Placer(self.lines[start:end], start,
-                                                          self.baseline[index], self.ending)
+                    document, origin = self._document(index)
+                    placer = self.placers[index] = Placer(self.lines[start:end], start - origin,
+                                                          document, self.ending)
                 changed = placer.apply(edit, () if obj.item_index is None
                                        else ("items", obj.item_index))
             except Unplaceable:
@@ -206,22 +244,33 @@ class FileFix:
         the same lines, read the same way)."""
         parsed = parse_stream(text, **self.limits)
         if parsed.problem is not None or parsed.duplicate_keys:
+            self._read_whole()  # the original's own problem, if it has one
             raise FixError("the fixed text would not be valid YAML")
+        if len(parsed.documents) != len(self.starts) or parsed.complex_keys:
+            raise FixError("the fixed text would change more than the fixes")
         expected = {edit.obj.doc_index: None for edit in self.edits}
-        expected = {index: _plain(self.baseline[index]) for index in expected}
+        expected = {index: _plain(self._document(index)[0]) for index in expected}
         for edit in self.edits:
             obj = edit.obj
             apply_edit(object_root(expected[obj.doc_index], obj.item_index), edit)
-        if len(parsed.documents) != len(self.baseline) or parsed.complex_keys:
-            raise FixError("the fixed text would change more than the fixes")
-        for index, (document, original) in enumerate(zip(parsed.documents, self.baseline)):
+        # The edited documents must read as the original ones with the edits; the others are
+        # the same lines between the same document markers (compared too when read already).
+        for index, document in enumerate(parsed.documents):
             if index in expected:
-                same = _plain(document) == expected[index]
-            else:  # NaN is not equal to itself
-                same = document == original or _plain(document) == _plain(original)
-            if not same:
+                wanted = expected[index]
+            elif index in self.documents:
+                wanted = self.documents[index][0]
+            else:
+                continue
+            # Compared as they are first (fast), as plain copies where that fails (NaN).
+            if document != wanted and _plain(document) != _plain(wanted):
                 raise FixError("the fixed text would change more than the fixes")
         for index, patched in edited.items():
+            if index in self.placers:
+                before, after = self.placers[index].changed_comments()
+                if before != after:
+                    raise FixError("the fixed text would lose or repeat a comment")
+                continue
             if index not in self.comments:
                 start, end = self._lines_of(index)
                 self.comments[index] = _comments(self.lines[start:end])

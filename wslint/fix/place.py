@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from wslint.fix.edit import same_value, string_quote
-from wslint.fix.scan import Indentation
+from wslint.fix.scan import Indentation, scan
 from wslint.load.yamltree import Map, Seq, resolve_plain
 from wslint.model import Edit, EditOp
 
@@ -38,10 +38,10 @@ _QUANTITY = re.compile(r"[0-9]+(?:\.[0-9]+)?[A-Za-z]+")  # 256Mi, 100m, 3600s: s
 _AMBIGUOUS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 _DOUBLE = re.compile(r'"[ !#-\[\]-~]*"')  # printable ASCII without `"` and `\`
 _SINGLE = re.compile(r"'(?:[ -&(-~]|'')*'")
-# Tags and merge keys, which change what the positions say (anchors and aliases are checked
-# where an edit goes).
+# Tags, which change what a value is (anchors, aliases and merge keys are checked where an edit
+# goes).
 _ALIAS = re.compile(r"\*[A-Za-z0-9_.-]+")
-_TAGS_AND_MERGES = re.compile(r"(?:^|[\s\[{,])![^\s,\[\]{}]|<<")
+_TAGS = re.compile(r"(?:^|[\s\[{,])![^\s,\[\]{}]")
 
 
 @dataclass
@@ -79,9 +79,13 @@ class Placer:
         if not isinstance(document, Map) or document.column != 1 or self._flow(document, lines,
                                                                                first):
             raise Unplaceable("the document is not a block mapping at the left margin")
-        if "\t" in text or any(_TAGS_AND_MERGES.search(line) for line, _ in lines) or any(
+        if "\t" in text or any(_TAGS.search(line) for line, _ in lines) or any(
                 line.startswith(("...", "%")) for line, _ in lines):
-            raise Unplaceable("tabs, tags, merge keys or directives")
+            raise Unplaceable("tabs, tags or directives")
+        # A merge key (`<<: *base`) puts the keys it merges in the mapping, with positions where
+        # they are written: such a mapping is left to the round trip, and the votes are counted
+        # on the document's nodes, where the merge key is an entry of its own.
+        self.merges = "<<" in text
         self.lines = lines
         self.first = first
         self.document = document
@@ -149,7 +153,7 @@ class Placer:
         for step in missing:
             node = node.setdefault(step, _NewMap())
         current = node.get(last)
-        if isinstance(current, _Scalar) and same_value(current.value, value):
+        if current is not None and same_value(_plain(current), value):
             return False
         if current is not None and not isinstance(current, _Scalar):
             raise Unplaceable("the edit replaces a collection an edit added")
@@ -177,10 +181,10 @@ class Placer:
         _key(last)
         current = addition.keys.get(last) if not missing else None
         if current is not None:  # added by an earlier edit
+            if same_value(_plain(current), value):
+                return False
             if not isinstance(current, _Scalar):
                 raise Unplaceable("the edit replaces a collection an edit added")
-            if same_value(current.value, value):
-                return False
             addition.keys[last] = _new(value, self._quotes(mapping), current.quote)
         elif missing:
             branch = addition.keys.setdefault(missing[0], _NewMap())
@@ -197,6 +201,7 @@ class Placer:
         if self._flow(mapping):
             raise Unplaceable("a flow mapping")
         self._check_path(parents)
+        self._check_merges(mapping)
         number = self._index(mapping.key_pos[key][0])
         text = self.lines[number][0]
         column = mapping.key_pos[key][1] - 1
@@ -270,10 +275,26 @@ class Placer:
                 return self._index(parent.item_pos[step + 1][0])
         return len(self.lines)
 
+    def _check_merges(self, mapping: Map) -> None:
+        """No merge key in the mapping (its own lines, down to the first line left of its
+        keys)."""
+        if not self.merges:
+            return
+        column = mapping.column - 1
+        first = self._index(mapping.line)
+        for number in range(first, len(self.lines)):
+            text = self.lines[number][0]
+            if number > first and text.strip() and len(text) - len(text.lstrip(" ")) < column:
+                return
+            if text.startswith("<<", column):
+                raise Unplaceable("a merge key")
+
     def _check_path(self, parents: list[tuple[Any, Any]]) -> None:
-        """No anchor, alias or tag on the way: an edit there changes every place that uses it
-        (the round trip refuses it, and says why)."""
+        """No anchor, alias, tag or merge key on the way: an edit there changes every place
+        that uses it (the round trip refuses it, and says why)."""
         for parent, step in parents:
+            if isinstance(parent, Map):
+                self._check_merges(parent)
             if isinstance(parent, Map):
                 line = self.lines[self._index(parent.key_pos[step][0])][0]
                 _, token, _ = _entry(line, parent.key_pos[step][1] - 1, step)
@@ -291,6 +312,7 @@ class Placer:
         node: Any = mapping
         while True:
             if isinstance(node, Map):
+                self._check_merges(node)
                 key = next(reversed(node))
                 value = node[key]
                 number = self._index(node.key_pos[key][0])
@@ -358,6 +380,9 @@ class Placer:
     def indentation(self) -> Indentation:
         """The document's block style, by the votes `scan` counts, in the order it counts them."""
         if self._indentation is not None:
+            return self._indentation
+        if self.merges:
+            self._indentation = scan("".join(line + "\n" for line, _ in self.lines)).indentation
             return self._indentation
         mapping_votes: Counter = Counter()
         sequence_votes: Counter = Counter()
@@ -451,6 +476,20 @@ class Placer:
             output[-1] = (output[-1][0], "")
         return output
 
+    def changed_comments(self) -> tuple[Counter, Counter]:
+        """The comments of the lines the edits rewrote, before and after, and of the lines
+        they added; every other line is the document's own, and reads the same when its
+        values do (which the caller checks)."""
+        before: Counter = Counter()
+        after: Counter = Counter()
+        for number, (content, _, _) in self.replaced.items():
+            before[_comment_of(self.lines[number][0])] += 1
+            after[_comment_of(content)] += 1
+        for addition in self.additions.values():
+            after.update(_comment_of(line) for line in self._render(addition))
+        del before[None], after[None]
+        return before, after
+
     def _render(self, addition: _Addition) -> Iterator[str]:
         for key, value in addition.keys.items():
             yield from self._entry_lines(key, value, addition.column)
@@ -482,6 +521,15 @@ class Placer:
 def _key(key: str) -> None:
     if not _KEY.fullmatch(key):
         raise Unplaceable(f"a key ruamel.yaml may quote ({key!r})")
+
+
+def _plain(node: Any) -> Any:
+    """What an edit added, as the edit's own value."""
+    if isinstance(node, _Scalar):
+        return node.value
+    if isinstance(node, dict):
+        return {key: _plain(item) for key, item in node.items()}
+    return [_plain(item) for item in node]
 
 
 def _new(value: Any, siblings: list[str | None], replacing: str | None) -> Any:
@@ -565,6 +613,22 @@ def _value_and_comment(rest: str, text: str) -> tuple[str, int | None]:
     if not stripped.startswith("#") or stripped == after:
         raise Unplaceable("something after a value")
     return token, len(text) - len(stripped)
+
+
+def _comment_of(text: str) -> str | None:
+    """The comment of a line written as the placer writes lines (a key and its value, or a
+    sequence item), read anew."""
+    stripped = text.lstrip(" ")
+    if stripped.startswith("-"):
+        stripped = stripped[1:].lstrip(" ")
+    key = _KEY.match(stripped)
+    if key is not None and stripped.startswith(":", key.end()):
+        stripped = stripped[key.end() + 1:].lstrip(" ")
+    try:
+        _, at = _value_and_comment(stripped, text)
+    except Unplaceable:
+        return "<unknown>"
+    return None if at is None else text[at:].rstrip()
 
 
 def _read(token: str, value: Any) -> tuple[Any, str | None]:

@@ -5,6 +5,7 @@ lengthens the shutdown, so the grace period may become too short)."""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from wslint.load.sources import STDIN, LoadedSource, load_source
 from wslint.model import Finding, LintResult, Source, applicable
 
 MAX_ROUNDS = 10
+WRITERS = 8  # threads writing files
 
 
 @dataclass
@@ -26,6 +28,16 @@ class FixOutcome:
     converged: bool
     errors: list[str] = field(default_factory=list)  # files that could not be written: why
     session: Any = field(default=None, repr=False)
+
+    @property
+    def documents_placed(self) -> int:
+        """Edited documents whose edits were placed from positions."""
+        return sum(len(file.placers) for file in self.session.files.values())
+
+    @property
+    def documents_round_tripped(self) -> int:
+        """Edited documents that went through ruamel.yaml's round trip."""
+        return sum(file.round_tripped for file in self.session.files.values())
 
     def write(self) -> None:
         """Write the changed files (standard input aside: its fixed text is the caller's to
@@ -76,7 +88,8 @@ class _Session:
                                    "paths being linted")
                 settings = self.linter.settings
                 self.files[path] = FileFix(source, settings.max_depth,
-                                           settings.max_alias_expansion)
+                                           settings.max_alias_expansion,
+                                           self.original[self.position[path]])
             except Exception as error:  # one file that cannot be fixed never stops the others
                 self.failed.add(path)
                 self.notices[f"{path}: not fixed: {_why(error)}"] = None
@@ -155,15 +168,14 @@ class _Session:
                           session=self)
 
     def write(self, outcome: FixOutcome) -> None:
+        files = [file for file in outcome.files if not file.source.is_stdin]
+        # Each write waits for its file to reach the disk (fsync): the waits overlap in threads.
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            failures = list(pool.map(_write, files))
         unwritten = []
-        for file in outcome.files:
-            if file.source.is_stdin:
-                continue
-            try:
-                file.write()
-            except (FixError, OSError) as error:
-                reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-                outcome.errors.append(f"{file.source.path}: not written: {reason}")
+        for file, failure in zip(files, failures):
+            if failure is not None:
+                outcome.errors.append(f"{file.source.path}: not written: {failure}")
                 unwritten.append(file.source.path)
         if not unwritten:
             return
@@ -172,6 +184,15 @@ class _Session:
         outcome.files = [f for f in outcome.files if f.source.path not in self.failed]
         outcome.fixed = self._fixed()
         outcome.result = self.linter.lint_loaded(self.loaded, self.context)
+
+
+def _write(file: FileFix) -> str | None:
+    """Write one file; why it could not be, or None."""
+    try:
+        file.write()
+    except (FixError, OSError) as error:
+        return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return None
 
 
 def _why(error: Exception) -> str:

@@ -206,9 +206,20 @@ def join_lines(lines: list[tuple[str, str]]) -> str:
     return "".join(line + ending for line, ending in lines)
 
 
-def document_starts(text: str) -> list[int]:
+def document_starts(text: str, count: int | None = None) -> list[int]:
     """The 0-based line where each document of a (valid) stream starts: its `---`, or its first
-    token when it has none."""
+    token when it has none. The `---` lines say it without reading the text, unless a `...` or
+    a directive may start a document otherwise, or they do not make `count` documents."""
+    if "\n..." not in text and "\n%" not in text and not text.startswith(("...", "%")):
+        lines = text.split("\n")
+        starts = [number for number, line in enumerate(lines)
+                  if line.startswith("---") and line[3:4] in ("", " ", "\t")]
+        first = next((number for number, line in enumerate(lines[:starts[0] if starts else None])
+                      if line.strip() and not line.lstrip().startswith("#")), None)
+        if first is not None:
+            starts.insert(0, first)
+        if count is None or len(starts) == count:
+            return starts
     return [offset + line for offset, line in _read(text, _start_lines)]
 
 
