@@ -353,6 +353,7 @@ class Graph:
         for service in self.services:
             self._services_by_name[service.name].append(service)
         self._routes_to: dict[int, list[tuple[Route, Backend]]] = defaultdict(list)
+        self._reached: dict[int, list[KObject]] = defaultdict(list)  # route -> its Services
         for route in self.routes.values():
             for backend in route.backends:
                 for service in self.find_services(backend.service, backend.namespace):
@@ -360,6 +361,7 @@ class Graph:
                         return
                     if self.related(route.obj, service):
                         self._routes_to[id(service)].append((route, backend))
+                        self._reached[id(route.obj)].append(service)
 
     def route(self, obj: KObject) -> Route | None:
         return self.routes.get(id(obj))
@@ -514,6 +516,12 @@ class Graph:
         return signals
 
     def _service_signals(self, service: KObject, include_workloads: bool) -> list[str]:
+        # Each is asked for by every workload, Service and route near it: computed once, and
+        # handed out as a copy (callers extend what they get).
+        return list(self.memo(("service-signals", id(service), include_workloads),
+                              lambda: self._service_signals_uncached(service, include_workloads)))
+
+    def _service_signals_uncached(self, service: KObject, include_workloads: bool) -> list[str]:
         if self.opted_out(service):
             return []
         signals = []
@@ -537,6 +545,10 @@ class Graph:
         return signals
 
     def _workload_own_signals(self, workload: Workload) -> list[str]:
+        return list(self.memo(("own-signals", id(workload.obj)),
+                              lambda: self._workload_own_signals_uncached(workload)))
+
+    def _workload_own_signals_uncached(self, workload: Workload) -> list[str]:
         """What the workload itself says: the annotation, its name, WebSocket port names, the
         image of a known WebSocket server, environment variables configuring one."""
         signals = []
@@ -564,6 +576,10 @@ class Graph:
         return [] if self.opted_out(route.obj) else self._route_signals(route, backend)
 
     def _route_signals(self, route: Route, only: Backend | None = None) -> list[str]:
+        return list(self.memo(("route-signals", id(route.obj), id(only)),
+                              lambda: self._route_signals_uncached(route, only)))
+
+    def _route_signals_uncached(self, route: Route, only: Backend | None = None) -> list[str]:
         """Route-level WebSocket enablement and WebSocket-looking paths, for one backend or all."""
         obj = route.obj
         signals = []
@@ -583,6 +599,9 @@ class Graph:
         """Why clients of the workload may fall back to HTTP long-polling (Socket.IO, SockJS,
         SignalR), whose requests must reach the pod holding the session: their paths on routes
         to it, or names of its ports, environment, Services or itself."""
+        return self.memo(("polling", id(workload.obj)), lambda: self._polling_clients(workload))
+
+    def _polling_clients(self, workload: Workload) -> list[str]:
         found = []
         if is_polling_name(workload.obj.name):
             found.append(f"named {workload.obj.name}")
@@ -602,6 +621,9 @@ class Graph:
     def heartbeat(self, workload: Workload) -> int | None:
         """The longest a WebSocket to the workload stays silent, when its server is known to send
         its own pings (Socket.IO, SockJS, SignalR; Home Assistant, Hasura, Grafana): seconds."""
+        return self.memo(("heartbeat", id(workload.obj)), lambda: self._heartbeat(workload))
+
+    def _heartbeat(self, workload: Workload) -> int | None:
         known = [SERVER_HEARTBEATS[image] for c in workload.containers()
                  if (image := image_matches(c.data.get("image"), tuple(SERVER_HEARTBEATS)))]
         if any("socket.io" in s.lower() or "socketio" in s.lower() or "sockjs" in s.lower()
@@ -611,8 +633,8 @@ class Graph:
 
     def route_heartbeat(self, route: Route) -> int | None:
         """The heartbeat every backend of the route has (None when one has none known)."""
-        beats = [self.heartbeat(w) for b in route.backends
-                 for s in self.find_services(b.service, b.namespace) for w in self.workloads_for(s)]
+        beats = [self.heartbeat(w) for s in self._reached.get(id(route.obj), ())
+                 for w in self.workloads_for(s)]
         return max(beats) if beats and None not in beats else None
 
     def backends_needing_websockets(self, route: Route) -> list[Backend]:
