@@ -30,5 +30,5 @@ from wslint.fix.file import FileFix
 from wslint.fix.rounds import MAX_ROUNDS, FixOutcome, fix, fix_text
 from wslint.fix.scan import Scan, comment_texts, scan
 
-__all__ = ["MAX_ROUNDS", "FileFix", "FixError", "FixOutcome", "Scan", "applicable",
+__all__ = ["MAX_ROUNDS", "FileFix", "FixError", "FixOutcome", "Scan",
            "comment_texts", "fix", "fix_text", "scan"]
