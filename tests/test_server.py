@@ -473,6 +473,12 @@ async def test_the_configuration_is_read_again_when_the_client_says_it_changed(c
     assert [r.method for r in client.registrations] == ["workspace/didChangeWatchedFiles"]
     path = root / "chat" / "deployment.yaml"
     uri = from_fs_path(str(path))
+    # The document is open (the server lints open documents again when the configuration
+    # changes), whichever test ran before.
+    after = len(client.published)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri, "yaml", 1, path.read_text())))
+    await _published(client, uri, None, after)
     config = root / ".wslint.yaml"
     config.write_text("ignore: [WS401, WS108, WS203]\n")
     after = len(client.published)
