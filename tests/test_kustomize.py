@@ -302,3 +302,26 @@ def test_remote_entries_cannot_be_keyed(tmp_path):
         str(tmp_path), str(tmp_path / "local.yaml"), str(tmp_path.parent / "elsewhere"),
         *(os.path.join("/", name) for name in kustomize.KUSTOMIZATION_FILES),
         str(tmp_path / "base"), str(tmp_path / "shared.yaml")]
+
+
+KLOG_BLOCK = """\
+E1202 15:27:30.433471   21420 run.go:72] "command failed" err=<
+\taccumulating resources: accumulation err='accumulating resources from 'https://example.com/deploy.yaml': Get "https://example.com/deploy.yaml": dial tcp: lookup example.com on 10.0.0.53:53: no such host': failed to run '/usr/bin/git fetch --depth=1 https://example.com HEAD': fatal: unable to access 'https://example.com/': Could not resolve host: example.com
+\t: exit status 128
+ >
+"""
+
+
+def test_a_multi_line_error_gives_its_reason_not_its_last_line():
+    # kubectl logs a multi-line error as a block ending in a lone `>`: the reason is inside.
+    reason = kustomize._error_reason(KLOG_BLOCK)
+    assert reason == ("its remote resource https://example.com/deploy.yaml could not be "
+                      "fetched (no such host)")
+
+
+def test_a_multi_line_error_of_another_kind_keeps_its_text():
+    block = KLOG_BLOCK.replace("accumulating resources from", "reading from").replace(
+        "no such host", "refused")
+    reason = kustomize._error_reason(block)
+    assert "reading from 'https://example.com/deploy.yaml'" in reason
+    assert reason != ">" and not reason.startswith(":")

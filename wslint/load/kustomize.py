@@ -231,6 +231,9 @@ _WRAPPER_ERROR = re.compile(r"^accumulating resources: accumulation err='accumul
 
 
 _MISSING_FILE = re.compile(r"evalsymlink failure on '([^']+)'")
+_UNREACHABLE = re.compile(r"accumulating resources from '([a-z]+://[^']+)': .*?"
+                          r"(no such host|[Cc]ould not resolve host|connection refused|"
+                          r"network is unreachable|i/o timeout)")
 
 
 def _error_reason(stderr: str) -> str:
@@ -238,6 +241,17 @@ def _error_reason(stderr: str) -> str:
     err="..."`) and without what the wrapper kustomization adds to it."""
     lines = [line for line in stderr.strip().splitlines() if line.strip()
              and not line.lstrip().startswith("# Warning")]
+    # A multi-line error is logged as a block: `... err=<`, its lines indented, then ` >`.
+    opened = next((i for i, line in enumerate(lines) if line.rstrip().endswith("err=<")), None)
+    if opened is not None:
+        block = []
+        for line in lines[opened + 1:]:
+            if line.strip() == ">":
+                break
+            block.append(line.strip())
+        joined = " ".join(block).replace(" : exit status", ": exit status").strip()
+        if joined:
+            lines = [f'err="{joined}"']
     # The error line: kubectl's `err="..."` or `Error: ...`, else the last line that says
     # something (a multi-line error may end in a lone `>` or a brace).
     said = [line for line in lines if sum(ch.isalnum() for ch in line) >= 4]
@@ -251,6 +265,9 @@ def _error_reason(stderr: str) -> str:
     if missing:  # the commonest failure, under several layers of kustomize's error chain
         path = missing.group(1)
         return f"{os.path.relpath(path) if os.path.isabs(path) else path} does not exist"
+    unreachable = _UNREACHABLE.search(text)
+    if unreachable:  # a remote resource in a run without the network
+        return f"its remote resource {unreachable.group(1)} could not be fetched ({unreachable.group(2)})"
     return text if len(text) <= 400 else text[:397] + "..."
 
 
@@ -531,9 +548,10 @@ def load_rendering(rendering: Rendering, files: _Files, max_depth: int) -> Loade
 
 def _failure(root: Kustomization, reason: str) -> LoadedSource:
     loaded = LoadedSource(Source(root.display, root.text, real_path=root.display))
+    instead = ("its resource files are linted as plain files (without its patches)"
+               if root.resource_files or root.directories else "it names no local file to lint instead")
     loaded.problems.append(InputProblem(
-        RENDER_CODE, f"kustomization not rendered: {reason}; its resource files are linted as "
-                     f"plain files (without its patches)", hint=HINT))
+        RENDER_CODE, f"kustomization not rendered: {reason}; {instead}", hint=HINT))
     return loaded
 
 
