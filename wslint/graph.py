@@ -508,12 +508,33 @@ class Graph:
         return []
 
     def _workload_signals(self, workload: Workload) -> list[str]:
-        signals = self._workload_own_signals(workload)
+        signals = self._workload_own_signals(workload) + self._proxied_signals(workload)
         for service in self.services_for(workload):
             if not self.opted_out(service):
                 signals += [f"Service {service.name}: {s}"
                             for s in self._service_signals(service, include_workloads=False)]
         return signals
+
+    def proxy_controllers(self, workload: Workload) -> list[str]:
+        """The controllers whose proxy the workload runs (its image is theirs)."""
+        return self.memo(("proxy-of", id(workload.obj)), lambda: [
+            profile.id for profile in PROFILES
+            if any(image_matches(c.data.get("image"), profile.proxy_images)
+                   for c in workload.containers())])
+
+    def _proxied_signals(self, workload: Workload) -> list[str]:
+        """A controller's proxy carries the WebSockets of the routes it serves: the first route of
+        the input served by its controller that carries some (a generic controller with no such
+        route in the input gets none)."""
+        controllers = self.proxy_controllers(workload)
+        if not controllers:
+            return []
+        for route in self.routes.values():
+            if route.controller in controllers and not self.opted_out(route.obj):
+                carried = self.websocket_signals(route.obj)
+                if carried:
+                    return [f"proxies {route.obj.kind} {route.obj.name} ({carried[0]})"]
+        return []
 
     def _service_signals(self, service: KObject, include_workloads: bool) -> list[str]:
         # Each is asked for by every workload, Service and route near it: computed once, and

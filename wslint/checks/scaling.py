@@ -136,8 +136,13 @@ def rollout_drops_capacity(obj: KObject, ctx: CheckContext) -> Iterator[Problem]
     workload = ctx.graph.workload(obj)
     if obj.kind != "Deployment" or obj.get("spec", "strategy", "type") not in (None, "RollingUpdate"):
         return
-    if not ctx.graph.may_serve_websockets(workload):
+    # A controller's proxy carries every WebSocket routed through it, whether or not the input
+    # holds those routes: its rollouts are checked as those of a WebSocket server.
+    proxy = bool(ctx.graph.proxy_controllers(workload)) and not ctx.graph.opted_out(obj)
+    if not (ctx.graph.in_scope(obj) or proxy) or not ctx.graph.may_serve_websockets(workload):
         return
+    if workload.binds_node_ports():
+        return  # a surge pod needs a node whose ports are free: such Deployments roll this way
     replicas = workload.replicas()
     if replicas is None or not 0 < replicas <= ctx.options["max-replicas"]:
         return

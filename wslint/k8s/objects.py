@@ -127,6 +127,14 @@ class Workload:
             return self.kind.default_replicas
         return value if type(value) is int else None
 
+    def binds_node_ports(self) -> bool:
+        """Whether its pods take ports of their node (`hostNetwork`, a `hostPort`): two of them
+        cannot run on one node."""
+        return self.pod_spec.get("hostNetwork") is True or any(
+            type(item.get("hostPort")) is int and item["hostPort"] > 0
+            for container in self.containers()
+            for item in dig_list(container.data, "ports") if isinstance(item, dict))
+
     def annotation(self, key: str) -> str | None:
         """An annotation on the workload or its pod template (the template's wins)."""
         return self.pod_annotations.get(key, self.obj.annotations.get(key))
