@@ -113,6 +113,33 @@ def test_select_and_ignore(tmp_path):
     assert codes(run("--select", "WS202,WS401", tmp_path)) == {b"WS202"}
 
 
+WS_PORT_SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata: {name: chat}
+spec:
+  ports: [{name: ws, port: 80, targetPort: 8080}]
+"""
+
+
+def test_a_rule_off_by_default_runs_when_selected_or_extended(tmp_path):
+    # WS305 is off by default: only a selector that names it (or a prefix, or ALL) turns it on.
+    (tmp_path / "svc.yaml").write_text(WS_PORT_SERVICE)
+    codes = lambda r: set(re.findall(rb" (WS\d{3}) \[", r.stdout))
+    assert codes(run(tmp_path)) == set()
+    assert codes(run("--extend-select", "WS305", tmp_path)) == {b"WS305"}
+    assert codes(run("--select", "WS3", tmp_path)) == {b"WS305"}
+    assert codes(run("--select", "WS2", "--extend-select", "missing-websocket-app-protocol",
+                     tmp_path)) == {b"WS305"}
+    (tmp_path / ".wslint.yaml").write_text("extend-select: [WS305]\nignore: [WS305]\n")
+    assert codes(run("--config", tmp_path / ".wslint.yaml", tmp_path)) == set()
+    (tmp_path / ".wslint.yaml").write_text("extend-select: WS305\n")
+    assert codes(run("--config", tmp_path / ".wslint.yaml", tmp_path)) == {b"WS305"}
+    (tmp_path / ".wslint.yaml").write_text("extend-select: [WS999]\n")
+    bad = run("--config", tmp_path / ".wslint.yaml", tmp_path)
+    assert bad.returncode == 2 and b".wslint.yaml:1: extend-select[0]" in bad.stderr, bad.stderr
+
+
 def test_directories_recursive_hidden_and_suffixes(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / ".hidden").mkdir()

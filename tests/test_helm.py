@@ -88,7 +88,7 @@ def test_documents_of_one_template_follow_each_other_as_helm_prints_them(helm_on
     """service.yaml holds a Service, then a PodDisruptionBudget; Helm prints the budget first
     (its install order), so the Service's lines come after the budget's."""
     stream = helm_template("chat", CHART).replace("appProtocol: kubernetes.io/ws", "name: ws")
-    _, report = lint("-", stdin=stream)
+    _, report = lint("--extend-select", "WS305", "-", stdin=stream)
     assert ("WS305", "chat/templates/service.yaml", 21, 11) in where(report)
     budget, service = document_lines(stream, "chat/templates/service.yaml")
     assert budget[0] == "apiVersion: policy/v1" and service[0] == "apiVersion: v1"

@@ -193,6 +193,8 @@ def main() -> None:
               help="Only these rules: codes, code prefixes (WS2) or names; comma-separated.")
 @click.option("--ignore", multiple=True, metavar="RULES", shell_complete=_complete_rules,
               help="Skip these rules (same forms).")
+@click.option("--extend-select", multiple=True, metavar="RULES", shell_complete=_complete_rules,
+              help="Also these rules, such as those off by default (same forms).")
 @click.option("--stdin-filename", default="<stdin>", show_default=True,
               help="The file name to report for input read from `-` (documents Helm marks with "
                    "`# Source:` are reported at their templates).")
@@ -231,7 +233,7 @@ def main() -> None:
               help="Print a unified diff of what --fix would change and write nothing (exit 1 "
                    "when there is something to fix).")
 @settings_options
-def lint(paths, output_format, output, fail_on, select, ignore, stdin_filename, no_plugins, color,
+def lint(paths, output_format, output, fail_on, select, ignore, extend_select, stdin_filename, no_plugins, color,
          quiet, statistics, apply_fixes, unsafe_fixes, show_diff, config_file, no_config, exclude,
          rules_dir, baseline_file, write_baseline, with_context, context_root, progress,
          **options) -> None:
@@ -267,6 +269,7 @@ def lint(paths, output_format, output, fail_on, select, ignore, stdin_filename, 
     if select:
         settings.select, settings.ignore = _split(select), []
     settings.ignore += _split(ignore)
+    settings.extend_select += _split(extend_select)
     for option in OPTIONS:
         if option.flags and options[option.parameter] not in (None, False):
             setattr(settings, option.attribute,
@@ -500,6 +503,7 @@ def rules_command(output_format: str, no_plugins: bool, config_file, no_config) 
             click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": str(r.severity),
                                     "summary": r.summary, "plugin": r.plugin,
                                     "fix-safety": str(r.fix_safety),
+                                    "enabled-by-default": r.enabled_by_default,
                                     "options": {n: o.default for n, o in r.options.items()}}
                                    for r in rules], indent=2))
             return
@@ -508,7 +512,8 @@ def rules_command(output_format: str, no_plugins: bool, config_file, no_config) 
         width = max(len(r.name) for r in rules)
         for rule in rules:  # a rule directory's summary is as untrusted as a manifest
             click.echo(f"{rule.code}  {rule.name:<{width}}  {str(rule.severity):<7}  "
-                       f"{escape_text(rule.summary)}")
+                       f"{escape_text(rule.summary)}"
+                       + ("" if rule.enabled_by_default else " (off by default)"))
 
 
 @main.command("explain")

@@ -75,11 +75,11 @@ class Config:
         and copy the configuration into `settings` (a `wslint.engine.Settings`). Values the
         command line already set are left alone by the caller, which applies its flags after."""
         by_key = {key: rule for rule in rules for key in (rule.code, rule.name)}
-        for key in ("select", "ignore"):
+        for key in ("select", "ignore", "extend-select"):
             if key in self.values:
                 for index, selector in enumerate(self.values[key]):
                     self._check_selector(rules, (key, index), selector)
-                setattr(settings, key, list(self.values[key]))
+                setattr(settings, key.replace("-", "_"), list(self.values[key]))
         for option in OPTIONS:
             if option.key in self.values:
                 value = self.values[option.key]
@@ -437,6 +437,7 @@ def _reader(option: Option) -> Callable[[Config, tuple, Any], Any]:
 KEYS: dict[str, Callable[[Config, tuple, Any], Any]] = {
     "select": _string_list,
     "ignore": _string_list,
+    "extend-select": _string_list,
     "rules": _rules,
     "exclude": _string_list,
     **{option.key: _reader(option) for option in OPTIONS},
@@ -532,6 +533,8 @@ def json_schema(rules: list[Rule]) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "select": _RULE_LIST,
         "ignore": _RULE_LIST,
+        "extend-select": {**_RULE_LIST, "description": "Rules to run besides those `select` "
+                          "picks (or the rules enabled by default): codes, code prefixes, names."},
         "rules": {"type": "object", "properties": per_rule, "additionalProperties": False,
                   "description": "Per rule (code or name): severity and the rule's options."},
         "exclude": {**_STRINGS, "description": "Files not to read: gitignore-style patterns."},

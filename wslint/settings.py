@@ -27,6 +27,7 @@ class Settings:
 
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)  # added to select, or to the default rules
     websocket_scope: str = "detected"
     # Image repositories of WebSocket servers: the built-in list and the configured ones.
     websocket_images: tuple[str, ...] = WEBSOCKET_IMAGES

@@ -44,8 +44,14 @@ def fix_safety_text(rule: Rule) -> str:
     return text
 
 
+_OFF_BY_DEFAULT = ("Off by default: `--extend-select {code}` (or `extend-select: [{code}]` in the "
+                   "configuration) turns it on.")
+
+
 def render_rule_text(rule: Rule) -> str:
     lines = [f"{rule.code} {rule.name} ({rule.severity})", "", rule.summary, ""]
+    if not rule.enabled_by_default:
+        lines += [_OFF_BY_DEFAULT.format(code=rule.code), ""]
     for key, title in SECTION_TITLES.items():
         if key not in rule.docs:
             continue
@@ -106,6 +112,8 @@ def render_rule_markdown(rule: Rule, docs: str = "../") -> str:
     if rule.tags:
         facts.append("**Tags:** " + ", ".join(f"`{tag}`" for tag in rule.tags))
     lines = [f"# {rule.code} {rule.name}", "", " · ".join(facts), "", f"{rule.summary}.", ""]
+    if not rule.enabled_by_default:
+        lines += [_OFF_BY_DEFAULT.format(code=rule.code), ""]
     for key, title in SECTION_TITLES.items():
         if key not in rule.docs:
             continue
@@ -143,6 +151,8 @@ def render_index(rules: list[Rule]) -> str:
              "| code | name | severity | what it finds |", "|---|---|---|---|"]
     for rule in rules:
         summary = rule.summary.replace("|", r"\|")
+        if not rule.enabled_by_default:
+            summary += " (off by default)"
         lines.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity} | {summary} |")
     return "\n".join(lines) + "\n"
 

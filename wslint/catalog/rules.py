@@ -88,6 +88,9 @@ class Rule:
     docs: dict[str, str]
     options: dict[str, OptionSpec] = field(default_factory=dict)
     websocket_scope: bool = True
+    # Off unless a selector names it (`--select WS305`, a prefix, `ALL`): advice that does not
+    # change how connections behave, which many users do not want on every run.
+    enabled_by_default: bool = True
     tags: tuple[str, ...] = ()
     # What `--fix` may do with the rule's fixes: apply them (safe), apply them only with
     # `--unsafe-fixes` (unsafe), or show them (display-only). A fix may declare itself less safe.
@@ -116,7 +119,8 @@ class Rule:
 
 # --- reading rule files -------------------------------------------------------------------------
 
-_RULE_KEYS = {"code", "name", "severity", "summary", "kinds", "websocket-scope", "tags",
+_RULE_KEYS = {"code", "name", "severity", "summary", "kinds", "websocket-scope",
+              "enabled-by-default", "tags",
               "fix-safety", "options", "docs", "check"}
 _OPTION_KEYS = {"type", "default", "description", "minimum", "choices", "pattern"}
 
@@ -181,6 +185,9 @@ def parse_rule(text: str, path: str, require_docs: bool = True) -> Rule:
     scope = data.get("websocket-scope", True)
     if not isinstance(scope, bool):
         raise _fail(path, data, "websocket-scope", "'websocket-scope' must be true or false")
+    by_default = data.get("enabled-by-default", True)
+    if not isinstance(by_default, bool):
+        raise _fail(path, data, "enabled-by-default", "'enabled-by-default' must be true or false")
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise _fail(path, data, "tags", "'tags' must be a list of strings")
@@ -196,7 +203,7 @@ def parse_rule(text: str, path: str, require_docs: bool = True) -> Rule:
         doc_texts = {**default_docs(summary, check), **doc_texts}
     return Rule(code=code, name=name, severity=severity, summary=summary,
                 kinds=tuple(kinds), docs=doc_texts, options=_parse_options(path, data),
-                websocket_scope=scope, tags=tuple(tags), fix_safety=fix_safety, check=check,
+                websocket_scope=scope, enabled_by_default=by_default, tags=tuple(tags), fix_safety=fix_safety, check=check,
                 source=path)
 
 
@@ -264,11 +271,16 @@ class SelectionError(ValueError):
     pass
 
 
-def select_rules(rules: list[Rule], select: list[str] | None, ignore: list[str] | None) -> list[Rule]:
-    """The rules `select` picks (all when empty) that `ignore` does not. Every selector must match
-    some rule: a typo must not silently select nothing."""
-    for selector in (select or []) + (ignore or []):
+def select_rules(rules: list[Rule], select: list[str] | None, ignore: list[str] | None,
+                 extend_select: list[str] | None = None) -> list[Rule]:
+    """The rules `select` picks (those enabled by default when it is empty) that `ignore` does
+    not, with those `extend_select` adds. Every selector must match some rule: a typo must not
+    silently select nothing."""
+    for selector in (select or []) + (ignore or []) + (extend_select or []):
         if not any(rule.matches(selector) for rule in rules):
             raise SelectionError(f"unknown rule or prefix {selector!r}")
-    chosen = [r for r in rules if not select or any(r.matches(s) for s in select)]
+    chosen = [r for r in rules if any(r.matches(s) for s in select)] if select else \
+        [r for r in rules if r.enabled_by_default]
+    chosen += [r for r in rules if r not in chosen and any(r.matches(s) for s in extend_select or [])]
+    chosen.sort(key=rules.index)
     return [r for r in chosen if not any(r.matches(s) for s in ignore or [])]

@@ -38,7 +38,8 @@ class Linter:
         self.plugins = plugins or Plugins(third_party=self.settings.plugins,
                                           rule_dirs=self.settings.rule_dirs)
         self.all_rules = self.plugins.rules()
-        self.rules = select_rules(self.all_rules, self.settings.select, self.settings.ignore)
+        self.rules = select_rules(self.all_rules, self.settings.select, self.settings.ignore,
+                                  self.settings.extend_select)
         self.by_code = {rule.code: rule for rule in self.all_rules}
         # Resolve options up front: an unknown or ill-typed option fails before any input is read.
         self.options = {rule.code: rule.resolve_options(self.settings.rule_options.get(rule.code))
