@@ -170,16 +170,22 @@ def test_a_chart_directory_is_rendered_and_reported_at_its_templates(helm_on_pat
     assert report["summary"]["files"] == 2  # the two templates; no WS902, values not read
 
 
-def test_without_helm_a_chart_is_one_finding(monkeypatch, tmp_path):
+def test_without_helm_a_chart_is_one_warning(monkeypatch, tmp_path):
+    # A machine without helm is no fault of the chart: a warning on stderr, not a finding.
     monkeypatch.setattr(helm, "helm_path", lambda: None)
     repo = git_repo(tmp_path / "repo")
     shutil.copytree(CHART, repo / "chat")
-    status, report = lint("chat", cwd=repo)
-    assert status == 1
-    assert where(report) == [("WS906", "chat/Chart.yaml", 1, 1)]
-    message = report["findings"][0]["message"]
-    assert "chart not rendered: helm is not on PATH" in message
-    assert "helm template RELEASE chat | wslint -" in message and "--no-helm" in message
+    result = invoke("--format", "json", "--no-config", "chat", cwd=repo)
+    assert result.returncode == 0 and json.loads(result.stdout)["findings"] == []
+    assert result.stderr.decode().splitlines() == [
+        "wslint: warning: chat/Chart.yaml: chart not rendered: helm is not on PATH; its templates "
+        "are not linted; render it (`helm template RELEASE chat | wslint -`), or pass --no-helm "
+        "to lint its files as they are"]
+    assert json.loads(result.stdout)["summary"]["notices"] == [
+        result.stderr.decode().splitlines()[0].removeprefix("wslint: warning: ")]
+    sarif = json.loads(invoke("--format", "sarif", "--no-config", "chat", cwd=repo).stdout)
+    [notification] = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert notification["level"] == "warning" and "helm is not on PATH" in notification["message"]["text"]
     # As before the chart was rendered: its templates are linted as they are.
     _, plain = lint("--no-helm", "chat", cwd=repo)
     assert {f[0] for f in where(plain)} == {"WS902"}

@@ -69,14 +69,15 @@ def test_a_failed_rendering_is_reported_and_its_resources_linted_raw():
 
 
 def test_without_kubectl_each_root_says_so(monkeypatch):
+    # A machine without kubectl is no fault of the files: a warning per root, not a finding.
     monkeypatch.setattr(kustomize, "kubectl_path", lambda: None)
     result = Linter(Settings(select=["WS201", "WS402", "WS906"], websocket_scope="all")).lint_paths(
         [str(APP)])
-    failures = [(Path(f.file).relative_to(TREE).as_posix(), f.code) for f in result.findings
-                if f.code == "WS906"]
-    assert failures == [("app/overlays/prod/kustomization.yaml", "WS906")]
-    assert "kubectl is not on PATH" in result.findings[0].message or any(
-        "kubectl is not on PATH" in f.message for f in result.findings)
+    assert not [f for f in result.findings if f.code == "WS906"]
+    [notice] = result.notices
+    assert notice == (f"{APP}/overlays/prod/kustomization.yaml: kustomization not rendered: "
+                      "kubectl is not on PATH; its resource files are linted as plain files "
+                      "(without its patches); pass --no-kustomize to lint the raw files instead"), notice
     files = {Path(f.file).relative_to(TREE).as_posix() for f in result.findings}
     # The base's resources are linted raw; the patches are not (they are fragments).
     assert "app/base/deployment.yaml" in files
@@ -325,3 +326,44 @@ def test_a_multi_line_error_of_another_kind_keeps_its_text():
     reason = kustomize._error_reason(block)
     assert "reading from 'https://example.com/deploy.yaml'" in reason
     assert reason != ">" and not reason.startswith(":")
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  template:
+    spec:
+      containers: [{name: api, image: "api:1"}]
+"""
+
+
+@needs_kubectl
+def test_a_generator_input_kept_out_of_the_repository_is_a_warning(tmp_path):
+    # `.env` of secrets, written at deploy time: kubectl fails, but the files are not at fault.
+    (tmp_path / "deployment.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [deployment.yaml]\nconfigMapGenerator:\n- name: config\n  envs: [.env]\n")
+    result = Linter(Settings(select=["WS906"], cache=False)).lint_paths([str(tmp_path)])
+    assert result.findings == []
+    [notice] = result.notices
+    assert (".env does not exist (a generator reads it: written at deploy time, or kept out of "
+            "the repository); its resource files are linted as plain files") in notice, notice
+
+
+@needs_kubectl
+def test_a_missing_resource_is_still_a_finding(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text("resources: [deployment.yaml, service.yaml]\n")
+    (tmp_path / "deployment.yaml").write_text(DEPLOYMENT)
+    result = Linter(Settings(select=["WS906"], cache=False)).lint_paths([str(tmp_path)])
+    assert result.notices == []
+    [finding] = result.findings
+    assert finding.code == "WS906" and "service.yaml does not exist" in finding.message
+
+
+def test_an_unreachable_remote_base_is_a_warning():
+    stderr = KLOG_BLOCK.replace("https://example.com/deploy.yaml", "github.com/acme/base?ref=v1")
+    cause = kustomize._cause(stderr)
+    assert cause.outside and cause.reason == (
+        "its remote resource github.com/acme/base?ref=v1 could not be fetched (no such host)")

@@ -338,6 +338,8 @@ def lint(paths, output_format, output, fail_on, select, ignore, extend_select, s
         finally:
             if output:
                 stream.close()
+    for notice in result.notices:  # what this machine could not lint, after the report
+        _error(f"wslint: warning: {notice}")
     if _print_failures(linter, result):
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_ERROR if fix_failed else exit_status(result, fail_on))

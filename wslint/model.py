@@ -296,6 +296,9 @@ class LintResult:
     internal_errors: list[InternalError] = field(default_factory=list)
     suppressed: int = 0  # findings silenced by annotations, comments or configured exemptions
     baselined: int = 0  # findings hidden because the baseline holds them
+    # What kept parts of the input from being linted on this machine, not a fault of the files
+    # (a renderer not installed, no network): warnings for standard error, not findings.
+    notices: list[str] = field(default_factory=list)
     # The inputs by reported path: reporters that show source positions read the text from here.
     sources: dict[str, Source] = field(default_factory=dict, repr=False)
 

@@ -159,7 +159,7 @@ class Linter:
         for item in loaded:
             for problem in item.problems:
                 rule = self.by_code.get(problem.code)
-                if rule is not None and problem.code in self.enabled:
+                if rule is not None and problem.code in self.enabled and not problem.notice:
                     message = problem.message + (f"; {problem.hint}" if problem.hint else "")
                     findings.append(Finding(rule.code, rule.name, self._severity(rule), message,
                                             item.source.path, problem.line, problem.column))
@@ -206,6 +206,10 @@ class Linter:
         dropped, suppressions applied, sorted (with `reported_only`, only those in `loaded`)."""
         if reported_only:
             findings = [f for f in findings if f.file in result.sources]
+        result.notices = list(dict.fromkeys(
+            f"{item.source.path}: {problem.message}" + (f"; {problem.hint}" if problem.hint else "")
+            for item in loaded for problem in item.problems
+            if problem.notice and (not reported_only or item.source.path in result.sources)))
         unique = {(f.code, f.file, f.line, f.column, f.message): f for f in findings}
         findings = sorted(unique.values(), key=Finding.sort_key)
         result.findings = [_clipped(f) for f in self._suppress(findings, loaded, result)]

@@ -163,6 +163,7 @@ class Rendering:
     root: Chart
     text: str | None = None
     error: str | None = None
+    outside: bool = False  # the error's cause lies outside the files (helm is not installed)
 
 
 def _error_reason(stderr: str) -> str:
@@ -173,13 +174,13 @@ def _error_reason(stderr: str) -> str:
     return text if len(text) <= 400 else text[:397] + "..."
 
 
-def _failure(root: Chart, reason: str) -> LoadedSource:
+def _failure(root: Chart, reason: str, outside: bool = False) -> LoadedSource:
     display_dir = os.path.dirname(root.display) or "."
     loaded = LoadedSource(Source(root.display, root.text, real_path=root.display))
     loaded.problems.append(InputProblem(
         RENDER_CODE, f"chart not rendered: {reason}; its templates are not linted",
         hint=f"render it (`helm template RELEASE {display_dir} | wslint -`), or pass --no-helm "
-             f"to lint its files as they are"))
+             f"to lint its files as they are", notice=outside))
     return loaded
 
 
@@ -212,7 +213,7 @@ class Helm:
     @staticmethod
     def rendering(root: Chart, output: dict) -> Rendering:
         if output.get("error"):
-            return Rendering(root, error=output["error"])
+            return Rendering(root, error=output["error"], outside=bool(output.get("outside")))
         if output["returncode"] != 0:
             display_dir = os.path.dirname(root.display) or "."
             return Rendering(root, error=_error_reason(output["stderr"]).replace(
@@ -223,7 +224,7 @@ class Helm:
     def load(rendering: Rendering, reading) -> list[LoadedSource]:
         root, parse = rendering.root, reading.parse
         if rendering.error is not None:
-            return [_failure(root, rendering.error)]
+            return [_failure(root, rendering.error, rendering.outside)]
         templates = split_by_template(rendering.text or "")
         if templates is None:
             if (rendering.text or "").strip():  # not Helm's output: reported at the chart

@@ -72,6 +72,7 @@ class Kustomization:
     directories: list[str] = field(default_factory=list)  # kustomizations it uses
     resource_files: set[str] = field(default_factory=set)  # object files it uses
     other_files: set[str] = field(default_factory=set)  # patches, generator inputs ...
+    generator_inputs: set[str] = field(default_factory=set)  # files generators read
     text: str = ""
 
 
@@ -152,6 +153,7 @@ def read_kustomization(directory: str, display_dir: str) -> Kustomization | None
             target = local(entry)
             if target is not None:
                 found.other_files.add(target)
+                found.generator_inputs.add(target)
     return found
 
 
@@ -221,6 +223,7 @@ class Rendering:
     text: str | None = None
     error: str | None = None
     wrapper: str = ""
+    outside: bool = False  # the error's cause lies outside the files (see `Cause`)
 
 
 # What the wrapper kustomization adds in front of the root's own error.
@@ -231,12 +234,26 @@ _WRAPPER_ERROR = re.compile(r"^accumulating resources: accumulation err='accumul
 
 
 _MISSING_FILE = re.compile(r"evalsymlink failure on '([^']+)'")
-_UNREACHABLE = re.compile(r"accumulating resources from '([a-z]+://[^']+)': .*?"
-                          r"(no such host|[Cc]ould not resolve host|connection refused|"
-                          r"network is unreachable|i/o timeout)")
+_ACCUMULATING = re.compile(r"accumulating resources from '([^']+)'")
+_NETWORK_ERROR = re.compile(r"no such host|[Cc]ould not resolve host|[Cc]onnection refused|"
+                            r"[Nn]etwork is unreachable|i/o timeout|[Cc]onnection timed out")
+
+
+@dataclass
+class Cause:
+    """Why a kustomization did not render. `outside`: the cause lies outside its files (this
+    machine has no network to fetch a remote resource, or a generator reads a file that is
+    written at deploy time or kept out of the repository, such as an `.env` of secrets)."""
+
+    reason: str
+    outside: bool = False
 
 
 def _error_reason(stderr: str) -> str:
+    return _cause(stderr).reason
+
+
+def _cause(stderr: str, generator_inputs: frozenset[str] = frozenset()) -> Cause:
     """kubectl's reason, without its log prefix (`E1125 ... run.go:72] "command failed"
     err="..."`) and without what the wrapper kustomization adds to it."""
     lines = [line for line in stderr.strip().splitlines() if line.strip()
@@ -261,14 +278,20 @@ def _error_reason(stderr: str) -> str:
     if 'err="' in text:
         text = text.split('err="', 1)[1].rstrip('"')
     text = _WRAPPER_ERROR.sub("", text.replace('\\"', '"')).rstrip("'")
+    network = _NETWORK_ERROR.search(text)
+    remote = [entry for entry in _ACCUMULATING.findall(text) if _is_remote(entry)]
+    if network and remote:  # kustomize tries a remote entry as a path first, then fetches it
+        return Cause(f"its remote resource {remote[-1]} could not be fetched "
+                     f"({network.group(0)})", outside=True)
     missing = _MISSING_FILE.search(text)
     if missing:  # the commonest failure, under several layers of kustomize's error chain
         path = missing.group(1)
-        return f"{os.path.relpath(path) if os.path.isabs(path) else path} does not exist"
-    unreachable = _UNREACHABLE.search(text)
-    if unreachable:  # a remote resource in a run without the network
-        return f"its remote resource {unreachable.group(1)} could not be fetched ({unreachable.group(2)})"
-    return text if len(text) <= 400 else text[:397] + "..."
+        shown = os.path.relpath(path) if os.path.isabs(path) else path
+        if os.path.normpath(path) in generator_inputs:
+            return Cause(f"{shown} does not exist (a generator reads it: written at deploy "
+                         f"time, or kept out of the repository)", outside=True)
+        return Cause(f"{shown} does not exist")
+    return Cause(text if len(text) <= 400 else text[:397] + "...")
 
 
 def _kustomization_data(path: str) -> Map | None:
@@ -350,18 +373,19 @@ class Kustomize:
         annotations are relative to that run's wrapper, which is only ever joined with them)."""
         wrapper = output.get("wrapper", "")
         if output.get("error"):
-            return Rendering(root, error=output["error"])
+            return Rendering(root, error=output["error"], outside=bool(output.get("outside")))
         if output["returncode"] != 0:
             display_dir = os.path.dirname(root.display)
-            reason = _error_reason(output["stderr"]).replace(
-                os.path.relpath(root.directory, wrapper), display_dir)
-            return Rendering(root, error=reason.replace(root.directory, display_dir))
+            cause = _cause(output["stderr"], _generator_inputs(root))
+            reason = cause.reason.replace(os.path.relpath(root.directory, wrapper), display_dir)
+            return Rendering(root, error=reason.replace(root.directory, display_dir),
+                             outside=cause.outside)
         return Rendering(root, text=output["stdout"], wrapper=wrapper)
 
     @staticmethod
     def load(rendering: Rendering, reading) -> list[LoadedSource]:
         if rendering.error is not None:
-            return [_failure(rendering.root, rendering.error)]
+            return [_failure(rendering.root, rendering.error, rendering.outside)]
         # The source files are read once per run, whichever roots use them.
         files = reading.shared.setdefault("kustomize-files", _Files())
         return [load_rendering(rendering, files, reading.max_depth)]
@@ -546,12 +570,29 @@ def load_rendering(rendering: Rendering, files: _Files, max_depth: int) -> Loade
     return loaded
 
 
-def _failure(root: Kustomization, reason: str) -> LoadedSource:
+def _generator_inputs(root: Kustomization) -> frozenset[str]:
+    """The files the generators of the root and of the kustomizations it uses read."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        item = todo.pop()
+        if item.directory in seen:
+            continue
+        seen.add(item.directory)
+        found |= item.generator_inputs
+        todo += [used for directory in item.directories
+                 if (used := read_kustomization(directory, directory)) is not None]
+    return frozenset(found)
+
+
+def _failure(root: Kustomization, reason: str, outside: bool = False) -> LoadedSource:
     loaded = LoadedSource(Source(root.display, root.text, real_path=root.display))
     instead = ("its resource files are linted as plain files (without its patches)"
                if root.resource_files or root.directories else "it names no local file to lint instead")
     loaded.problems.append(InputProblem(
-        RENDER_CODE, f"kustomization not rendered: {reason}; {instead}", hint=HINT))
+        RENDER_CODE, f"kustomization not rendered: {reason}; {instead}", hint=HINT,
+        notice=outside))
     return loaded
 
 

@@ -227,7 +227,7 @@ def _render(jobs: list[_Job], settings: Any) -> list[tuple[_Job, list[LoadedSour
     for job in jobs:
         renderer, tool = job.renderer, tools[job.renderer.name]
         if tool is None:
-            job.output = {"error": f"{renderer.tool_name} is not on PATH"}
+            job.output = {"error": f"{renderer.tool_name} is not on PATH", "outside": True}
             continue
         if cache is None:
             continue

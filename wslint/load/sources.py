@@ -41,6 +41,9 @@ class InputProblem:
     column: int = 1
     hint: str | None = None
     limit: str | None = None  # the option whose limit refused the input (WS904)
+    # A problem of this machine, not of the files (a renderer not installed, no network): said
+    # on standard error as a warning, not reported as a finding.
+    notice: bool = False
 
 
 @dataclass

@@ -53,6 +53,7 @@ class JsonReporter(Reporter):
                 "suppressed": result.suppressed,
                 "baselined": result.baselined,
                 "internal_errors": [e.__dict__ for e in result.internal_errors],
+                "notices": result.notices,
             },
         }
         if self.settings.statistics:  # findings per rule, as `--statistics` prints them

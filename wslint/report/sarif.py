@@ -255,6 +255,8 @@ class SarifReporter(Reporter):
                                 f"{error.obj}: {error.error}"},
             "associatedRule": {"id": error.rule},
         } for error in result.internal_errors]
+        notifications += [{"level": "warning", "message": {"text": notice}}
+                          for notice in result.notices]
         invocation = {"executionSuccessful": not result.internal_errors}
         if notifications:
             invocation["toolExecutionNotifications"] = notifications
