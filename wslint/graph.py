@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from wslint.controllers.detect import (controller_for_class_controller, detect_gateway_controller,
                                        detect_ingress_controller)
 from wslint.controllers.registry import PROFILES, WORKLOAD_KINDS, platform_controller, route_kind_of
-from wslint.k8s.objects import (Container, Workload, WorkloadKind,
+from wslint.k8s.objects import (Container, Workload, WorkloadKind, is_web_port,
                                 namespaces_match, selector_matches, service_ports,
                                 service_selector, workload_kind_of)
 from wslint.k8s.routes import Backend, Route
@@ -441,6 +441,14 @@ class Graph:
                 most = max(most, maximum)
         return most
 
+    def alone_when_replaced(self, workload: Workload) -> bool:
+        """One pod, replaced only after it is gone (a Deployment's Recreate; a StatefulSet always
+        deletes a pod before creating its replacement): while it stops, or while its successor
+        starts, no other pod exists to take its clients."""
+        replaced_after = workload.obj.kind == "StatefulSet" or \
+            workload.obj.get("spec", "strategy", "type") == "Recreate"
+        return replaced_after and self.max_pods(workload) == 1
+
     # --- WebSocket scope --------------------------------------------------------------------
 
     def websocket_signals(self, obj: KObject) -> list[str]:
@@ -560,10 +568,30 @@ class Graph:
                 signals += self._route_signals(route, backend)
         if include_workloads:
             for workload in self.workloads_for(service):
-                if not self.opted_out(workload.obj):
+                if not self.opted_out(workload.obj) and self._reaches_web_port(service, workload):
                     signals += [f"{workload.obj.kind} {workload.obj.name}: {s}"
                                 for s in self._workload_own_signals(workload)]
         return signals
+
+    @staticmethod
+    def _reaches_web_port(service: KObject, workload: Workload) -> bool:
+        """Whether the Service reaches the port a workload's own signals (its image, name,
+        environment) speak of: a port that may carry WebSockets, and of a workload listening on
+        several client ports, one that looks like its web port or that the Service names
+        without the workload declaring it."""
+        ports = [p for p in service_ports(service) if p.may_carry_websockets()]
+        declared = [p for c in workload.containers() for p in c.ports()
+                    if p.may_carry_client_traffic()]
+        if not ports or len(declared) <= 1:
+            return bool(ports)
+        for port in ports:
+            target = port.target if port.target is not None else port.port
+            matched = [p for p in declared
+                       if (p.name == target if isinstance(target, str) else p.number == target)]
+            if not matched or any(is_web_port(p) for p in matched) or \
+                    is_websocket_port_name(port.name):
+                return True
+        return False
 
     def _workload_own_signals(self, workload: Workload) -> list[str]:
         return list(self.memo(("own-signals", id(workload.obj)),
@@ -653,8 +681,12 @@ class Graph:
         return min(known) if known else None
 
     def route_heartbeat(self, route: Route) -> int | None:
-        """The heartbeat every backend of the route has (None when one has none known)."""
+        """The heartbeat every backend of the route that carries WebSockets has (None when one
+        has none known)."""
+        needed = {(b.service, b.namespace) for b in self.backends_needing_websockets(route)}
         beats = [self.heartbeat(w) for s in self._reached.get(id(route.obj), ())
+                 if any(name == s.name and namespaces_match(namespace, s.namespace)
+                        for name, namespace in needed)
                  for w in self.workloads_for(s)]
         return max(beats) if beats and None not in beats else None
 

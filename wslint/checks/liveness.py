@@ -12,7 +12,7 @@ from wslint.model import Fix, KObject, Problem, dig
 checks = CheckSet()
 
 HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
-DEFAULT_PERIOD, DEFAULT_FAILURES = 10, 3
+DEFAULT_PERIOD, DEFAULT_FAILURES, DEFAULT_TIMEOUT = 10, 3, 1
 MIN_WINDOW = 30
 
 
@@ -41,12 +41,23 @@ def failure_window(probe: dict) -> tuple[int, int] | None:
     return period, failures
 
 
+def _timeout(probe: dict) -> int | None:
+    value = probe.get("timeoutSeconds", DEFAULT_TIMEOUT)
+    return value if type(value) is int else None
+
+
 def _no_more_tolerant(liveness: dict, readiness: dict) -> bool:
-    """Whether liveness gives up as soon as readiness does: when it waits longer, a busy moment
-    takes the pod out of rotation well before it would restart it. (A TCP check passes while the
-    process listens, busy or not: it is never the overload this rule is about.)"""
+    """Whether liveness gives up as soon as readiness does: when it waits longer for each answer
+    or for more failed checks, a busy moment takes the pod out of rotation well before it would
+    restart it. (A TCP check passes while the process listens, busy or not: it is never the
+    overload this rule is about.)"""
     live, ready = failure_window(liveness), failure_window(readiness)
-    return live is None or ready is None or live[0] * live[1] <= ready[0] * ready[1]
+    if live is None or ready is None:
+        return True
+    live_timeout, ready_timeout = _timeout(liveness), _timeout(readiness)
+    if live_timeout is not None and ready_timeout is not None and live_timeout > ready_timeout:
+        return False
+    return live[0] * live[1] <= ready[0] * ready[1]
 
 
 @checks("WS205")

@@ -159,8 +159,9 @@ def lb_readiness_gate_missing(obj: KObject, ctx: CheckContext) -> Iterator[Probl
         key, value = targets.readiness_label
         if obj.labels.get(key) == value:
             continue
+        # A gate holds a new pod back while others serve: a pod alone has none to wait for.
         missing += [(targets, w) for w in _websocket_workloads(targets, graph)
-                    if w.obj.namespace == obj.name
+                    if w.obj.namespace == obj.name and not graph.alone_when_replaced(w)
                     and obj in graph.nearest(graph.named("Namespace", obj.name), w.obj)]
     if not missing:
         return

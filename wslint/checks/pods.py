@@ -80,8 +80,8 @@ def missing_prestop_drain(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     if workload.kind.lifecycle_by:
         return  # the platform adds the drain (Knative: a preStop hook waiting for its proxy)
     seconds = ctx.options["sleep-seconds"]
-    if obj.get("spec", "strategy", "type") == "Recreate" and ctx.graph.max_pods(workload) == 1:
-        return  # one pod, replaced after it is gone: no other pod for clients to be sent to
+    if ctx.graph.alone_when_replaced(workload):
+        return  # no other pod for clients to be sent to while it stops
     for container in ctx.graph.target_containers(workload):
         if isinstance(dig(container.data, "lifecycle", "preStop"), dict):
             continue

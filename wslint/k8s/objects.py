@@ -95,6 +95,10 @@ def _port(item: dict, number_key: str) -> Port:
                 protocol if isinstance(protocol, str) else "TCP")
 
 
+def is_web_port(port: Port) -> bool:
+    return bool(port.name and _WEB_PORT_NAME.search(port.name)) or port.number in WEB_PORTS
+
+
 class Workload:
     """A workload object seen through its pod template."""
 
@@ -213,11 +217,15 @@ class ServicePort:
 NON_HTTP_PROTOCOLS = frozenset({
     "grpc", "mongo", "mongodb", "mysql", "redis", "udp", "dns", "cql", "postgres", "postgresql",
     "amqp", "amqps", "kafka", "zookeeper", "zk", "memcache", "memcached", "smtp", "ssh", "nats",
-    "mqtt", "thrift", "metrics", "prometheus", "gossip", "raft", "etcd", "ldap", "statsd"})
+    "mqtt", "mqtts", "thrift", "metrics", "prometheus", "gossip", "raft", "etcd", "ldap", "statsd"})
 # Port names of endpoints that serve tools, not clients: metrics, health checks, profiling.
 _NOT_CLIENT_PORT_NAME = re.compile(r"metric|prometheus|health|probe|pprof|profil|debug", re.I)
-NON_HTTP_PORTS = frozenset({22, 25, 53, 2181, 2379, 2380, 3306, 4222, 5432, 5672, 6379, 7000, 7001,
-                            8125, 9042, 9092, 9100, 11211, 26257, 27017})
+NON_HTTP_PORTS = frozenset({22, 25, 53, 1883, 2181, 2379, 2380, 3306, 4222, 5432, 5672, 6379, 7000,
+                            7001, 8125, 8883, 9042, 9092, 9100, 11211, 26257, 27017})
+# Container port names and numbers of a server's web port: of a workload listening on several
+# client ports (a broker's HTTP, MQTT and gRPC), the one its WebSockets are served on.
+_WEB_PORT_NAME = re.compile(r"http|web|ws|ui|api|www|app|server|gui|console|dashboard", re.I)
+WEB_PORTS = frozenset({80, 443, 3000, 5000, 8000, 8080, 8443, 8888})
 
 
 def service_ports(service: KObject) -> Iterator[ServicePort]:

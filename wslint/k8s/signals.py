@@ -36,34 +36,41 @@ WEBSOCKET_IMAGES = (
     "codercom/code-server", "linuxserver/code-server", "homeassistant/home-assistant",
     "home-assistant/home-assistant", "n8nio/n8n", "mattermost/mattermost-team-edition",
     "mattermost/mattermost-enterprise-edition", "rocketchat/rocket.chat", "thingsboard/tb-node",
-    "thingsboard/tb-web-ui", "thingsboard/tb-postgres", "emqx/emqx", "emqx/emqx-enterprise",
+    "thingsboard/tb-postgres", "emqx/emqx", "emqx/emqx-enterprise",
     "kubernetesui/dashboard", "kubernetesui/dashboard-web", "kubernetesui/dashboard-api",
     "headlamp-k8s/headlamp", "portainer/portainer-ce", "portainer/portainer-ee",
     "portainer/portainer", "jitsi/web", "jitsi/jvb", "jitsi/prosody", "hasura/graphql-engine",
     "louislam/uptime-kuma", "gotify/server", "ntfy/ntfy",
     "binwiederhier/ntfy", "centrifugo/centrifugo", "soketi/soketi", "outline/outline",
     "excalidraw/excalidraw-room", "etherpad/etherpad", "overleaf/overleaf", "sharelatex/sharelatex",
-    "zulip/docker-zulip", "nodered/node-red", "vaultwarden/server",
+    "nodered/node-red", "vaultwarden/server", "skooner-k8s/skooner", "herbrandson/k8dash",
+    "longhornio/longhorn-ui",
 )
 # How often well-known servers send something on an open WebSocket (their own pings), in
 # seconds: a proxy's idle timeout longer than that never runs out. Home Assistant pings every
 # 55 s; Hasura's graphql-ws keep-alive is 5 s; Grafana Live (Centrifuge) pings every 25 s.
 SERVER_HEARTBEATS = {"homeassistant/home-assistant": 55, "home-assistant/home-assistant": 55,
                      "hasura/graphql-engine": 5, "grafana/grafana": 25,
-                     "grafana/grafana-oss": 25, "grafana/grafana-enterprise": 25}
+                     "grafana/grafana-oss": 25, "grafana/grafana-enterprise": 25,
+                     # ThingsBoard pings each idle session every ping_timeout / 3 (30 s / 3)
+                     "thingsboard/tb-node": 10, "thingsboard/tb-postgres": 10}
 # Socket.IO's server pings every 25 s (pingInterval), SockJS's heartbeat is 25 s, SignalR's
 # keep-alive 15 s: a client of one of them is never silent longer.
 POLLING_HEARTBEAT = 25
 
 # Workloads known by their name where their image serves other roles too (Argo CD's one image
-# runs its API server, which streams logs and terminals, and its repo server, which does not).
-WEBSOCKET_WORKLOAD_NAMES = ("argocd-server",)
+# runs its API server, which streams logs and terminals, and its repo server, which does not;
+# Weave Scope's runs its app, and the probes on every node).
+WEBSOCKET_WORKLOAD_NAMES = ("argocd-server", "weave-scope-app")
 # Environment variable names that configure a WebSocket server or its Socket.IO/SignalR layer.
 _WS_ENV = re.compile(r"WEBSOCKETS?|SOCKET_?IO|SOCKJS|SIGNALR|(?:^|_)WSS?(?:_|$)", re.I)
 # Names of objects that say what they serve: `chat`, `chat-ws`, `websocket-gateway`,
 # `socketio-server` (a chat server pushes messages: it holds its clients' WebSockets).
-_WS_NAME = re.compile(r"(?:^|[-_.])(?:ws|wss|realtime|chat)(?:$|[-_.])"
-                      r"|websocket|socket-?io|sockjs|signalr", re.I)
+_WS_NAME = re.compile(r"websocket|socket-?io|sockjs|signalr", re.I)
+# Words that say so only as a whole part of a name, and not in the name of an app's frontend
+# (`chat-app-frontend` serves the pages whose scripts open their WebSockets to the backend).
+_WS_NAME_PART = re.compile(r"(?:^|[-_.])(?:ws|wss|realtime|chat)(?:$|[-_.])", re.I)
+_FRONTEND_PART = re.compile(r"(?:^|[-_.])(?:frontend|front|ui|client|static|spa)(?:$|[-_.])", re.I)
 
 
 def image_repository(image: str) -> str:
@@ -109,7 +116,8 @@ def websocket_host(env_name: object) -> str | None:
 
 
 def is_websocket_name(name: str | None) -> bool:
-    return bool(name) and bool(_WS_NAME.search(name))
+    return bool(name) and (bool(_WS_NAME.search(name)) or bool(
+        _WS_NAME_PART.search(name) and not _FRONTEND_PART.search(name)))
 
 
 # What a client that falls back to HTTP long-polling speaks (Socket.IO, SockJS, SignalR): its
