@@ -690,6 +690,11 @@ class Graph:
                  for w in self.workloads_for(s)]
         return max(beats) if beats and None not in beats else None
 
+    def service_heartbeat(self, service: KObject) -> int | None:
+        """The heartbeat every workload behind the Service has (None when one has none known)."""
+        beats = [self.heartbeat(w) for w in self.workloads_for(service)]
+        return max(beats) if beats and None not in beats else None
+
     def backends_needing_websockets(self, route: Route) -> list[Backend]:
         """The backends of a route that must carry WebSockets: all of them with scope `all`;
         with scope `detected`, those whose path or Service shows a WebSocket signal."""

@@ -65,9 +65,10 @@ def carries_websockets(service: KObject, graph: Graph) -> tuple[bool, list]:
 def _heartbeat(service: KObject, graph: Graph, fronted: list) -> int | None:
     """The longest the WebSockets through the Service stay silent, when every server behind it
     is known to send its own pings (see `Graph.heartbeat`)."""
-    beats = [graph.route_heartbeat(route) for _, _, route in fronted] if fronted else \
-        [graph.heartbeat(workload) for workload in graph.workloads_for(service)]
-    return max(beats) if beats and None not in beats else None
+    if not fronted:
+        return graph.service_heartbeat(service)
+    beats = [graph.route_heartbeat(route) for _, _, route in fronted]
+    return max(beats) if None not in beats else None
 
 
 # --- WS106 -----------------------------------------------------------------------------------

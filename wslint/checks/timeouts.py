@@ -37,7 +37,9 @@ def proxy_timeout_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem
     if route is not None and not _may_carry_websockets(route, ctx.graph):
         return
     served_by = profile_of(route.controller) if route is not None else None
-    beat = ctx.graph.route_heartbeat(route) if route is not None else None
+    # Kong reads its timeouts from the Service: the servers behind it count the same way.
+    beat = ctx.graph.route_heartbeat(route) if route is not None else \
+        ctx.graph.service_heartbeat(obj) if obj.kind == "Service" else None
     if beat is not None and beat + HEARTBEAT_MARGIN < ctx.options["min-seconds"] and \
             not (served_by is not None and served_by.caps_lifetime):
         # The servers behind it send their own pings: an idle timeout longer than their interval
