@@ -5,7 +5,6 @@ only and never run, so they do not count."""
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
 
 import pytest
 

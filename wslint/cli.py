@@ -233,8 +233,8 @@ def main() -> None:
               help="Print a unified diff of what --fix would change and write nothing (exit 1 "
                    "when there is something to fix).")
 @settings_options
-def lint(paths, output_format, output, fail_on, select, ignore, extend_select, stdin_filename, no_plugins, color,
-         quiet, statistics, apply_fixes, unsafe_fixes, show_diff, config_file, no_config, exclude,
+def lint(paths, output_format, output, fail_on, select, ignore, extend_select, stdin_filename,
+         no_plugins, color, quiet, statistics, apply_fixes, unsafe_fixes, show_diff, config_file, no_config, exclude,
          rules_dir, baseline_file, write_baseline, with_context, context_root, progress,
          **options) -> None:
     """Lint the manifests in PATHS (files, directories, or - for standard input; default: .)."""

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from wslint.controllers.detect import (controller_for_class_controller, detect_gateway_controller,
                                        detect_ingress_controller)
-from wslint.controllers.registry import PROFILES, WORKLOAD_KINDS, platform_controller, route_kind_of
+from wslint.controllers.registry import (PROFILES, WORKLOAD_KINDS, platform_controller,
+                                         proxy_controllers, route_kind_of)
 from wslint.k8s.objects import (Container, Workload, WorkloadKind, is_web_port,
                                 namespaces_match, selector_matches, service_ports,
                                 service_selector, workload_kind_of)
@@ -525,10 +526,7 @@ class Graph:
 
     def proxy_controllers(self, workload: Workload) -> list[str]:
         """The controllers whose proxy the workload runs (its image is theirs)."""
-        return self.memo(("proxy-of", id(workload.obj)), lambda: [
-            profile.id for profile in PROFILES
-            if any(image_matches(c.data.get("image"), profile.proxy_images)
-                   for c in workload.containers())])
+        return self.memo(("proxy-of", id(workload.obj)), lambda: proxy_controllers(workload))
 
     def _proxied_signals(self, workload: Workload) -> list[str]:
         """A controller's proxy carries the WebSockets of the routes it serves: the first route of

@@ -36,7 +36,6 @@ import math
 import re
 import string
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterator
 
 from jsonpath_ng import jsonpath as jp

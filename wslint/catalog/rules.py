@@ -203,8 +203,8 @@ def parse_rule(text: str, path: str, require_docs: bool = True) -> Rule:
         doc_texts = {**default_docs(summary, check), **doc_texts}
     return Rule(code=code, name=name, severity=severity, summary=summary,
                 kinds=tuple(kinds), docs=doc_texts, options=_parse_options(path, data),
-                websocket_scope=scope, enabled_by_default=by_default, tags=tuple(tags), fix_safety=fix_safety, check=check,
-                source=path)
+                websocket_scope=scope, enabled_by_default=by_default, tags=tuple(tags),
+                fix_safety=fix_safety, check=check, source=path)
 
 
 def _parse_options(path: str, data: Map) -> dict[str, OptionSpec]:

@@ -14,11 +14,9 @@ from wslint.clouds.profile import PodTargets, joined_fix
 from wslint.clouds.registry import cloud_of, pod_targets
 from wslint.controllers.durations import seconds_text
 from wslint.controllers.profile import IDLE_CUT
-from wslint.controllers.registry import PROFILES
 from wslint.graph import Graph, placement
 from wslint.k8s.objects import Workload, service_ports
 from wslint.k8s.routes import Route
-from wslint.k8s.signals import image_matches
 from wslint.model import Edit, Fix, KObject, Problem, Related
 
 checks = CheckSet()
@@ -39,12 +37,9 @@ def _fronted_routes(service: KObject, graph: Graph) -> list[tuple[Workload, str,
     in the input (beside the Service) that carry WebSockets, with the proxy and the controller."""
     found = []
     for workload in graph.workloads_for(service):
-        images = [c.data.get("image") for c in workload.containers()]
-        for profile in PROFILES:
-            if not any(image_matches(image, profile.proxy_images) for image in images):
-                continue
-            found += [(workload, profile.id, route) for route in graph.routes.values()
-                      if route.controller == profile.id and _nested(service, route.obj)
+        for controller in graph.proxy_controllers(workload):
+            found += [(workload, controller, route) for route in graph.routes.values()
+                      if route.controller == controller and _nested(service, route.obj)
                       and graph.in_scope(route.obj) and graph.backends_needing_websockets(route)]
     return found
 

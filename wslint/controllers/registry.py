@@ -69,11 +69,17 @@ def controller_title(controller: str | None) -> str:
     return (controller or "unknown").removeprefix("other:")
 
 
+def proxy_controllers(workload) -> list[str]:
+    """The controllers whose own proxy the workload runs (by its images)."""
+    images = [c.data.get("image") for c in workload.containers()]
+    return [profile.id for profile in PROFILES
+            if any(image_matches(image, profile.proxy_images) for image in images)]
+
+
 def is_proxy_workload(workload) -> bool:
     """A workload running a controller's own proxy: it keeps no application session, so what
     matters is how it balances to its backends, not stickiness in front of it."""
-    return any(image_matches(c.data.get("image"), profile.proxy_images)
-               for c in workload.containers() for profile in PROFILES)
+    return bool(proxy_controllers(workload))
 
 
 # --- what rules ask of every profile at once ---------------------------------------------------

@@ -46,7 +46,7 @@ from wslint.model import KObject, Origin, Source
 from wslint.load.rendercache import Uncacheable
 from wslint.load.files import FileRefused, read_regular_file
 from wslint.load.sources import InputProblem, LoadedSource, display_path, is_kubernetes_object
-from wslint.load.yamltree import DEFAULT_MAX_DEPTH, Map, Seq, parse_stream
+from wslint.load.yamltree import Map, Seq, parse_stream
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
