@@ -207,11 +207,15 @@ class Workspace:
     def _build(self, config_path: Path | None) -> _Setup:
         settings = Settings(plugins=self.plugins)
         watched = [os.fspath(config_path)] if config_path is not None else []
+        # Each file is stamped before it is read: one written meanwhile then looks changed at the
+        # next call, instead of its old content passing for the new.
+        stamps = [_stamp(path) for path in watched]
         try:
             config = load_config(config_path) if config_path is not None else None
             settings.rule_dirs = list(config.get("rule-dirs", [])) if config else []
             watched += [os.fspath(entry) for directory in settings.rule_dirs
                         for entry in sorted(Path(directory).glob("*.y*ml"))] + settings.rule_dirs
+            stamps += [_stamp(path) for path in watched[len(stamps):]]
             plugins = Plugins(third_party=settings.plugins, rule_dirs=settings.rule_dirs)
             if config is not None:
                 config.apply(settings, plugins.rules())
@@ -219,6 +223,7 @@ class Workspace:
             baseline_path = config.get("baseline") if config else None
             if baseline_path:
                 watched.append(baseline_path)
+                stamps.append(_stamp(baseline_path))
             baseline = load_baseline(baseline_path) if baseline_path else None
         except _SETUP_ERRORS as error:
             raise WorkspaceConfigError(str(error)) from None
@@ -229,7 +234,7 @@ class Workspace:
             return _absolute(candidate) in own or (matcher is not None and matcher(candidate))
 
         return _Setup(linter, excluded, baseline, config.get("context-root") if config else None,
-                      watched, tuple(_stamp(p) for p in watched))
+                      watched, tuple(stamps))
 
     # --- the document and its context ---------------------------------------------------------
 
