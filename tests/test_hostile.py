@@ -182,7 +182,8 @@ HOSTILE: dict[str, tuple[bytes, set]] = {
                                set()),
     "injection.yaml": (_injection_manifest().encode(), {"WS201", "WS202", "WS401"}),
     "template-braces.yaml": (("a: " + "{{" * 200_000 + "\n").encode(), {"WS902"}),
-    "helm-objects.yaml": ((".Values " * 200_000 + "\n{{ .Values.x }}\n").encode(), {("WS902", 2)}),
+    "helm-objects.yaml": (("apiVersion: v1\nkind: ConfigMap\ndata: {a: " + ".Values " * 200_000
+                           + "\n{{ .Values.x }}}\n").encode(), {("WS902", 4)}),
     "foreign-kinds.yaml": (b"apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: chat}\n"
                            b"spec: {template: {spec: {containers: [{name: chat}]}}}\n---\n"
                            b"apiVersion: example.com/v1\nkind: Ingress\nmetadata: {name: chat}\n"

@@ -367,3 +367,23 @@ def test_an_unreachable_remote_base_is_a_warning():
     cause = kustomize._cause(stderr)
     assert cause.outside and cause.reason == (
         "its remote resource github.com/acme/base?ref=v1 could not be fetched (no such host)")
+
+
+@needs_kubectl
+@pytest.mark.parametrize("with_git", [True, False])
+def test_a_missing_patch_that_git_ignores_is_a_warning(tmp_path, with_git):
+    # `make patch-image` writes the patch before deploying; .gitignore keeps it out of the
+    # repository (a clone, or a copy of one without its .git).
+    if with_git:
+        (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("**/manager_image_patch.yaml\n")
+    overlay = tmp_path / "config" / "overlays" / "dev"
+    overlay.mkdir(parents=True)
+    (overlay / "deployment.yaml").write_text(DEPLOYMENT)
+    (overlay / "kustomization.yaml").write_text(
+        "resources: [deployment.yaml]\npatches:\n- path: manager_image_patch.yaml\n")
+    result = Linter(Settings(select=["WS906"], cache=False)).lint_paths([str(tmp_path)])
+    assert result.findings == []
+    [notice] = result.notices
+    assert "manager_image_patch.yaml does not exist (.gitignore keeps it out of the repository" \
+        in notice, notice

@@ -19,6 +19,7 @@ from wslint.k8s.objects import (Container, Workload, WorkloadKind, is_web_port,
                                 service_selector, workload_kind_of)
 from wslint.k8s.routes import Backend, Route
 from wslint.k8s.signals import (WEBSOCKET_ANNOTATION, WEBSOCKET_APP_PROTOCOLS, WEBSOCKET_IMAGES,
+                                WEBSOCKET_SINCE, older_than,
                                 POLLING_HEARTBEAT, SERVER_HEARTBEATS, WEBSOCKET_WORKLOAD_NAMES,
                                 image_matches, image_repository, is_websocket_env_name,
                                 is_polling_name, is_polling_path, is_websocket_name,
@@ -442,6 +443,15 @@ class Graph:
                 most = max(most, maximum)
         return most
 
+    def runs_no_pods(self, workload: Workload) -> bool:
+        """`replicas: 0` with nothing in the input to scale it up (an HPA, a KEDA ScaledObject):
+        a workload kept switched off holds no connection."""
+        if workload.replicas() != 0 or self.autoscalers_for(workload):
+            return False
+        return not any(dig(scaler.data, "spec", "scaleTargetRef", "name") == workload.obj.name
+                       and namespaces_match(scaler.namespace, workload.obj.namespace)
+                       for scaler in self.by_kind.get("ScaledObject", ()))
+
     def alone_when_replaced(self, workload: Workload) -> bool:
         """One pod, replaced only after it is gone (a Deployment's Recreate; a StatefulSet always
         deletes a pod before creating its replacement): while it stops, or while its successor
@@ -488,7 +498,7 @@ class Graph:
         annotated `wslint.io/websocket: "false"`; with scope `detected`, only to objects with a
         WebSocket signal."""
         workload = self.workload(obj)
-        if workload is not None and not workload.long_running:
+        if workload is not None and (not workload.long_running or self.runs_no_pods(workload)):
             return False
         if self.opted_out(obj):
             return False
@@ -610,6 +620,8 @@ class Graph:
                         if is_websocket_port_name(p.name)]
             image = container.data.get("image")
             known = image_matches(image, self.settings.websocket_images)
+            if known and known in WEBSOCKET_SINCE and older_than(image, WEBSOCKET_SINCE[known]):
+                known = None  # a version from before it held any
             if known:
                 signals.append(f"image {known}")
             elif isinstance(image, str) and is_websocket_name(image_repository(image).rsplit("/")[-1]):
@@ -673,8 +685,7 @@ class Graph:
     def _heartbeat(self, workload: Workload) -> int | None:
         known = [SERVER_HEARTBEATS[image] for c in workload.containers()
                  if (image := image_matches(c.data.get("image"), tuple(SERVER_HEARTBEATS)))]
-        if any("socket.io" in s.lower() or "socketio" in s.lower() or "sockjs" in s.lower()
-               or "signalr" in s.lower() for s in self.polling_clients(workload)):
+        if self.polling_clients(workload):  # Socket.IO, SockJS or SignalR (a `/hubs` path)
             known.append(POLLING_HEARTBEAT)
         return min(known) if known else None
 

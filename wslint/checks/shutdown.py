@@ -110,6 +110,8 @@ def sidecar_drain_too_short(obj: KObject, ctx: CheckContext) -> Iterator[Problem
             continue
         app = [c for c in workload.containers() if c.name != drain.proxy_container]
         prestop = max((prestop_seconds(c.data) for c in app), default=0)
+        if not prestop and graph.alone_when_replaced(workload):
+            continue  # one pod, no drain of its own: its clients have nowhere to go meanwhile
         needed = prestop + ctx.options["drain-seconds"]
         if drain.seconds >= needed:
             continue

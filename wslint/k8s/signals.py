@@ -87,6 +87,20 @@ def image_repository(image: str) -> str:
     return "/".join(parts).lower()
 
 
+# Servers of the list that hold WebSockets only from a version on (Grafana Live: Grafana 8.0).
+WEBSOCKET_SINCE = {"grafana/grafana": (8, 0)}
+_VERSION_TAG = re.compile(r"^v?(\d+)\.(\d+)")
+
+
+def older_than(image: str, version: tuple[int, int]) -> bool:
+    """Whether the image's tag names a version below `version` (False when it names none)."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else ""
+    found = _VERSION_TAG.match(tag)
+    return bool(found) and (int(found.group(1)), int(found.group(2))) < version
+
+
 def image_matches(image: object, repositories: tuple[str, ...]) -> str | None:
     """The entry of `repositories` the image is (its repository ends with the entry's parts)."""
     if not isinstance(image, str):

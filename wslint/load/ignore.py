@@ -54,6 +54,14 @@ def exclude_matcher(patterns: list[str], root: Path) -> Callable[[str], bool] | 
     return excluded
 
 
+def _ancestors(directory: str) -> list[str]:
+    """The directory and those above it, nearest first."""
+    found = [directory]
+    while os.path.dirname(found[-1]) != found[-1]:
+        found.append(os.path.dirname(found[-1]))
+    return found
+
+
 class GitIgnored:
     """What git ignores in the work tree around a walk: the patterns of `.git/info/exclude` and
     of the `.gitignore` files from the repository root down to a file's directory, each read
@@ -67,8 +75,24 @@ class GitIgnored:
 
     def __call__(self, path: str, is_dir: bool) -> bool:
         absolute = os.path.abspath(path)
+        return self._ignored(absolute, self._root(os.path.dirname(absolute)), is_dir)
+
+    def kept_out(self, path: str) -> bool:
+        """Whether the `.gitignore` files above a file ignore it, in a git work tree or in a copy
+        of one without its `.git` (then from the topmost directory above that has a
+        `.gitignore`): a file its authors keep out of the repository, such as one their tooling
+        writes."""
+        absolute = os.path.abspath(path)
         directory = os.path.dirname(absolute)
         root = self._root(directory)
+        if root is None:
+            above = [d for d in _ancestors(directory)
+                     if os.path.isfile(os.path.join(d, GITIGNORE))]
+            root = above[-1] if above else None
+        return self._ignored(absolute, root, is_dir=False)
+
+    def _ignored(self, absolute: str, root: str | None, is_dir: bool) -> bool:
+        directory = os.path.dirname(absolute)
         if root is None or absolute == root:
             return False
         verdict = None

@@ -40,7 +40,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from wslint.model import KObject, Origin, Source
 from wslint.load.rendercache import Uncacheable
@@ -253,7 +253,8 @@ def _error_reason(stderr: str) -> str:
     return _cause(stderr).reason
 
 
-def _cause(stderr: str, generator_inputs: frozenset[str] = frozenset()) -> Cause:
+def _cause(stderr: str, generator_inputs: frozenset[str] = frozenset(),
+           kept_out: Callable[[str], bool] = lambda path: False) -> Cause:
     """kubectl's reason, without its log prefix (`E1125 ... run.go:72] "command failed"
     err="..."`) and without what the wrapper kustomization adds to it."""
     lines = [line for line in stderr.strip().splitlines() if line.strip()
@@ -290,6 +291,9 @@ def _cause(stderr: str, generator_inputs: frozenset[str] = frozenset()) -> Cause
         if os.path.normpath(path) in generator_inputs:
             return Cause(f"{shown} does not exist (a generator reads it: written at deploy "
                          f"time, or kept out of the repository)", outside=True)
+        if kept_out(path):
+            return Cause(f"{shown} does not exist (.gitignore keeps it out of the repository: "
+                         f"written by a tool before deploying)", outside=True)
         return Cause(f"{shown} does not exist")
     return Cause(text if len(text) <= 400 else text[:397] + "...")
 
@@ -376,7 +380,9 @@ class Kustomize:
             return Rendering(root, error=output["error"], outside=bool(output.get("outside")))
         if output["returncode"] != 0:
             display_dir = os.path.dirname(root.display)
-            cause = _cause(output["stderr"], _generator_inputs(root))
+            from wslint.load.ignore import GitIgnored
+
+            cause = _cause(output["stderr"], _generator_inputs(root), GitIgnored().kept_out)
             reason = cause.reason.replace(os.path.relpath(root.directory, wrapper), display_dir)
             return Rendering(root, error=reason.replace(root.directory, display_dir),
                              outside=cause.outside)

@@ -313,12 +313,15 @@ def load_source(source: Source, max_depth: int = DEFAULT_MAX_DEPTH,
     `stream`: the text parsed already, with these limits (`--fix` parses what it wrote)."""
     loaded = LoadedSource(source)
     text = source.text
-    helm = _helm_action(text)
-    if helm is not None:
-        loaded.problems.append(_template_problem(text, helm))
-        return loaded
     if stream is None:
         stream = parse_stream(text, max_depth=max_depth, max_alias_expansion=max_alias_expansion)
+    helm = _helm_action(text)
+    # A chart's template; not YAML that merely holds Helm syntax in its strings and is no
+    # manifest (a values file: `url: http://{{ .Release.Name }}:3100`).
+    if helm is not None and (stream.problem or stream.complex_keys or any(
+            _meant_as_object(document) for document in stream.documents)):
+        loaded.problems.append(_template_problem(text, helm))
+        return loaded
     action = _TEMPLATE_ACTION.search(text) if (stream.problem or stream.complex_keys) else None
     if action is not None:
         loaded.problems.append(_template_problem(text, action.start()))
@@ -363,6 +366,11 @@ def _collection_keys(stream: ParsedStream, linted: set[int]) -> list[InputProble
 def _shown(value: str, limit: int = 60) -> str:
     """A manifest string quoted for a message, cut short."""
     return f'"{value[:limit]}..."' if len(value) > limit else f'"{value}"'
+
+
+def _meant_as_object(document: object) -> bool:
+    """A document with the type fields of a Kubernetes object, usable or not."""
+    return isinstance(document, Map) and "apiVersion" in document and "kind" in document
 
 
 def is_kubernetes_object(value: object) -> bool:
