@@ -89,7 +89,7 @@ def image_repository(image: str) -> str:
 
 # Servers of the list that hold WebSockets only from a version on (Grafana Live: Grafana 8.0).
 WEBSOCKET_SINCE = {"grafana/grafana": (8, 0)}
-_VERSION_TAG = re.compile(r"^v?(\d+)\.(\d+)")
+_VERSION_TAG = re.compile(r"^v?(\d{1,9})\.(\d{1,9})(?!\d)")
 
 
 def older_than(image: str, version: tuple[int, int]) -> bool:
