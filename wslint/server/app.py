@@ -159,6 +159,8 @@ class WslintServer(LanguageServer):
             result = LintResult()
         problems += [(f"wslint: internal error in rule {error.rule} (plugin {error.plugin}) on "
                       f"{error.obj}: {error.error}", False) for error in result.internal_errors]
+        # What this machine could not lint (kubectl or helm not installed, no network): logged.
+        warnings = [f"wslint: warning: {notice}" for notice in result.notices]
         linted = self.linted[uri] = Linted(version, text, result, quick)
         try:
             self.describe(uri, linted, built_in)
@@ -169,7 +171,10 @@ class WslintServer(LanguageServer):
         for message, show in problems:
             if message not in told:
                 self.tell(message, types.MessageType.Error, show)
-        self.told[uri] = {message for message, _ in problems}
+        for message in warnings:
+            if message not in told:
+                self.tell(message, types.MessageType.Warning)
+        self.told[uri] = {message for message, _ in problems} | set(warnings)
         return linted
 
     async def run(self, work):
