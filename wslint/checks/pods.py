@@ -8,6 +8,7 @@ from typing import Any, Iterator
 
 from wslint.api import CheckContext, CheckSet
 from wslint.k8s.objects import Container, Workload
+from wslint.k8s.signals import is_websocket_port_name
 from wslint.model import Applicability, Edit, Fix, KObject, Problem, dig, dig_list
 
 checks = CheckSet()
@@ -16,10 +17,15 @@ DEFAULT_GRACE_SECONDS = 30
 
 
 def _example_port(container: Container) -> Any:
+    """The port a probe of the fix checks: the WebSocket one, else one that may serve clients
+    (not a broker's MQTT port or a metrics port), else the first."""
     ports = container.ports()
     for port in ports:
-        if port.name and "ws" in port.name.lower():
+        if is_websocket_port_name(port.name):
             return port.name
+    for port in ports:
+        if port.may_carry_client_traffic():
+            return port.name or port.number
     if ports:
         return ports[0].name or ports[0].number
     return 8080
