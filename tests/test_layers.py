@@ -15,7 +15,8 @@ PACKAGE = ROOT / "wslint"
 # From the bottom up. A module belongs to the longest prefix listed; it may import modules of its
 # own layer or of layers below.
 LAYERS = [
-    ["wslint.load.yamltree", "wslint.load.k8svalues", "wslint.hookspecs", "wslint.__init__"],
+    ["wslint.load.yamltree", "wslint.load.yamlevents", "wslint.load.k8svalues", "wslint.hookspecs",
+     "wslint.__init__"],
     ["wslint.model"],
     ["wslint.load", "wslint.catalog.errors", "wslint.catalog.patterns", "wslint.catalog.rules",
      "wslint.catalog.declarative"],

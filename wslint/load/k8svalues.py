@@ -163,16 +163,17 @@ def json_value(value: Any) -> Any:
     return value
 
 
-_cache: dict[str, Any] = {}
+# plain_scalar's values by text, bounded. A hot loop may look a text up here before calling it.
+PLAIN_VALUES: dict[str, Any] = {}
 
 
 def plain_scalar(text: str) -> Any:
     """The value Kubernetes gets for a plain scalar."""
-    value = _cache.get(text, _cache)
-    if value is _cache:
+    value = PLAIN_VALUES.get(text, PLAIN_VALUES)
+    if value is PLAIN_VALUES:
         value = json_value(go_yaml_scalar(text))
-        if len(_cache) < 50_000:
-            _cache[text] = value
+        if len(PLAIN_VALUES) < 50_000:
+            PLAIN_VALUES[text] = value
     return value
 
 

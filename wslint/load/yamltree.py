@@ -1,10 +1,13 @@
 """YAML documents as plain dicts and lists that remember where each key came from.
 
-Parsing uses libyaml through ruamel.yaml's C extension: the C composer builds node trees with
-line/column marks, and one pass here turns them into `Map`/`Seq` (dict/list subclasses holding the
-1-based position of every key and item). Nothing is constructed from tags, so a manifest cannot make
-the parser run code; aliases become shared objects (an anchor is converted once, however often it is
-used); deep nesting is refused before libyaml's recursive composer could overflow the C stack.
+Parsing uses libyaml through ruamel.yaml's C extension, into `Map`/`Seq` (dict/list subclasses
+holding the 1-based position of every key and item). Nearly every manifest is built straight from
+libyaml's events (`_read_simple`); a text with anchors, merge keys, collections as keys or errors
+goes the other way: the C composer builds node trees with line/column marks, and one pass
+(`_Builder`) turns them into `Map`/`Seq`, with the same result where both apply. Nothing is
+constructed from tags, so a manifest cannot make the parser run code; aliases become shared
+objects (an anchor is converted once, however often it is used); deep nesting is refused before
+libyaml's recursive composer could overflow the C stack.
 Downstream code may still walk a document as if its aliases were copies, so a document whose
 aliases would expand it past `max_alias_expansion` nodes (a "billion laughs") is refused, as
 Kubernetes' own YAML reader refuses it, and so is one that aliases nest deeper than `max_depth`.
@@ -26,7 +29,11 @@ from ruamel.yaml.loader import SafeLoader
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 from ruamel.yaml.tag import Tag
 
-from wslint.load.k8svalues import plain_scalar as resolve_plain, tagged_scalar
+from wslint.load.k8svalues import PLAIN_VALUES, plain_scalar as resolve_plain, tagged_scalar
+from wslint.load.yamlevents import (ALIAS, DOCUMENT_END, END, MAPPING_START, SCALAR,
+                                    SEQUENCE_START, STREAM_END, tuple_events)
+
+assert (SCALAR, MAPPING_START, SEQUENCE_START) == (0, 1, 2)  # as `_build_simple` tests them
 
 DEFAULT_MAX_DEPTH = 1000
 # The most `max_depth` may be: deeper documents overflow the C stack in libyaml's recursive
@@ -547,6 +554,114 @@ def _build_documents(stream: ParsedStream, composer: Any, max_depth: int,
         stream.problem = refusal.problem
 
 
+def _read_simple(text: str, max_depth: int) -> ParsedStream | None:
+    """The stream of `text` built straight from libyaml's events, or None when the text is not
+    of the simple kind this handles: anchors and aliases, merge keys, collections as keys,
+    nesting past `max_depth`, line breaks other than LF and CRLF, or any error. Those go to the
+    composer and `_Builder`, which give the same result for the simple kind; this way makes no
+    node objects and walks nothing twice, and is what nearly every manifest takes."""
+    if _other_breaks(text):
+        return None
+    with tuple_events() as ready:
+        if not ready:
+            return None
+        parser = CParser(text)
+        try:
+            return _build_simple(parser.get_event, max_depth)
+        except Exception:
+            return None  # the composer says what is wrong, and where
+        finally:
+            parser.dispose()
+
+
+def _build_simple(get_event: Any, max_depth: int) -> ParsedStream | None:
+    stream = ParsedStream()
+    documents, duplicates = stream.documents, stream.duplicates
+    lookup, cache, resolve = PLAIN_VALUES.get, PLAIN_VALUES, resolve_plain
+    new_map, new_seq = Map, Seq
+    # The collection being filled and its positions (key_pos or item_pos), in `mode`: 0 at the
+    # document's top, 1 a mapping before a key, 2 a mapping before the value of `key`, 3 a
+    # sequence. A block mapping is placed at its first key: `first` says it has none yet, and
+    # `fix` is the item_pos of the sequence it is the last item of.
+    node = positions = key = root = fix = None
+    mode, first, depth = 0, False, 0
+    stack: list[tuple] = []
+    while True:
+        event = get_event()
+        code = event[0]
+        if code == 0:  # SCALAR
+            _, anchor, tag, value, mark, style = event
+            if anchor is not None:
+                return None
+            if tag is None or tag == "!":
+                if style == "":
+                    if mode == 1 and value == "<<":
+                        return None  # a merge key
+                    resolved = lookup(value, cache)
+                    value = resolve(value) if resolved is cache else resolved
+            else:
+                value = tagged_scalar(str(Tag(suffix=tag)), value)
+            if mode == 2:
+                node[key] = value
+                mode = 1
+            elif mode == 1:
+                at = (mark.line + 1, mark.column + 1)
+                if first:
+                    node.line, node.column = at
+                    if fix is not None:
+                        fix[-1] = at
+                    first = False
+                if value in positions:
+                    earlier = positions[value]
+                    duplicates.append(DuplicateKey(str(value), at[0], at[1],
+                                                   earlier[0], earlier[1], len(documents)))
+                positions[value] = at
+                key = value
+                mode = 2
+            elif mode == 3:
+                node.append(value)
+                positions.append((mark.line + 1, mark.column + 1))
+            else:
+                root = value
+        elif event is END:
+            node, positions, mode, key, first, fix = stack.pop()
+            if mode == 2:
+                mode = 1
+            depth -= 1
+        elif code == 1 or code == 2:  # MAPPING_START, SEQUENCE_START
+            _, anchor, tag, flow_style, mark = event
+            if anchor is not None or mode == 1:
+                return None  # an anchor, or a collection as a key
+            depth += 1
+            if depth > max_depth:
+                return None
+            if code == 1:
+                new = new_map()
+                new.key_pos = new_positions = {}
+            else:
+                new = new_seq()
+                new.item_pos = new_positions = []
+            at = new.line, new.column = mark.line + 1, mark.column + 1
+            stack.append((node, positions, mode, key, first, fix))
+            if mode == 2:
+                node[key] = new
+            elif mode == 3:
+                node.append(new)
+                positions.append(at)
+            else:
+                root = new
+            first = code == 1 and flow_style is not True
+            fix = positions if first and mode == 3 else None
+            node, positions, mode = new, new_positions, 1 if code == 1 else 3
+        elif event is DOCUMENT_END:
+            documents.append(root)
+            root = None
+        elif event is STREAM_END:
+            return stream
+        elif code == ALIAS:
+            return None
+
+
 def _parse_pure(text: str, max_depth: int, max_alias_expansion: int,
                 first_line: int = 0) -> ParsedStream:
     stream = ParsedStream()
@@ -566,6 +681,9 @@ def _parse_libyaml(text: str, max_depth: int, max_alias_expansion: int,
     max_depth = min(max_depth, MAX_DEPTH_CEILING)
     if not text.strip(" \t\r\n"):
         return stream  # blank: no documents (libyaml would take a tab here for indentation)
+    simple = _read_simple(text, max_depth)
+    if simple is not None:
+        return simple
     lines = _line_mapper(text)
     if _depth_bound(text) > max_depth:
         too_deep = _exact_depth(text, max_depth)
@@ -602,10 +720,15 @@ def _parse_libyaml(text: str, max_depth: int, max_alias_expansion: int,
     return stream
 
 
-# Line breaks YAML 1.1 knows besides LF and CRLF: libyaml counts lines by them, editors and
-# reports count by "\n".
-_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 _YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _other_breaks(text: str) -> bool:
+    """Whether `text` breaks lines other than by LF and CRLF: YAML 1.1 also breaks them at a
+    lone CR, NEL, LS and PS, and libyaml counts lines by those, editors and reports by "\n"."""
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return True
+    return "\x85" in text or "\u2028" in text or "\u2029" in text
 
 
 def _same_lines(line: int, column: int) -> tuple[int, int]:
@@ -615,7 +738,7 @@ def _same_lines(line: int, column: int) -> tuple[int, int]:
 def _line_mapper(text: str):
     """A function from libyaml's (line, column) to lines counted by "\n" (the identity when the
     text has no other line breaks, as nearly every file)."""
-    if not _OTHER_BREAKS.search(text):
+    if not _other_breaks(text):
         return _same_lines
     yaml_starts = [0] + [m.end() for m in _YAML_BREAKS.finditer(text)]
     starts = [0] + [m.end() for m in re.finditer("\n", text)]

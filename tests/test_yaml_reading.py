@@ -1,0 +1,152 @@
+"""Reading YAML two ways gives one result.
+
+Most manifests are built straight from libyaml's events (`yamltree._read_simple`); what that
+does not handle (anchors and aliases, merge keys, collections as keys, deep nesting, any error)
+goes to libyaml's composer and `_Builder`. For every text, whichever way reads it, the documents,
+their values and types, every position, the repeated keys and the problem must be what the
+composer's way gives.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import _ruamel_yaml
+import pytest
+from hypothesis import given, settings, strategies as st
+from ruamel.yaml.events import ScalarEvent
+
+from conftest import FIXTURES
+from wslint.load import yamlevents, yamltree
+from wslint.load.sources import decode
+from wslint.load.yamltree import Map, Seq, parse_stream
+
+
+def shape(value):
+    """A document as plain, comparable data: types, values and positions."""
+    if isinstance(value, Map):
+        return ("map", value.line, value.column,
+                [(shape(key), value.key_pos[key], shape(dict.__getitem__(value, key)))
+                 for key in dict.keys(value)])
+    if isinstance(value, Seq):
+        return ("seq", value.line, value.column, value.item_pos, [shape(item) for item in value])
+    if isinstance(value, float) and math.isnan(value):
+        return ("nan",)
+    return (type(value).__name__, value)
+
+
+def stream_shape(stream):
+    return ([shape(document) for document in stream.documents], stream.duplicates,
+            stream.complex_keys, stream.problem)
+
+
+def by_composer(text: str):
+    """The stream as the composer and `_Builder` read it."""
+    simple, yamltree._read_simple = yamltree._read_simple, lambda *args: None
+    try:
+        return parse_stream(text)
+    finally:
+        yamltree._read_simple = simple
+
+
+# (text, whether it is of the simple kind, read from events)
+CASES = [
+    ("a: 1\nb: [x, {c: d}]\n", True),
+    ("- a: 1\n  b: 2\n- !!map\n  c: 3\n- {d: 4}\n- - x\n  - y\n", True),
+    ("a: 1\na: 2\na: 3\nb: {c: d, c: e}\n", True),
+    (".nan: 1\n.nan: 2\n", True),
+    ("b: ! 8\nc: !!str 8\nd: !!int '8'\ne: !!binary aGVsbG8=\nf: !foo%2541 x\n", True),
+    ("'a': 1\n\"a\": 2\n1: a\n0x1: b\nyes: c\ntrue: d\n", True),
+    ("--- |\n  text\n---\n---\n...\n--- [1]\n", True),
+    ("%YAML 1.1\n---\na: 1\n...\n", True),
+    ("# only a comment\n", True),
+    ("a: 1\r\nb: [x,\r\n y]\r\n", True),
+    ("? a\n: b\n", True),
+    ("!!str <<: 1\na: !!str <<\n", True),
+    ("a: &x 1\nb: *x\n", False),
+    ("base: &b {a: 1}\nm:\n  <<: *b\n  c: 2\n", False),
+    ("m:\n  <<: {a: 1}\n", False),
+    ("[a, b]: c\n", False),
+    ("{{ .Values.x }}: y\n", False),
+    ("a: *undefined\n", False),
+    ("key: value\n  bad: indent\n", False),
+    ("a: 1\n---\nb: [\n", False),
+    ("a: 1\rb: 2\n", False),
+    ("a: 1\x85b: 2\n", False),
+    ("args: [--listen=:80]\n", False),
+    ("[" * 1500 + "]" * 1500 + "\n", False),
+]
+
+
+@pytest.mark.parametrize("text, simple", CASES)
+def test_both_ways_read_the_same(text, simple):
+    assert stream_shape(parse_stream(text)) == stream_shape(by_composer(text))
+    assert (yamltree._read_simple(text, yamltree.DEFAULT_MAX_DEPTH) is not None) == simple
+
+
+def test_every_fixture_reads_the_same_both_ways():
+    paths = sorted(FIXTURES.rglob("*.yaml"))
+    assert paths
+    for path in paths:
+        text, _ = decode(path.read_bytes())
+        assert stream_shape(parse_stream(text)) == stream_shape(by_composer(text)), path
+
+
+# Texts with YAML's significant characters (and the constructs left to the composer) inserted,
+# lines cut and joined: most still read, some no longer do.
+PIECES = ["&a ", "*a", "<<: ", "? ", ": ", "- ", "[", "]", "{", "}", "\t", "!!int ", "! ",
+          "!!str ", "'", '"', "#", "\n", "---\n", "...\n", "\r", ",", "|\n", ">-\n", "~", "yes",
+          "0x1F", "08", "1e3", ".nan", "\x00", "%"]
+BASE = (FIXTURES / "live" / "chat.yaml").read_text(encoding="utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(BASE)), st.sampled_from(PIECES),
+                          st.integers(0, 6)), max_size=4))
+def test_altered_texts_read_the_same_both_ways(edits):
+    text = BASE
+    for at, piece, cut in edits:
+        text = text[:at] + piece + text[at + cut:]
+    assert stream_shape(parse_stream(text)) == stream_shape(by_composer(text))
+
+
+def test_only_the_thread_reading_gets_tuples():
+    """While one thread reads events as tuples, another thread reading events gets the usual
+    objects; afterwards the parser's module is as it was."""
+    before = dict(vars(_ruamel_yaml))
+    seen = []
+
+    def other_thread():
+        parser = _ruamel_yaml.CParser("a: b\n")
+        seen.extend(type(parser.get_event()).__name__ for _ in range(4))
+
+    with yamlevents.tuple_events() as ready:
+        assert ready
+        parser = _ruamel_yaml.CParser("a: b\n")
+        mine = [parser.get_event() for _ in range(4)]
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    assert mine[0] is yamlevents.STREAM_START and mine[3][0] == yamlevents.SCALAR
+    assert seen == ["StreamStartEvent", "DocumentStartEvent", "MappingStartEvent", "ScalarEvent"]
+    assert vars(_ruamel_yaml) == before
+    assert _ruamel_yaml.ScalarEvent is ScalarEvent
+
+
+def test_a_parser_that_passes_other_fields_is_read_the_composer_way(monkeypatch):
+    """Should ruamel.yaml's parser ever pass its events other fields, the check at first use
+    fails and every text is read the composer's way, with the same result."""
+
+    def other_fields(anchor, tag, implicit, value, start_mark, end_mark, style):
+        if threading.get_ident() != yamlevents._reader[0]:
+            return ScalarEvent(anchor, tag, implicit, value, start_mark, end_mark, style)
+        return (yamlevents.SCALAR, anchor, value, tag, start_mark, style)
+
+    monkeypatch.setattr(yamlevents, "_works", [])
+    monkeypatch.setitem(yamlevents._MAKERS, "ScalarEvent", other_fields)
+    text = "a: [b, c]\n"
+    assert yamltree._read_simple(text, yamltree.DEFAULT_MAX_DEPTH) is None
+    assert yamlevents._works == [False]
+    assert stream_shape(parse_stream(text)) == stream_shape(by_composer(text))
+    assert _ruamel_yaml.ScalarEvent is ScalarEvent
