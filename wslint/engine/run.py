@@ -260,12 +260,16 @@ class Linter:
                     for rule in self.rules}
         findings = []
         for obj in objects:
+            in_scope = None  # asked once per object, by the first rule that needs it
             for rule, family in by_kind.get(obj.kind, ()):
                 if (family == WORKLOADS and graph.workload(obj) is None
                         or family == ROUTES and graph.route(obj) is None):
                     continue  # a Deployment of another API group is not a workload
-                if rule.websocket_scope and not graph.in_scope(obj):
-                    continue
+                if rule.websocket_scope:
+                    if in_scope is None:
+                        in_scope = graph.in_scope(obj)
+                    if not in_scope:
+                        continue
                 try:
                     for problem in rule.check(obj, contexts[rule.code]) or ():
                         findings.append(self._finding(rule, obj, problem, graph))
