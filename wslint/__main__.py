@@ -1,5 +1,6 @@
 """`python -m wslint` and the `wslint` command."""
 
+import gc
 import sys
 
 
@@ -10,9 +11,38 @@ def main() -> None:
 
         print(f"wslint {__version__}")
         return
+    # A command's process ends when the command does, and what a lint builds (every parsed
+    # document, kept to the end) holds no reference cycles worth collecting: the cyclic
+    # collector stays off (`wslint server` turns it on between lints), imports included.
+    gc.disable()
     from wslint.cli import main as cli
 
-    cli()
+    try:
+        cli()
+    except SystemExit as done:
+        _leave(done)
+
+
+def _leave(done: SystemExit) -> None:
+    """End the process with `done`'s status, without freeing every object one by one first:
+    after a lint of 1000 files that alone takes a tenth of a second. Exit handlers run and the
+    standard streams are flushed as at any exit; where that cannot be done so simply (other
+    threads still running, a status that is a message, a stream that fails), the interpreter
+    ends the process as usual."""
+    import atexit
+    import os
+    import threading
+
+    status = 0 if done.code is None else done.code
+    if not isinstance(status, int) or threading.active_count() > 1:
+        raise done
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        raise done from None
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -548,3 +548,10 @@ def _work(linter: "Linter", inputs: list[Input], indexes: range, connection: Any
         connection.send(("error", traceback.format_exc()))
     finally:
         connection.close()
+    # Done: end without freeing what this worker parsed one object at a time (the parent
+    # waits for its exit).
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(0)
