@@ -1,8 +1,8 @@
 """Reading YAML two ways gives one result.
 
 Most manifests are built straight from libyaml's events (`yamltree._read_simple`); what that
-does not handle (anchors and aliases, merge keys, collections as keys, deep nesting, any error)
-goes to libyaml's composer and `_Builder`. For every text, whichever way reads it, the documents,
+does not handle (collections or aliases as keys, merges of anything but an alias, what a limit
+refuses, any error) goes to libyaml's composer and `_Builder`. For every text, whichever way reads it, the documents,
 their values and types, every position, the repeated keys and the problem must be what the
 composer's way gives.
 """
@@ -41,11 +41,11 @@ def stream_shape(stream):
             stream.complex_keys, stream.problem)
 
 
-def by_composer(text: str):
+def by_composer(text: str, *limits):
     """The stream as the composer and `_Builder` read it."""
     simple, yamltree._read_simple = yamltree._read_simple, lambda *args: None
     try:
-        return parse_stream(text)
+        return parse_stream(text, *limits)
     finally:
         yamltree._read_simple = simple
 
@@ -64,9 +64,20 @@ CASES = [
     ("a: 1\r\nb: [x,\r\n y]\r\n", True),
     ("? a\n: b\n", True),
     ("!!str <<: 1\na: !!str <<\n", True),
-    ("a: &x 1\nb: *x\n", False),
-    ("base: &b {a: 1}\nm:\n  <<: *b\n  c: 2\n", False),
+    ("a: &x 1\nb: *x\nc: [*x]\n", True),
+    ("a: &x {p: 1, q: [1, 2]}\nb: *x\nc: [*x, *x]\n- x\n", False),
+    ("a: &x {p: 1, q: [1, 2]}\nb: *x\nc: [*x, *x]\n", True),
+    ("- &m\n  k: v\n- *m\n- !!map &n\n  k: w\n- *n\n", True),
+    ("a: &x 1\n---\nb: &x 2\nc: *x\n", True),
+    ("base: &b {a: 1, c: 0}\nm:\n  <<: *b\n  c: 2\n", True),
+    ("b: &b {a: 1}\no: &o [{z: 2}, 3]\nm:\n  <<: *o\n  <<: *b\n  a: 2\n  a: 3\n", True),
     ("m:\n  <<: {a: 1}\n", False),
+    ("b: &b {a: 1}\nm:\n  <<: [*b]\n", False),
+    ("s: &s 5\nm:\n  <<: *s\n", False),
+    ("a: &k key\n*k : v\n", False),
+    ("a: &x [*x]\n", False),
+    ("a: &x 1\nb: &x 2\n", False),
+    ("- &a [1, 2, 3]\n- &b [*a, *a, *a]\n- &c [*b, *b, *b]\n- [*c, *c, *c]\n", True),
     ("[a, b]: c\n", False),
     ("{{ .Values.x }}: y\n", False),
     ("a: *undefined\n", False),
@@ -82,7 +93,26 @@ CASES = [
 @pytest.mark.parametrize("text, simple", CASES)
 def test_both_ways_read_the_same(text, simple):
     assert stream_shape(parse_stream(text)) == stream_shape(by_composer(text))
-    assert (yamltree._read_simple(text, yamltree.DEFAULT_MAX_DEPTH) is not None) == simple
+    assert (yamltree._read_simple(text, yamltree.DEFAULT_MAX_DEPTH, yamltree.DEFAULT_MAX_ALIAS_EXPANSION) is not None) == simple
+
+
+# Documents that aliases expand past `max_alias_expansion` or nest past `max_depth` are
+# refused, and each way must refuse the same documents, at the same place.
+EXPANDING = ["- &a [1, 2, 3]\n- &b [*a, *a, *a]\n- &c [*b, *b, *b]\n- [*c, *c, *c]\n",
+             "a: &a {x: [1, {y: 2}]}\nb: {c: [*a, {d: *a}]}\nm:\n  <<: *a\n  k: *a\n---\nz: 1\n",
+             "base: &b {p: [1, 2]}\nl:\n- &m\n  <<: *b\n  q: 1\n- *m\n- [*m, [*b]]\n"]
+
+
+@pytest.mark.parametrize("text", EXPANDING)
+def test_both_ways_refuse_the_same_expansions(text):
+    limits = [(depth, 1000) for depth in range(1, 9)] + \
+        [(1000, expansion) for expansion in range(0, 400)] + [(4, 20), (5, 60), (6, 100)]
+    refused = set()
+    for limit in limits:
+        stream = parse_stream(text, *limit)
+        assert stream_shape(stream) == stream_shape(by_composer(text, *limit)), limit
+        refused.add(stream.problem is not None)
+    assert refused == {True, False}
 
 
 def test_every_fixture_reads_the_same_both_ways():
@@ -146,7 +176,7 @@ def test_a_parser_that_passes_other_fields_is_read_the_composer_way(monkeypatch)
     monkeypatch.setattr(yamlevents, "_works", [])
     monkeypatch.setitem(yamlevents._MAKERS, "ScalarEvent", other_fields)
     text = "a: [b, c]\n"
-    assert yamltree._read_simple(text, yamltree.DEFAULT_MAX_DEPTH) is None
+    assert yamltree._read_simple(text, yamltree.DEFAULT_MAX_DEPTH, yamltree.DEFAULT_MAX_ALIAS_EXPANSION) is None
     assert yamlevents._works == [False]
     assert stream_shape(parse_stream(text)) == stream_shape(by_composer(text))
     assert _ruamel_yaml.ScalarEvent is ScalarEvent

@@ -554,12 +554,13 @@ def _build_documents(stream: ParsedStream, composer: Any, max_depth: int,
         stream.problem = refusal.problem
 
 
-def _read_simple(text: str, max_depth: int) -> ParsedStream | None:
+def _read_simple(text: str, max_depth: int, max_alias_expansion: int) -> ParsedStream | None:
     """The stream of `text` built straight from libyaml's events, or None when the text is not
-    of the simple kind this handles: anchors and aliases, merge keys, collections as keys,
-    nesting past `max_depth`, line breaks other than LF and CRLF, or any error. Those go to the
-    composer and `_Builder`, which give the same result for the simple kind; this way makes no
-    node objects and walks nothing twice, and is what nearly every manifest takes."""
+    of the kind this handles, which `_Builder` does: collections as keys (and aliases as keys),
+    merge keys whose value is not an alias, anything the limits refuse, line breaks other than
+    LF and CRLF, or any error. Those go to the composer and `_Builder`, which give the same
+    result for the rest; this way makes no node objects and walks nothing twice, and is what
+    nearly every manifest takes."""
     if _other_breaks(text):
         return None
     with tuple_events() as ready:
@@ -567,44 +568,72 @@ def _read_simple(text: str, max_depth: int) -> ParsedStream | None:
             return None
         parser = CParser(text)
         try:
-            return _build_simple(parser.get_event, max_depth)
+            return _build_simple(parser.get_event, max_depth, max_alias_expansion)
         except Exception:
             return None  # the composer says what is wrong, and where
         finally:
             parser.dispose()
 
 
-def _build_simple(get_event: Any, max_depth: int) -> ParsedStream | None:
+_MERGE = object()  # the key of a merge (`<<`) whose value is being read
+
+
+def _build_simple(get_event: Any, max_depth: int, max_expansion: int) -> ParsedStream | None:
+    """See `_read_simple`. As `_Builder` does, it measures what aliases would expand each
+    document to (`nodes` counted as there, each anchored collection's shape taken when it
+    ends), but where a limit would refuse the document it gives up instead."""
     stream = ParsedStream()
     documents, duplicates = stream.documents, stream.duplicates
     lookup, cache, resolve = PLAIN_VALUES.get, PLAIN_VALUES, resolve_plain
     new_map, new_seq = Map, Seq
     # The collection being filled and its positions (key_pos or item_pos), in `mode`: 0 at the
-    # document's top, 1 a mapping before a key, 2 a mapping before the value of `key`, 3 a
-    # sequence. A block mapping is placed at its first key: `first` says it has none yet, and
-    # `fix` is the item_pos of the sequence it is the last item of.
-    node = positions = key = root = fix = None
+    # document's top, 1 a mapping before a key, 2 a mapping before the value of `key` (or of a
+    # merge), 3 a sequence. A block mapping is placed at its first key: `first` says it has
+    # none yet, and `fix` is the item_pos of the sequence it is the last item of. `merges`:
+    # the mapping's merge sources; `anchored`: its entry in `anchors` if it has an anchor.
+    node = positions = key = root = fix = merges = anchored = None
     mode, first, depth = 0, False, 0
     stack: list[tuple] = []
+    # Per document: anchors (collections as [object, shape or None while being read], scalars
+    # as (value, position)), and the expansion measures of `_Builder`.
+    anchors: dict[str, Any] = {}
+    nodes = expansion = deepest = 0
     while True:
         event = get_event()
         code = event[0]
         if code == 0:  # SCALAR
             _, anchor, tag, value, mark, style = event
-            if anchor is not None:
-                return None
             if tag is None or tag == "!":
                 if style == "":
                     if mode == 1 and value == "<<":
-                        return None  # a merge key
+                        if anchor is not None:
+                            return None
+                        nodes += 2
+                        if first:
+                            node.line, node.column = at = (mark.line + 1, mark.column + 1)
+                            if fix is not None:
+                                fix[-1] = at
+                            first = False
+                        if merges is None:
+                            merges = []
+                        key = _MERGE
+                        mode = 2
+                        continue
                     resolved = lookup(value, cache)
                     value = resolve(value) if resolved is cache else resolved
             else:
                 value = tagged_scalar(str(Tag(suffix=tag)), value)
+            if anchor is not None:
+                if anchor in anchors:
+                    return None  # the composer's error
+                anchors[anchor] = (value, (mark.line + 1, mark.column + 1))
             if mode == 2:
+                if key is _MERGE:
+                    return None  # a merge of a scalar: the composer's way
                 node[key] = value
                 mode = 1
             elif mode == 1:
+                nodes += 2
                 at = (mark.line + 1, mark.column + 1)
                 if first:
                     node.line, node.column = at
@@ -619,19 +648,27 @@ def _build_simple(get_event: Any, max_depth: int) -> ParsedStream | None:
                 key = value
                 mode = 2
             elif mode == 3:
+                nodes += 1
                 node.append(value)
                 positions.append((mark.line + 1, mark.column + 1))
             else:
                 root = value
         elif event is END:
-            node, positions, mode, key, first, fix = stack.pop()
+            if merges:
+                _merge(node, merges)
+            if anchored is not None:
+                anchored[1] = (nodes - stack[-1][8], deepest - depth + 1)
+            done_deepest = deepest
+            node, positions, mode, key, first, fix, merges, anchored, _, deepest = stack.pop()
+            if done_deepest > deepest:
+                deepest = done_deepest
             if mode == 2:
                 mode = 1
             depth -= 1
         elif code == 1 or code == 2:  # MAPPING_START, SEQUENCE_START
             _, anchor, tag, flow_style, mark = event
-            if anchor is not None or mode == 1:
-                return None  # an anchor, or a collection as a key
+            if mode == 1 or mode == 2 and key is _MERGE:
+                return None  # a collection as a key, or merged where it is written
             depth += 1
             if depth > max_depth:
                 return None
@@ -642,24 +679,82 @@ def _build_simple(get_event: Any, max_depth: int) -> ParsedStream | None:
                 new = new_seq()
                 new.item_pos = new_positions = []
             at = new.line, new.column = mark.line + 1, mark.column + 1
-            stack.append((node, positions, mode, key, first, fix))
             if mode == 2:
                 node[key] = new
             elif mode == 3:
+                nodes += 1
                 node.append(new)
                 positions.append(at)
             else:
                 root = new
+            stack.append((node, positions, mode, key, first, fix, merges, anchored, nodes,
+                          deepest))
             first = code == 1 and flow_style is not True
             fix = positions if first and mode == 3 else None
             node, positions, mode = new, new_positions, 1 if code == 1 else 3
+            merges = None
+            deepest = depth
+            if anchor is None:
+                anchored = None
+            elif anchor in anchors:
+                return None  # the composer's error
+            else:
+                anchored = anchors[anchor] = [new, None]
         elif event is DOCUMENT_END:
             documents.append(root)
             root = None
+            anchors.clear()
+            nodes = expansion = deepest = 0
         elif event is STREAM_END:
             return stream
         elif code == ALIAS:
-            return None
+            entry = anchors.get(event[1])
+            if entry is None or mode == 1 or mode == 0:
+                return None  # the composer's error, or an alias as a key
+            if type(entry) is tuple:  # a scalar
+                if mode == 3:
+                    nodes += 1
+                    node.append(entry[0])
+                    positions.append(entry[1])
+                elif key is _MERGE:
+                    return None
+                else:
+                    node[key] = entry[0]
+                    mode = 1
+                continue
+            value, shape = entry
+            if shape is None:
+                return None  # an alias inside its own anchor: `_Builder` refuses it
+            below, height = shape
+            nodes += below
+            expansion += below
+            if depth + height > deepest:
+                deepest = depth + height
+            if expansion > max_expansion or depth + height > max_depth:
+                return None  # refused: `_Builder` says where
+            if mode == 3:
+                nodes += 1
+                node.append(value)
+                positions.append((value.line, value.column))
+            elif key is _MERGE:
+                merges.append(value)
+                mode = 1
+            else:
+                node[key] = value
+                mode = 1
+
+
+def _merge(mapping: Map, sources: list) -> None:
+    """Merge keys (`<<: *defaults`), as `_Builder` applies them once the mapping's own keys are
+    read: those win, then earlier sources win."""
+    positions = mapping.key_pos
+    for merged in sources:
+        for source in merged if isinstance(merged, Seq) else [merged]:
+            if isinstance(source, Map):
+                for name, value in source.items():
+                    if name not in positions:
+                        mapping[name] = value
+                        positions[name] = source.key_pos[name]
 
 
 def _parse_pure(text: str, max_depth: int, max_alias_expansion: int,
@@ -681,7 +776,7 @@ def _parse_libyaml(text: str, max_depth: int, max_alias_expansion: int,
     max_depth = min(max_depth, MAX_DEPTH_CEILING)
     if not text.strip(" \t\r\n"):
         return stream  # blank: no documents (libyaml would take a tab here for indentation)
-    simple = _read_simple(text, max_depth)
+    simple = _read_simple(text, max_depth, max_alias_expansion)
     if simple is not None:
         return simple
     lines = _line_mapper(text)
