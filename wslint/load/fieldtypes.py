@@ -12,7 +12,7 @@ a list of `shape`, and the scalar kinds below.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 OBJECT = "object"
 LIST = "list"
@@ -113,39 +113,58 @@ def shape_of(data: dict) -> Shape:
     return obj(fields)
 
 
-def wrong_types(data: dict) -> Iterator[tuple[tuple, str]]:
+def wrong_types(data: dict) -> list[tuple[tuple, str]]:
     """(path, what was expected) for each field of the object that holds the wrong type."""
-    yield from _check(data, shape_of(data), ())
+    found: list[tuple[tuple, str]] = []
+    _check(data, shape_of(data), (), found)
+    return found
 
 
-def _check(value: Any, shape: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
+def _check(value: Any, shape: Any, path: tuple, found: list) -> None:
+    # Every field of every object passes here: scalar fields are judged in the loops below
+    # rather than in a call of their own each.
     kind = shape if isinstance(shape, str) else shape[0]
     if value is None:
         if kind == OBJECT and not shape[2]:
-            yield path, EXPECTED[kind]
+            found.append((path, EXPECTED[kind]))
         return
     if isinstance(value, str) and "${" in value:
         return  # an envsubst placeholder: the file is a template, rendered before it is applied
     if not _fits(value, kind):
-        yield path, EXPECTED[kind]
+        found.append((path, EXPECTED[kind]))
         return
     if kind == OBJECT:
         for name, field_shape in shape[1].items():
             if name in value:
-                yield from _check(value[name], field_shape, path + (name,))
+                item = value[name]
+                if isinstance(field_shape, str):
+                    if item is None or isinstance(item, str) and (
+                            field_shape in _TEXTUAL or "${" in item):
+                        continue  # absent, or text where text fits (or a placeholder)
+                    if type(item) is int and field_shape in _WHOLE:
+                        continue
+                _check(item, field_shape, path + (name,), found)
     elif kind == LIST:
         item_shape = shape[1]
         object_items = not isinstance(item_shape, str) and item_shape[0] == OBJECT
         for index, item in enumerate(value):
             if item is None and object_items:
-                yield path + (index,), EXPECTED[OBJECT]
+                found.append((path + (index,), EXPECTED[OBJECT]))
+            elif item_shape == STRING and type(item) is str:
+                continue
             else:
-                yield from _check(item, item_shape, path + (index,))
+                _check(item, item_shape, path + (index,), found)
     elif kind in (STRING_MAP, QUANTITY_MAP):
         scalar = STRING if kind == STRING_MAP else QUANTITY
         for name, item in value.items():
-            if item is not None and not _fits(item, scalar):
-                yield path + (name,), EXPECTED[scalar]
+            if item is not None and type(item) is not str and not _fits(item, scalar):
+                found.append((path + (name,), EXPECTED[scalar]))
+
+
+# Scalar kinds any string fits, and those any int fits (`_fits`): the common cases, decided
+# without a call.
+_TEXTUAL = frozenset({STRING, INT_OR_STRING, QUANTITY})
+_WHOLE = frozenset({INTEGER, INT_OR_STRING, QUANTITY})
 
 
 def _fits(value: Any, kind: str) -> bool:
