@@ -28,7 +28,11 @@ def standard(value) -> str:
     return json.dumps(value, indent=2, ensure_ascii=True)
 
 
-@pytest.mark.parametrize("value", [ODD, {}, [], "text", 3, None, [ODD, [ODD]]])
+# The same keys at several depths, first and not: each is written with its own indentation.
+REPEATED = [{"k": {"k": [1, {"k": None, "j": True}]}, "j": 1}, {"j": 2, "k": {1: "k"}}]
+
+
+@pytest.mark.parametrize("value", [ODD, {}, [], "text", 3, None, [ODD, [ODD]], REPEATED])
 def test_same_text_as_the_standard_library(value):
     assert dumps(value) == standard(value)
 

@@ -111,6 +111,18 @@ def write_json(document: Any, stream: Any) -> None:
             return float.__repr__(value)
         raise _Unusual
 
+    # What goes before a key, by (key, indent, whether it is the first): every finding has the
+    # same keys. Only text keys are kept (1 and True are one key to a dict, not to json).
+    openings: dict[tuple, str] = {}
+
+    def opening(key: Any, inner: str, first: bool) -> str:
+        # Keys that are numbers, booleans or null are written as text, as json does.
+        text = ("" if first else ",") + inner + \
+            encode_basestring_ascii(key if isinstance(key, str) else scalar(key)) + ": "
+        if type(key) is str and len(openings) < 1000:
+            openings[key, inner, first] = text
+        return text
+
     def write(value: Any, indent: str) -> None:
         if type(value) is str:
             add(encode_basestring_ascii(value))
@@ -120,17 +132,19 @@ def write_json(document: Any, stream: Any) -> None:
                 return
             inner = "\n" + indent + "  "
             add("{")
-            separator = inner
+            first = True
             for key, item in value.items():
-                add(separator)
-                # Keys that are numbers, booleans or null are written as text, as json does.
-                add(encode_basestring_ascii(key if isinstance(key, str) else scalar(key)))
-                add(": ")
-                if type(item) is str:
+                add(openings.get((key, inner, first)) or opening(key, inner, first))
+                first = False
+                kind = type(item)
+                if kind is str:
                     add(encode_basestring_ascii(item))
+                elif item is None:
+                    add("null")
+                elif kind is int:
+                    add(int.__repr__(item))
                 else:
                     write(item, indent + "  ")
-                separator = "," + inner
             add("\n" + indent + "}")
         elif isinstance(value, (list, tuple)):
             if not value:
