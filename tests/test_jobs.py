@@ -29,17 +29,36 @@ pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="runs stay in on
 
 @pytest.fixture
 def any_size(monkeypatch):
-    """Spread even small inputs over processes, and record how many each run used."""
+    """Spread even small inputs over processes, and record how many each run used. Chunks go
+    to the processes in turn (a run gives each the next one free), so that every process has
+    some."""
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
-    used = []
-    spread = parallel.lint_files
+    used = Runs()
+    spread = parallel.lint_chunks
 
-    def recording(linter, files, workers, sizes, progress=None):
+    def recording(linter, entries, chunks, workers, progress=None):
         used.append(workers)
-        return spread(linter, files, workers, sizes, progress)
+        used.parts.append(sum(isinstance(entry, parallel.Part) for entry in entries))
 
-    monkeypatch.setattr(parallel, "lint_files", recording)
+        def in_turn(process):
+            taken = getattr(process, "next_in_turn", process.number)
+            process.next_in_turn = taken + workers
+            return taken
+
+        monkeypatch.setattr(parallel._Process, "next_chunk", in_turn)
+        return spread(linter, entries, chunks, workers, progress)
+
+    monkeypatch.setattr(parallel, "lint_chunks", recording)
     return used
+
+
+class Runs(list):
+    """The processes of each run spread over several, and (`parts`) how many parts of files
+    each had."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts = []
 
 
 def rendered(result) -> str:
@@ -107,8 +126,9 @@ spec:
 
 
 def test_cross_file_context_survives_the_split(tmp_path, any_size):
-    # The Deployment is as large as the rest together: it is alone in the first share, and the
-    # Service, Ingress and PDB that relate to it are loaded by the other process.
+    # Each file is a chunk of its own (the Deployment is as large as the rest together), taken
+    # in turn: the Service and the PDB that relate to the Deployment are loaded by the other
+    # process.
     env = "\n".join(f"        - {{name: VAR_{i}, value: '{i}'}}" for i in range(150))
     (tmp_path / "a-deployment.yaml").write_text(DEPLOYMENT.format(env=env))
     (tmp_path / "b-service.yaml").write_text(SERVICE)
@@ -235,13 +255,13 @@ def test_a_view_fills_in_what_was_cut(tmp_path, monkeypatch):
     linter = Linter(Settings())
     loaded = linter.load(str(path))
     obj: KObject = loaded.objects[0]
-    view = pickle.loads(parallel.dump(parallel.make_view(loaded, str(path), linter)))
+    view = pickle.loads(parallel.dump(parallel.make_view(loaded, 0, 0, None, linter)))
     data = view.objects[0].data
     spec = data["spec"]["template"]["spec"]
     container = spec["containers"][0]
     assert isinstance(spec, parallel.PartialMap) and isinstance(container, parallel.PartialMap)
     assert dict.__len__(spec) == 2 and dict.__len__(container) == 3  # cut down
-    monkeypatch.setattr(parallel, "_loader", [linter.load])
+    monkeypatch.setattr(parallel, "_run", [linter, [str(path)]])
     monkeypatch.setattr(parallel, "_reloaded", {})
     assert container["image"] == "db:1" and spec.get("restartPolicy") == "Always"
     assert "missing" not in container and container.get("missing") is None
@@ -254,22 +274,26 @@ def test_a_view_fills_in_what_was_cut(tmp_path, monkeypatch):
     assert obj.data["spec"]["template"]["spec"] is not spec  # the loaded object stays whole
 
 
-def test_split_is_contiguous_and_balanced():
-    assert parallel.split([1] * 10, 2) == [range(0, 5), range(5, 10)]
-    assert parallel.split([100, 1, 1, 1], 2) == [range(0, 1), range(1, 4)]
-    assert parallel.split([1, 1, 1, 100], 2) == [range(0, 3), range(3, 4)]
-    assert parallel.split([5, 5, 5], 3) == [range(0, 1), range(1, 2), range(2, 3)]
-    assert [len(share) for share in parallel.split([1] * 7, 3)] == [2, 3, 2]
+def test_chunks_are_contiguous_runs_of_about_a_size():
+    assert parallel.chunks([1] * 10, 5) == [range(0, 5), range(5, 10)]
+    assert parallel.chunks([100, 1, 1, 1], 3) == [range(0, 1), range(1, 4)]
+    assert parallel.chunks([1, 1, 1, 100], 3) == [range(0, 3), range(3, 4)]
+    assert parallel.chunks([1, 1, 1, 100, 1], 3) == [range(0, 3), range(3, 4), range(4, 5)]
 
 
 def test_small_inputs_stay_in_one_process():
-    assert parallel.worker_count(["a.yaml", "b.yaml"], 4, [100, 100]) == 1
-    assert parallel.worker_count(["a.yaml"], 4, [10**7]) == 1
-    assert parallel.worker_count(["-", "b.yaml"], 4, [10**7, 10**7]) == 1
-    assert parallel.worker_count(["a.yaml", "b.yaml"], 1, [10**7, 10**7]) == 1
-    assert parallel.worker_count(["a.yaml", "b.yaml", "c.yaml"], 2, [10**7] * 3) == 2
     megabyte = parallel.MIN_PARALLEL_BYTES
-    assert parallel.worker_count([f"{n}.yaml" for n in range(100)], 64, [megabyte] * 5 + [1] * 95) == 5
+    assert parallel.worker_count(200, 4) == 1
+    assert parallel.worker_count(10 * megabyte, 1) == 1
+    assert parallel.worker_count(3 * megabyte, 2) == 2
+    assert parallel.worker_count(5 * megabyte + 95, 64) == 5
+
+
+def test_an_input_of_one_file_that_cannot_be_cut_stays_in_one_process(tmp_path, any_size):
+    path = tmp_path / "big.yaml"
+    path.write_text("# {{ a template }}\n" + SERVICE + "---\n" + BUDGET)
+    assert rendered(lint([path], jobs=2)) == rendered(lint([path], jobs=1))
+    assert any_size == []
 
 
 @pytest.mark.parametrize(("files", "cpus"), [
@@ -337,3 +361,103 @@ def test_no_progress_in_pipes_or_ci_unless_asked(monkeypatch):
     clock.now = 20.0
     asked.update(5)
     assert pipe.getvalue() == "wslint: 5/10 files\n"  # plain lines where \r would not erase
+
+
+# --- one large file, or the standard input, in parts ------------------------------------------
+
+def _one_stream() -> str:
+    """Every rule fixture manifest that reads cleanly, as the documents of one stream, with
+    what parts must carry across: a List, anchors, a repeated key, a document of a scalar."""
+    from wslint.load.yamltree import parse_stream
+
+    texts = []
+    for path in sorted((FIXTURES / "rules").glob("*.yaml")):
+        for case in YAML(typ="safe").load(path.read_text())["cases"]:
+            for text in (case.get("files") or {"m": case.get("manifest", "")}).values():
+                stream = parse_stream(text)
+                if text.strip() and "{{" not in text and stream.problem is None \
+                        and not stream.complex_keys and not text.lstrip().startswith("%"):
+                    texts.append(text)
+    texts.append("apiVersion: v1\nkind: List\nitems:\n- &svc\n" + "".join(
+        "  " + line + "\n" for line in SERVICE.splitlines()) + "- *svc\n")
+    texts.append(SERVICE.replace("spec:", "spec:\n  type: ClusterIP\n  type: NodePort"))
+    texts.append("just a scalar\n")
+    return "".join(text if text.startswith("---") else "---\n" + text for text in texts)
+
+
+def test_a_large_file_is_read_in_parts(tmp_path, any_size):
+    path = tmp_path / "all.yaml"
+    path.write_text(_one_stream())
+    one, two = lint([path], jobs=1), lint([path], jobs=2)
+    assert any_size == [2] and any_size.parts[0] > 4
+    assert len(one.findings) > 100 and rendered(one) == rendered(two)
+    assert (one.files, one.objects, one.skipped_documents) == \
+        (two.files, two.objects, two.skipped_documents)
+
+
+def test_the_standard_input_is_read_in_parts(any_size, monkeypatch):
+    data = _one_stream().encode()
+    results = []
+    for jobs in (1, 2):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+        results.append(rendered(lint(["-"], jobs=jobs, stdin_filename="deploy/all.yaml")))
+    assert any_size == [2] and any_size.parts[0] > 4
+    assert "deploy/all.yaml" in results[0] and results[0] == results[1]
+
+
+def test_a_file_with_a_syntax_error_is_read_whole(tmp_path, any_size, capsys):
+    # The parts after the error would read on their own; in the whole file they are not read.
+    text = _one_stream()
+    middle = text.index("---\n", len(text) // 2)
+    path = tmp_path / "all.yaml"
+    path.write_text(text[:middle] + "---\nkey: [unclosed\n" + text[middle:])
+    one, two = lint([path], jobs=1), lint([path], jobs=2)
+    assert any(f.code == "WS901" for f in one.findings)
+    assert rendered(one) == rendered(two)
+    assert "worker" not in capsys.readouterr().err  # not a failure: read in one process
+
+
+def test_parts_join_into_what_the_whole_file_gives(tmp_path):
+    path = tmp_path / "all.yaml"
+    path.write_text(_one_stream())
+    linter = Linter(Settings())
+    whole = linter.load(str(path))
+    entries, _ = parallel._cut(linter, [str(path)], [path.stat().st_size], 2000)
+    assert len(entries) > 10 and all(isinstance(entry, parallel.Part) for entry in entries)
+    joined, = parallel._joined(entries, [parallel.load_entry(linter, e) for e in entries])
+
+    def described(loaded):
+        return ([(obj.doc_index, obj.item_index, obj.ref, obj.data.line, obj.data.column,
+                  sorted(obj.data.key_pos.items())) for obj in loaded.objects],
+                sorted((p.code, p.line, p.column, p.message) for p in loaded.problems),
+                loaded.skipped_documents, loaded.documents)
+
+    assert described(joined) == described(whole)
+    assert any(p.code == "WS905" for p in whole.problems)
+
+
+def test_a_view_of_a_part_fills_in_from_its_document(tmp_path, monkeypatch):
+    path = tmp_path / "all.yaml"
+    path.write_text(_one_stream())
+    linter = Linter(Settings())
+    entries, _ = parallel._cut(linter, [str(path)], [path.stat().st_size], 2000)
+    monkeypatch.setattr(parallel, "_run", [linter, entries])
+    filled = 0
+    for number, entry in enumerate(entries):
+        loaded, = parallel.load_entry(linter, entry)
+        view = pickle.loads(parallel.dump(parallel.make_view(loaded, number, 0, None, linter)))
+        for obj, seen in zip(loaded.objects, view.objects):
+            spec = seen.data.get("spec", {})
+            template = spec.get("template") if isinstance(spec, dict) else None
+            pod_spec = template.get("spec") if isinstance(template, dict) else None
+            if isinstance(pod_spec, parallel.PartialMap):
+                full = obj.data["spec"]["template"]["spec"]
+                assert pod_spec == full  # filled in
+                assert pod_spec.key_pos == full.key_pos
+                assert _positions(pod_spec.get("containers")) == _positions(full.get("containers"))
+                filled += 1
+    assert filled > 20
+
+
+def _positions(items):
+    return [getattr(item, "key_pos", None) for item in items] if isinstance(items, list) else None

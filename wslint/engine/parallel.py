@@ -1,24 +1,30 @@
 """Linting in several processes (`--jobs N`) with the same result as in one.
 
-The files are split into N contiguous shares of about equal size: this process loads the first,
-forked workers the others. Checks need the whole input (a route in one file, its Service in
-another, an HPA in a third), but shipping every parsed tree between processes costs more than
-parsing it. So each process:
+The input is cut into chunks of about equal size: runs of whole files, a large file (or the
+standard input) cut into runs of whole documents (`Part`s, read before the processes fork). This
+process and forked workers each take the next chunk left until none is: a process on a busier
+CPU takes fewer. Checks need the whole input (a route in one file, its Service in another, an
+HPA in a third), but shipping every parsed tree between processes costs more than parsing it.
+So each process:
 
-1. loads its share and sends the others a *view* of it: the objects with their positions, the
-   file texts and the input problems, where a workload's pod spec is cut down to what relating
-   objects needs (containers' names, images, ports and args; the restart policy). Pod specs are
-   most of a manifest's bytes;
+1. loads its chunks and sends the others a *view* of them: the objects with their positions and
+   the input problems, where a workload's pod spec is cut down to what relating objects needs
+   (containers' names, images, ports and args; the restart policy). Pod specs are most of a
+   manifest's bytes. What every process has from before the fork (renderings, the text of what
+   was read then) is not sent;
 2. builds the graph over every object (its own whole, the others' as views, all in input order)
-   and runs the checks on its own objects only;
-3. sends its findings to the first process, naming objects by their place in the input rather
-   than copying them.
+   and runs the checks on its own objects only, a chunk at a time;
+3. sends its findings to the first process, by chunk, naming objects by their place in the input
+   rather than copying them.
 
-The first process then finishes the run over its own objects and the others' views exactly as a
-single process would (duplicates, suppressions, sorting), so the result does not depend on N. A
-cut-down mapping is a `PartialMap`: asking it for something that was cut loads the full object
-again (by loading its file again), so a check or a reporter that looks further than the view
-still sees what one process would have seen; only slower.
+The first process then puts the findings in input order, joins the parts of each file, and
+finishes the run over its own objects and the others' views exactly as a single process would
+(duplicates, suppressions, sorting), so the result does not depend on N. A cut-down mapping is a
+`PartialMap`: asking it for something that was cut loads the full object again (by loading its
+file, or its part, again), so a check or a reporter that looks further than the view still sees
+what one process would have seen; only slower. A part that does not read cleanly on its own (a
+syntax error, a collection as a key) could read otherwise in the whole file: then the run is
+done again in one process.
 """
 
 from __future__ import annotations
@@ -28,24 +34,30 @@ import gc
 import io
 import os
 import pickle
+import re
 import sys
 import time
 import traceback
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from wslint.k8s.objects import workload_kind_of
+from wslint.k8s.ownership import owned_in_input
 from wslint.model import KObject, LintResult, Source
-from wslint.load.sources import STDIN, LoadedSource
-from wslint.load.yamltree import Map, Seq
+from wslint.load.sources import STDIN, InputProblem, LoadedSource, load_part, splittable
+from wslint.load.yamltree import Map, Seq, parse_part
 
 if TYPE_CHECKING:
     from wslint.engine import Linter
     from wslint.engine.progress import Progress
+    from wslint.graph import Graph
 
 # The input a process should have to load (about 200 apps of the benchmark workload): below it,
 # forking and trading views cost about what another process saves.
 MIN_PARALLEL_BYTES = 1024 * 1024
+# Chunks per process: enough that a process on a faster CPU takes more of them, few enough that
+# each is worth taking (and a file is cut in parts only where it is larger than two).
+CHUNKS_PER_PROCESS = 8
 # What a view keeps of a pod spec and of each of its containers.
 POD_SPEC_KEEPS = ("containers", "restartPolicy")
 CONTAINER_KEEPS = ("name", "image", "ports", "args")
@@ -53,6 +65,28 @@ PROGRESS_INTERVAL = 0.1  # seconds between a worker's progress messages
 
 # What a run is given: the path of a file to load, or a source loaded already (a rendering).
 Input = Union[str, LoadedSource]
+
+
+class Read(NamedTuple):
+    """An input read before the processes fork (the standard input, a large file)."""
+
+    source: Source
+    problem: InputProblem | None
+
+
+class Part(NamedTuple):
+    """Whole documents of a `splittable` source read before the processes fork: its text from
+    `start` to `end` (each at a `---` line or an end of the text), below `lines_before` lines."""
+
+    source: Source
+    start: int
+    end: int
+    lines_before: int
+    last: bool  # the source's last part: progress counts the file then
+
+
+# What a process loads: a file's path, a rendering, an input read already, or a part of one.
+Entry = Union[str, LoadedSource, Read, Part]
 
 
 def cpu_count() -> int:
@@ -96,75 +130,142 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin"
 
 
-def input_sizes(inputs: list[Input]) -> list[int]:
-    sizes = []
-    for item in inputs:
-        if isinstance(item, LoadedSource):
-            sizes.append(len(item.source.text))
-            continue
-        try:
-            sizes.append(os.stat(item).st_size)
-        except OSError:
-            sizes.append(0)
-    return sizes
-
-
-def worker_count(inputs: list[Input], jobs: int, sizes: list[int]) -> int:
-    """How many processes this input is worth: at most one per MIN_PARALLEL_BYTES of it (each
-    process also reads every other's view), and one for standard input (a forked process
-    cannot read it) or where processes cannot fork."""
-    if jobs <= 1 or len(inputs) < 2 or STDIN in inputs or not can_fork():
+def worker_count(total: int, jobs: int) -> int:
+    """How many processes `total` bytes of input are worth: at most one per MIN_PARALLEL_BYTES
+    (each process also reads every other's view), and one where processes cannot fork."""
+    if jobs <= 1 or not can_fork():
         return 1
-    return max(1, min(jobs, len(inputs), sum(sizes) // MIN_PARALLEL_BYTES))
+    return max(1, min(jobs, total // MIN_PARALLEL_BYTES))
 
 
 def lint_if_worthwhile(linter: "Linter", inputs: list[Input], jobs: int,
                        progress: "Progress | None" = None) -> LintResult | None:
-    """Lint `inputs` (file paths, or sources loaded already such as kustomize renderings) in
-    up to `jobs` processes when that pays; None when one process should do it."""
-    if jobs <= 1:
+    """Lint `inputs` (file paths, `-` for the standard input, or sources loaded already such as
+    kustomize renderings) in up to `jobs` processes when that pays; None when one process should
+    do it (the standard input, once read, is then read from `linter.stdin`)."""
+    if jobs <= 1 or not can_fork():
         return None
-    sizes = input_sizes(inputs)
-    workers = worker_count(inputs, jobs, sizes)
+    entries: list = []
+    for item in inputs:
+        if item == STDIN:
+            linter.stdin = linter.read(STDIN)  # read again from here if one process lints
+            item = Read(*linter.stdin)
+        entries.append(item)
+    sizes = [_size(entry) for entry in entries]
+    workers = worker_count(sum(sizes), jobs)
+    if workers <= 1:
+        return None
+    chunk_size = max(1, sum(sizes) // (workers * CHUNKS_PER_PROCESS))
+    entries, sizes = _cut(linter, entries, sizes, chunk_size)
+    cut = chunks(sizes, chunk_size)
+    workers = min(workers, len(cut))
     if workers <= 1:
         return None
     try:
-        return lint_files(linter, inputs, workers, sizes, progress)
+        result = lint_chunks(linter, entries, cut, workers, progress)
+        linter.stdin = None
+        return result
+    except _Unsplittable:
+        pass  # a part reads otherwise than in its whole file: the run goes to one process
     except WorkerFailed as error:
         print(f"wslint: warning: a worker process failed ({error}); linting in one process",
               file=sys.stderr)
-        if progress is not None:
-            progress.done = 0  # counted again by the run in one process
-        return None
+    if progress is not None:
+        progress.done = 0  # counted again by the run in one process
+    return None
 
 
-def split(sizes: list[int], count: int) -> list[range]:
-    """`count` contiguous, non-empty ranges of input indexes of about equal total size."""
-    total = sum(sizes)
-    shares, start, done = [], 0, 0
-    for share in range(count - 1):
-        target = total * (share + 1) / count
-        end = start + 1
-        done += sizes[start]
-        # Take files while the share is below its target, leaving one file for each later share.
-        while end < len(sizes) - (count - 1 - share) and done + sizes[end] / 2 <= target:
-            done += sizes[end]
-            end += 1
-        shares.append(range(start, end))
-        start = end
-    shares.append(range(start, len(sizes)))
-    return shares
+def _size(entry: Entry) -> int:
+    if isinstance(entry, (LoadedSource, Read)):
+        return len(entry.source.text)
+    try:
+        return os.stat(entry).st_size
+    except OSError:
+        return 0
+
+
+# Where a part may start: a `---` line (a document marker; no document goes across one).
+_PART_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+
+
+def _cut(linter: "Linter", entries: list, sizes: list[int], chunk_size: int
+         ) -> tuple[list[Entry], list[int]]:
+    """The entries with every input larger than two chunks read now and, where it can be, cut
+    into parts of about a chunk each; and their sizes."""
+    cut, cut_sizes = [], []
+    for entry, size in zip(entries, sizes):
+        if size <= 2 * chunk_size or isinstance(entry, LoadedSource):
+            cut.append(entry)
+            cut_sizes.append(size)
+            continue
+        read = entry if isinstance(entry, Read) else Read(*linter.read(entry))
+        source = read.source
+        starts = [0]
+        while read.problem is None and splittable(source) and not (
+                source.is_stdin and linter.settings.helm and "# Source:" in source.text):
+            marker = _PART_START.search(source.text, starts[-1] + chunk_size)
+            if marker is None:
+                break
+            starts.append(marker.start())
+        if len(starts) == 1:
+            cut.append(read)
+            cut_sizes.append(len(source.text))
+            continue
+        bounds = starts + [len(source.text)]
+        lines = 0
+        for index, (start, end) in enumerate(zip(bounds, bounds[1:])):
+            cut.append(Part(source, start, end, lines, index == len(starts) - 1))
+            cut_sizes.append(end - start)
+            lines += source.text.count("\n", start, end)
+    return cut, cut_sizes
+
+
+def chunks(sizes: list[int], chunk_size: int) -> list[range]:
+    """Contiguous, non-empty ranges of entries of about `chunk_size` each (an entry larger than
+    that alone)."""
+    found, start, total = [], 0, 0
+    for index, size in enumerate(sizes):
+        total += size
+        if total >= chunk_size:
+            found.append(range(start, index + 1))
+            start, total = index + 1, 0
+    if start < len(sizes):
+        found.append(range(start, len(sizes)))
+    return found
+
+
+def load_entry(linter: "Linter", entry: Entry) -> list[LoadedSource]:
+    """What loading one entry gives (Helm's output on the standard input: several sources)."""
+    if isinstance(entry, str):
+        return linter.loaded_input(linter.load(entry))
+    if isinstance(entry, Read):
+        return linter.loaded_input(linter.load_read(entry.source, entry.problem))
+    if isinstance(entry, Part):
+        settings = linter.settings
+        stream = parse_part(entry.source.text[entry.start:entry.end], entry.lines_before,
+                            settings.max_depth, settings.max_alias_expansion)
+        if stream.problem is not None or stream.complex_keys:
+            raise _Unsplittable
+        return [load_part(entry.source, stream)]
+    return [entry]
+
+
+class _Unsplittable(Exception):
+    """A part of a file does not read on its own as it does in the whole file."""
 
 
 # --- views: objects cut down for the other processes ------------------------------------------
 
 class Locator(NamedTuple):
-    """Where a cut-down mapping's full version is: object `index` of what loading `path` gives,
-    at `steps` within it."""
+    """Where a cut-down mapping's full version is: object `index` of source `item` of what
+    loading entry `entry` gives, at `steps` within it. Of a part, only the object's document is
+    read again: the object is that document, or item `list_item` of its `items` (a List)."""
 
-    path: str
+    entry: int
+    item: int
     index: int
     steps: tuple
+    list_item: int | None = None
 
 
 class PartialMap(Map):
@@ -176,7 +277,7 @@ class PartialMap(Map):
 
     def _fill(self) -> None:
         locator, self.locator = self.locator, None
-        full = _full_object(locator.path, locator.index)
+        full = _full_object(locator, self.line)
         for step in locator.steps:
             full = full[step]
         dict.clear(self)
@@ -244,19 +345,44 @@ for _name in ("__iter__", "__len__", "__repr__", "__reversed__", "__or__", "__io
               "setdefault", "update", "clear"):
     setattr(PartialMap, _name, _whole(_name))
 
-# Full objects loaded again in this process, by input path (for PartialMap._fill).
-_reloaded: dict[str, LoadedSource] = {}
-_loader: list[Any] = []
+# Entries loaded again in this process, by their index in `_run` (for PartialMap._fill).
+_reloaded: dict[int, list[LoadedSource]] = {}
 _stats = {"filled": 0}
 
 
-def _full_object(path: str, index: int) -> Map:
-    loaded = _reloaded.get(path)
+def _full_object(locator: Locator, line: int) -> Map:
+    """The full data of the object a cut-down mapping at `line` belongs to."""
+    if not _run:
+        raise RuntimeError("cannot load the full object outside a run")
+    linter, entries = _run
+    entry = entries[locator.entry]
+    if isinstance(entry, Part):
+        document = parse_part(*_document_of(entry, line), linter.settings.max_depth,
+                              linter.settings.max_alias_expansion).documents[0]
+        return document if locator.list_item is None else document["items"][locator.list_item]
+    loaded = _reloaded.get(locator.entry)
     if loaded is None:
-        if not _loader:
-            raise RuntimeError(f"{path}: cannot load the full object outside a run")
-        loaded = _reloaded[path] = _loader[0](path)
-    return loaded.objects[index].data
+        loaded = _reloaded[locator.entry] = load_entry(linter, entry)
+    return loaded[locator.item].objects[locator.index].data
+
+
+def _document_of(part: Part, line: int) -> tuple[str, int]:
+    """The text of the document of `part` that holds `line` (of the whole text), and how many
+    lines precede it."""
+    text = part.source.text
+    position, lines = part.start, part.lines_before
+    start, start_lines = position, lines
+    while lines < line - 1:
+        position = text.index("\n", position) + 1
+        lines += 1
+        if _PART_START.match(text, position):
+            start, start_lines = position, lines
+    marker = _PART_START.search(text, position, part.end)
+    return text[start:marker.start() if marker else part.end], start_lines
+
+
+# The run under way in this process (and in those it forks): the linter and the entries.
+_run: list[Any] = []
 
 
 def _copy_map(node: Map) -> Map:
@@ -272,8 +398,10 @@ def _partial(node: Map, keep: tuple, locator: Locator) -> PartialMap:
     return partial
 
 
-def view_data(obj: KObject, path: str, index: int, linter: "Linter") -> Map:
-    """The object's data as other processes see it: workloads with their pod spec cut down."""
+def view_data(obj: KObject, locate: tuple, list_item: int | None, linter: "Linter") -> Map:
+    """The object's data as other processes see it: workloads with their pod spec cut down.
+    `locate`: (entry, item, index) of the object, and its place in a List, for loading it
+    again."""
     kind = workload_kind_of(obj, linter.settings.workload_kinds)
     if kind is None:
         return obj.data
@@ -284,10 +412,11 @@ def view_data(obj: KObject, path: str, index: int, linter: "Linter") -> Map:
         if not isinstance(node, Map):
             return obj.data  # not the usual shape: send it whole
         chain.append(node)
-    pod_spec = _partial(chain[-1], POD_SPEC_KEEPS, Locator(path, index, spec_path))
+    pod_spec = _partial(chain[-1], POD_SPEC_KEEPS, Locator(*locate, spec_path, list_item))
     containers = pod_spec.get("containers")
     if isinstance(containers, Seq):
-        cut = Seq(_partial(item, CONTAINER_KEEPS, Locator(path, index, spec_path + ("containers", i)))
+        cut = Seq(_partial(item, CONTAINER_KEEPS,
+                           Locator(*locate, spec_path + ("containers", i), list_item))
                   if isinstance(item, Map) else item for i, item in enumerate(containers))
         cut.line, cut.column, cut.item_pos = containers.line, containers.column, containers.item_pos
         dict.__setitem__(pod_spec, "containers", cut)
@@ -300,19 +429,37 @@ def view_data(obj: KObject, path: str, index: int, linter: "Linter") -> Map:
     return node
 
 
-def make_view(item: LoadedSource, path: str | None, linter: "Linter") -> LoadedSource:
-    """What other processes see of a loaded input. Without a `path` to load it again from (a
-    rendering), its objects go whole."""
-    if path is None:
-        return item
+def make_view(item: LoadedSource, entry: int, index: int, shared: Source | None,
+              linter: "Linter") -> LoadedSource:
+    """What other processes see of source `index` of what entry `entry` gave. `shared`: the
+    source the processes had before they forked, if it is this one: it does not travel (the
+    receiver puts its own back, `_with_source`)."""
     view = copy.copy(item)
     view.objects = []
-    for index, obj in enumerate(item.objects):
+    for number, obj in enumerate(item.objects):
         seen = object.__new__(KObject)  # a shallow copy, without copy.copy's detour via pickling
         seen.__dict__.update(obj.__dict__)
-        seen.data = view_data(obj, path, index, linter)
+        seen.data = view_data(obj, (entry, index, number), obj.item_index, linter)
+        if obj.source is shared:
+            seen.source = None
         view.objects.append(seen)
+    if view.source is shared:
+        view.source = None
     return view
+
+
+def _with_source(view: LoadedSource, shared: Source | None) -> LoadedSource:
+    if shared is not None:
+        if view.source is None:
+            view.source = shared
+        for obj in view.objects:
+            if obj.source is None:
+                obj.source = shared
+    return view
+
+
+def _shared_source(entry: Entry) -> Source | None:
+    return entry.source if isinstance(entry, (Read, Part)) else None
 
 
 # --- what travels between processes ----------------------------------------------------------
@@ -391,13 +538,13 @@ def names_of(everything: list[LoadedSource]) -> dict[int, tuple]:
 
 
 @dataclass
-class ShareResult:
-    """What checking one share of the input found, in the order one process finds it."""
+class ChunkResult:
+    """What checking one chunk found, in the order one process finds it."""
 
+    chunk: int
     input_findings: list
     check_findings: list
     result: LintResult  # what checks collect besides findings (internal errors, ...)
-    filled: int
 
 
 class WorkerFailed(Exception):
@@ -406,55 +553,101 @@ class WorkerFailed(Exception):
 
 # --- the run ----------------------------------------------------------------------------------
 
-class _Share:
-    """The share of the input this process loads and checks."""
+@dataclass
+class _Process:
+    """One process's side of a run: the chunks it loads and checks."""
 
-    def __init__(self, linter: "Linter", inputs: list[Input], indexes: range) -> None:
-        self.linter, self.inputs, self.indexes = linter, inputs, indexes
-        self.own: list[LoadedSource] = []
+    linter: "Linter"
+    entries: list[Entry]
+    chunks: list[range]
+    counter: Any  # the next chunk to take, shared by the processes
+    number: int  # 0 for the first process
+    own: dict[int, list[LoadedSource]] = field(default_factory=dict)  # by entry
+    taken: list[int] = field(default_factory=list)  # the chunks this process loaded
+
+    def next_chunk(self) -> int:
+        """The next chunk no process has taken (past the last when none is left)."""
+        with self.counter.get_lock():
+            chunk = self.counter.value
+            self.counter.value = chunk + 1
+        return chunk
 
     def load(self, report: Any) -> bytes:
-        """Load the share, telling `report` how many files are done now and then; return its
-        view for the other processes."""
-        views, last = [], time.monotonic()
-        for count, index in enumerate(self.indexes, 1):
-            given = self.inputs[index]
-            path = given if isinstance(given, str) else None
-            item = self.linter.load(path) if path is not None else given
-            self.own.append(item)
-            views.append(make_view(item, path, self.linter))
+        """Load chunks until none is left, telling `report` how many inputs are done now and
+        then; return their views for the other processes."""
+        done, last = 0, time.monotonic()
+        views = []
+        while True:
+            chunk = self.next_chunk()
+            if chunk >= len(self.chunks):
+                break
+            self.taken.append(chunk)
+            for index in self.chunks[chunk]:
+                entry = self.entries[index]
+                items = self.own[index] = load_entry(self.linter, entry)
+                if isinstance(entry, LoadedSource):
+                    views.append((index, None))  # the others have it
+                else:
+                    shared = _shared_source(entry)
+                    views.append((index, [make_view(item, index, place, shared, self.linter)
+                                          for place, item in enumerate(items)]))
+                done += not isinstance(entry, Part) or entry.last
             now = time.monotonic()
             if now - last >= PROGRESS_INTERVAL:
-                report(count)
+                report(done)
                 last = now
-        report(len(self.indexes))
+        report(done)
         return dump(views)
 
-    def check(self, everything: list[LoadedSource]) -> ShareResult:
+    def everything(self, views: list[bytes]) -> tuple[list[LoadedSource], list[list[LoadedSource]]]:
+        """Every source in input order (this process's whole, the others' views), and the same
+        by entry."""
+        by_entry: list[Any] = [None] * len(self.entries)
+        for index, items in self.own.items():
+            by_entry[index] = items
+        for data in views:
+            for index, items in load(data) if data else ():
+                entry = self.entries[index]
+                shared = _shared_source(entry)
+                by_entry[index] = [entry] if items is None else \
+                    [_with_source(item, shared) for item in items]
+        return [item for items in by_entry for item in items], by_entry
+
+    def check(self, everything: list[LoadedSource], by_entry: list[list[LoadedSource]]
+              ) -> tuple[list[ChunkResult], "Graph"]:
+        """The findings of this process's chunks, and the graph."""
         linter = self.linter
-        result = linter.new_result(self.own)
-        inputs = linter.input_findings(self.own)
-        checks = linter.check_findings(everything, result, checked=self.own)
-        return ShareResult(inputs, checks, result, _stats["filled"])
+        _, graph = linter.graph_of(everything)
+        # As one process leaves them out of the checks (`Linter._linted`).
+        owned = owned_in_input([obj for item in everything for obj in item.objects],
+                               linter.settings.workload_kinds)
+        found = []
+        for chunk in sorted(self.taken):
+            items = [item for index in self.chunks[chunk] for item in by_entry[index]]
+            result = LintResult()
+            objects = [obj for item in items for obj in item.objects if id(obj) not in owned]
+            found.append(ChunkResult(chunk, linter.input_findings(items),
+                                     linter.run_checks(objects, graph, result), result))
+        return found, graph
 
 
-def lint_files(linter: "Linter", inputs: list[Input], workers: int, sizes: list[int],
-               progress: "Progress | None" = None) -> LintResult:
-    """Lint `inputs` in `workers` processes (this one and forked ones) with the same result as
-    `linter.lint_loaded` of them all in one process."""
+def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], workers: int,
+                progress: "Progress | None" = None) -> LintResult:
+    """Lint the entries, cut into `chunks`, in `workers` processes (this one and forked ones)
+    with the same result as `linter.lint_loaded` of them all in one process."""
     import multiprocessing
     from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("fork")
-    shares = split(sizes, workers)
-    _loader[:] = [linter.load]
+    counter = context.Value("i", 0)
+    _run[:] = [linter, entries]
     _reloaded.clear()
     _stats["filled"] = 0
     children, connections = [], []
-    done = [0] * len(shares)
+    done = [0] * workers
 
-    def report(share: int, count: int) -> None:
-        done[share] = count
+    def report(process: int, count: int) -> None:
+        done[process] = count
         if progress is not None:
             progress.update(sum(done))
 
@@ -466,84 +659,109 @@ def lint_files(linter: "Linter", inputs: list[Input], workers: int, sizes: list[
             raise WorkerFailed(f"a worker exited with status {children[child].exitcode}") from None
         if kind == "error":
             raise WorkerFailed(payload)
+        if kind == "unsplittable":
+            raise _Unsplittable
         return kind, payload
 
     def poll() -> None:
         for child, connection in enumerate(connections):
-            while connection.poll():
+            while views[child + 1] is None and connection.poll():
                 kind, payload = receive(child)
-                if kind != "progress":
+                if kind == "progress":
+                    report(child + 1, payload)
+                else:
                     views[child + 1] = payload
-                    return
-                report(child + 1, payload)
 
-    views: list[bytes | None] = [None] * len(shares)
+    views: list[bytes | None] = [None] * workers
     try:
-        for index in range(1, len(shares)):
+        for number in range(1, workers):
             parent_end, child_end = context.Pipe()
-            child = context.Process(target=_work, args=(linter, inputs, shares[index], child_end),
-                                    daemon=True)
+            child = context.Process(target=_work, daemon=True, args=(
+                _Process(linter, entries, chunks, counter, number), child_end))
             child.start()
             child_end.close()
             children.append(child)
             connections.append(parent_end)
-        share = _Share(linter, inputs, shares[0])
+        this = _Process(linter, entries, chunks, counter, 0)
 
         def report_own(count: int) -> None:
             report(0, count)
             poll()
 
-        views[0] = share.load(report_own)
+        views[0] = this.load(report_own)
         while any(view is None for view in views):
-            waiting = [connections[i - 1] for i, view in enumerate(views) if view is None]
-            wait(waiting)
+            wait([connections[i - 1] for i, view in enumerate(views) if view is None])
             poll()
         for child, connection in enumerate(connections):
             connection.send_bytes(dump([view if index != child + 1 else b""
                                         for index, view in enumerate(views)]))
-        everything = list(share.own)
-        for view in views[1:]:
-            everything += load(view)
+        everything, by_entry = this.everything(views[1:])
         del views
-        parts = [share.check(everything)]
+        found, graph = this.check(everything, by_entry)
         for child in range(len(children)):
-            parts.append(load(receive(child)[1], everything))
-        for child in children:
-            child.join()
+            found += load(receive(child)[1], everything)
     finally:
         for child in children:
             if child.is_alive():
                 child.terminate()
+            child.join()  # at once: a worker ends as soon as its findings are sent
         for connection in connections:
             connection.close()
+    found.sort(key=lambda part: part.chunk)
     if os.environ.get("WSLINT_PARALLEL_STATS"):
-        print(f"wslint: {len(shares)} processes ({', '.join(str(len(s)) for s in shares)} files); "
-              f"{sum(p.filled for p in parts)} cut-down mappings loaded in full", file=sys.stderr)
-    result = linter.new_result(everything)
-    for part in parts:
+        print(f"wslint: {workers} processes, {len(chunks)} chunks of {len(entries)} inputs; "
+              f"{_stats['filled']} cut-down mappings loaded in full", file=sys.stderr)
+    joined = _joined(entries, by_entry)
+    result = linter.new_result(joined)
+    for part in found:
         for item in fields(LintResult):
             value = getattr(part.result, item.name)
             if isinstance(value, list) and item.name != "findings":
                 getattr(result, item.name).extend(value)
-    findings = [f for part in parts for f in part.input_findings]
-    findings += [f for part in parts for f in part.check_findings]
-    return linter.finish(everything, findings, result)
+    findings = [f for part in found for f in part.input_findings]
+    findings += [f for part in found for f in part.check_findings]
+    findings += linter.relations_refused(graph)
+    return linter.finish(joined, findings, result)
 
 
-def _work(linter: "Linter", inputs: list[Input], indexes: range, connection: Any) -> None:
-    """A forked worker: load a share, trade views, check the share, send the findings."""
+def _joined(entries: list[Entry], by_entry: list[list[LoadedSource]]) -> list[LoadedSource]:
+    """The sources in input order, the parts of each file joined into one, its documents
+    numbered across them, as loading the whole file gives."""
+    joined: list[LoadedSource] = []
+    whole, documents = None, 0
+    for entry, items in zip(entries, by_entry):
+        if not isinstance(entry, Part):
+            joined += items
+            whole = None
+            continue
+        part = items[0]
+        if whole is None or whole.source is not entry.source:
+            whole, documents = LoadedSource(entry.source), 0
+            joined.append(whole)
+        for obj in part.objects:
+            obj.doc_index += documents
+        documents += part.documents
+        whole.objects += part.objects
+        whole.problems += part.problems
+        whole.skipped_documents += part.skipped_documents
+        whole.documents = documents
+    return joined
+
+
+def _work(process: _Process, connection: Any) -> None:
+    """A forked worker: load chunks, trade views, check its chunks, send the findings."""
     gc.disable()
     try:
-        share = _Share(linter, inputs, indexes)
-        view = share.load(lambda count: connection.send(("progress", count)))
+        view = process.load(lambda count: connection.send(("progress", count)))
         connection.send(("view", view))
         del view
-        everything: list[LoadedSource] = []
-        for other in load(connection.recv_bytes()):
-            everything += share.own if not other else load(other)
-        connection.send(("result", dump(share.check(everything), names_of(everything))))
+        everything, by_entry = process.everything(load(connection.recv_bytes()))
+        found, _ = process.check(everything, by_entry)
+        connection.send(("result", dump(found, names_of(everything))))
     except KeyboardInterrupt:
         pass
+    except _Unsplittable:
+        connection.send(("unsplittable", None))
     except BaseException:  # the parent reports it
         connection.send(("error", traceback.format_exc()))
     finally:

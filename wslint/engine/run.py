@@ -21,7 +21,8 @@ from wslint.graph import Graph, GraphSettings
 from wslint.k8s.ownership import owned_in_input
 from wslint.load import helm, render
 from wslint.load.context import Context
-from wslint.load.sources import LoadedSource, discover, load_source, read_input
+from wslint.load.sources import (STDIN, InputProblem, LoadedSource, discover, load_source,
+                                 read_input)
 from wslint.load.yamltree import MAX_NAME, MAX_TEXT, clip
 from wslint.model import (Applicability, Finding, Fix, InternalError, KObject, LintResult, ObjRef,
                           Problem, Related, Source, format_path)
@@ -45,6 +46,9 @@ class Linter:
         self.options = {rule.code: rule.resolve_options(self.settings.rule_options.get(rule.code))
                         for rule in self.all_rules}
         self.enabled = {rule.code for rule in self.rules}
+        # The standard input, when a run read it before its turn (to spread it over processes):
+        # what the next read of `-` gives.
+        self.stdin: tuple[Source, InputProblem | None] | None = None
 
     # --- inputs -------------------------------------------------------------------------------
 
@@ -91,17 +95,30 @@ class Linter:
     def load_files(self, files: list[str], progress: Progress | None = None) -> list[LoadedSource]:
         loaded = []
         for path in files:
-            item = self.load(path)
-            # Helm's output on standard input is reported at the templates it names.
-            loaded += helm.by_template(item, self._parse) if (
-                item.source.is_stdin and self.settings.helm) else [item]
+            loaded += self.loaded_input(self.load(path))
             if progress is not None:
                 progress.advance()
         return loaded
 
+    def loaded_input(self, item: LoadedSource) -> list[LoadedSource]:
+        """What a loaded input is reported as: Helm's output on standard input at the templates
+        it names, anything else as it is."""
+        if item.source.is_stdin and self.settings.helm:
+            return helm.by_template(item, self._parse)
+        return [item]
+
     def load(self, path: str) -> LoadedSource:
-        source, problem = read_input(path, self.settings.stdin_filename,
-                                     self.settings.max_file_size)
+        return self.load_read(*self.read(path))
+
+    def read(self, path: str) -> tuple[Source, InputProblem | None]:
+        """The text of an input (see `read_input`), and why it cannot all be read."""
+        if path == STDIN and self.stdin is not None:
+            read, self.stdin = self.stdin, None
+            return read
+        return read_input(path, self.settings.stdin_filename, self.settings.max_file_size)
+
+    def load_read(self, source: Source, problem: InputProblem | None) -> LoadedSource:
+        """The objects of an input `read` already."""
         if problem is None:
             return load_source(source, self.settings.max_depth, self.settings.max_alias_expansion)
         # Input that stops early (bytes that do not decode) keeps the documents before.
@@ -169,28 +186,37 @@ class Linter:
                        checked: list[LoadedSource] | None = None) -> list[Finding]:
         """Run the checks on the objects of `checked` (default: all of `loaded`) with the graph
         of every object of `loaded`, in input order."""
-        everything = self._linted([obj for item in loaded for obj in item.objects])
-        graph = Graph(everything, GraphSettings(self.settings.workload_kinds,
-                                                self.settings.websocket_scope,
-                                                self.settings.default_controller,
-                                                self.settings.max_relations,
-                                                self.settings.websocket_images))
+        everything, graph = self.graph_of(loaded)
         objects = everything if checked is None else \
             self._linted([obj for item in checked for obj in item.objects], everything)
-        findings = self._run_checks(objects, graph, result)
+        findings = self.run_checks(objects, graph, result)
+        if checked is None or any(graph.relations_refused is obj for obj in objects):
+            findings += self.relations_refused(graph)
+        return findings
+
+    def graph_of(self, loaded: list[LoadedSource]) -> tuple[list[KObject], Graph]:
+        """The objects of `loaded` that are linted (see `_linted`), and the graph relating them."""
+        everything = self._linted([obj for item in loaded for obj in item.objects])
+        return everything, Graph(everything, GraphSettings(self.settings.workload_kinds,
+                                                           self.settings.websocket_scope,
+                                                           self.settings.default_controller,
+                                                           self.settings.max_relations,
+                                                           self.settings.websocket_images))
+
+    def relations_refused(self, graph: Graph) -> list[Finding]:
+        """The WS904 finding where relating the objects stopped at `max_relations`, if it did."""
         refused = graph.relations_refused
         limit = self.by_code.get("WS904")
-        if refused is not None and limit is not None and "WS904" in self.enabled and (
-                checked is None or any(refused is obj for obj in objects)):
-            line, column = refused.locate(())
-            findings.append(Finding(
-                limit.code, limit.name, self._severity(limit),
-                f"relating the input's objects examined {self.settings.max_relations} pairs "
-                f"(Services and the workloads they select, routes and their Services, ...) "
-                f"when it reached {refused.ref}; objects past that are not related, so rules "
-                f"that look across objects may miss or misjudge them (limit: max-relations)",
-                refused.source.path, line, column, refused.ref))
-        return findings
+        if refused is None or limit is None or "WS904" not in self.enabled:
+            return []
+        line, column = refused.locate(())
+        return [Finding(
+            limit.code, limit.name, self._severity(limit),
+            f"relating the input's objects examined {self.settings.max_relations} pairs "
+            f"(Services and the workloads they select, routes and their Services, ...) "
+            f"when it reached {refused.ref}; objects past that are not related, so rules "
+            f"that look across objects may miss or misjudge them (limit: max-relations)",
+            refused.source.path, line, column, refused.ref)]
 
     def _linted(self, objects: list[KObject], everything: list[KObject] | None = None) -> list[KObject]:
         """`objects` without those a controller made from another workload of `everything`
@@ -254,7 +280,9 @@ class Linter:
                         by_kind[target][by_kind[target].index(listed[0])] = (rule, None)
         return by_kind
 
-    def _run_checks(self, objects: list[KObject], graph: Graph, result: LintResult) -> list[Finding]:
+    def run_checks(self, objects: list[KObject], graph: Graph, result: LintResult) -> list[Finding]:
+        """The findings of the selected rules on `objects` (in order), related by `graph`; what
+        checks collect besides (internal errors) goes into `result`."""
         by_kind = self._rules_by_kind()
         contexts = {rule.code: CheckContext(graph, rule, self.options[rule.code], self.settings)
                     for rule in self.rules}

@@ -22,7 +22,8 @@ from wslint.load.files import DEFAULT_MAX_FILE_SIZE, FileRefused, file_type, rea
 from wslint.load.ignore import GitIgnored
 from wslint.model import KObject, ObjRef, Source, format_path
 from wslint.load.yamltree import (DEFAULT_MAX_ALIAS_EXPANSION, DEFAULT_MAX_DEPTH, MAX_NAME, Map,
-                             ParsedStream, Seq, clip, document_boundary, locate, parse_stream)
+                             ParsedStream, Seq, clip, document_boundary, locate,
+                             other_line_breaks, parse_stream)
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -52,6 +53,7 @@ class LoadedSource:
     objects: list[KObject] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
     skipped_documents: int = 0
+    documents: int = 0  # read from the text (up to a syntax error)
 
 
 def discover(paths: list[str], excluded=None, gitignore: bool = True) -> list[str]:
@@ -326,11 +328,31 @@ def load_source(source: Source, max_depth: int = DEFAULT_MAX_DEPTH,
     if action is not None:
         loaded.problems.append(_template_problem(text, action.start()))
         return loaded
+    return _with_objects(loaded, stream)
+
+
+def splittable(source: Source) -> bool:
+    """Whether `source` can be read in parts (`load_part`) with the same objects and findings
+    as whole: no template syntax, lines broken at LF or CRLF only, all of it decoded."""
+    return not source.truncated and "{{" not in source.text and not other_line_breaks(source.text)
+
+
+def load_part(source: Source, stream: ParsedStream) -> LoadedSource:
+    """The objects of whole documents of a `splittable` source, read with `parse_part`, as
+    `load_source` finds them in the whole (the caller sees to it that `stream` has no problem
+    and no collection as a key; documents are numbered from the part's first)."""
+    return _with_objects(LoadedSource(source), stream)
+
+
+def _with_objects(loaded: LoadedSource, stream: ParsedStream) -> LoadedSource:
+    """`loaded` with the objects of `stream` and the findings about its input."""
+    source = loaded.source
     if stream.problem is not None:
         problem = stream.problem
         code = "WS904" if problem.limit else "WS901"
         loaded.problems.append(InputProblem(code, problem.message, problem.line, problem.column,
                                             limit=problem.limit))
+    loaded.documents = len(stream.documents)
     linted: set[int] = set()
     for index, document in enumerate(stream.documents):
         if _collect_objects(document, source, index, loaded):
@@ -449,4 +471,4 @@ def describe_value(value: object) -> str:
 
 
 __all__ = ["DEFAULT_MAX_FILE_SIZE", "InputError", "InputProblem", "LoadedSource", "STDIN", "Seq",
-           "decode", "discover", "load_source", "read_input"]
+           "decode", "discover", "load_part", "load_source", "read_input", "splittable"]

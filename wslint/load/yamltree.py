@@ -429,6 +429,19 @@ def parse_stream(text: str, max_depth: int = DEFAULT_MAX_DEPTH,
     return stream
 
 
+def parse_part(text: str, lines_before: int, max_depth: int = DEFAULT_MAX_DEPTH,
+               max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION) -> ParsedStream:
+    """`parse_stream` of part of a text: whole documents (from a `---` line) that `lines_before`
+    lines precede, their positions counted as lines of the whole text. Lines must break at LF
+    or CRLF only (see `other_line_breaks`)."""
+    stream = _read_simple(text, max_depth, max_alias_expansion, lines_before)
+    if stream is None:
+        stream = parse_stream(text, max_depth, max_alias_expansion)
+        if lines_before:
+            _move_positions(stream, lambda line, column: (line + lines_before, column), True)
+    return stream
+
+
 # What libyaml 0.1.x says about a `:` in a flow collection's plain scalar.
 _FLOW_COLON = "found unexpected ':'"
 # How many such documents a file may have read again, and how many bytes: the pure-Python
@@ -554,21 +567,22 @@ def _build_documents(stream: ParsedStream, composer: Any, max_depth: int,
         stream.problem = refusal.problem
 
 
-def _read_simple(text: str, max_depth: int, max_alias_expansion: int) -> ParsedStream | None:
+def _read_simple(text: str, max_depth: int, max_alias_expansion: int,
+                 lines_before: int = 0) -> ParsedStream | None:
     """The stream of `text` built straight from libyaml's events, or None when the text is not
     of the kind this handles, which `_Builder` does: collections as keys (and aliases as keys),
     merge keys whose value is not an alias, anything the limits refuse, line breaks other than
     LF and CRLF, or any error. Those go to the composer and `_Builder`, which give the same
     result for the rest; this way makes no node objects and walks nothing twice, and is what
     nearly every manifest takes."""
-    if _other_breaks(text):
+    if other_line_breaks(text):
         return None
     with tuple_events() as ready:
         if not ready:
             return None
         parser = CParser(text)
         try:
-            return _build_simple(parser.get_event, max_depth, max_alias_expansion)
+            return _build_simple(parser.get_event, max_depth, max_alias_expansion, lines_before)
         except Exception:
             return None  # the composer says what is wrong, and where
         finally:
@@ -578,10 +592,12 @@ def _read_simple(text: str, max_depth: int, max_alias_expansion: int) -> ParsedS
 _MERGE = object()  # the key of a merge (`<<`) whose value is being read
 
 
-def _build_simple(get_event: Any, max_depth: int, max_expansion: int) -> ParsedStream | None:
+def _build_simple(get_event: Any, max_depth: int, max_expansion: int,
+                  lines_before: int) -> ParsedStream | None:
     """See `_read_simple`. As `_Builder` does, it measures what aliases would expand each
     document to (`nodes` counted as there, each anchored collection's shape taken when it
     ends), but where a limit would refuse the document it gives up instead."""
+    line_base = lines_before + 1  # libyaml counts lines from 0
     stream = ParsedStream()
     documents, duplicates = stream.documents, stream.duplicates
     lookup, cache, resolve = PLAIN_VALUES.get, PLAIN_VALUES, resolve_plain
@@ -610,7 +626,7 @@ def _build_simple(get_event: Any, max_depth: int, max_expansion: int) -> ParsedS
                             return None
                         nodes += 2
                         if first:
-                            node.line, node.column = at = (mark.line + 1, mark.column + 1)
+                            node.line, node.column = at = (mark.line + line_base, mark.column + 1)
                             if fix is not None:
                                 fix[-1] = at
                             first = False
@@ -626,7 +642,7 @@ def _build_simple(get_event: Any, max_depth: int, max_expansion: int) -> ParsedS
             if anchor is not None:
                 if anchor in anchors:
                     return None  # the composer's error
-                anchors[anchor] = (value, (mark.line + 1, mark.column + 1))
+                anchors[anchor] = (value, (mark.line + line_base, mark.column + 1))
             if mode == 2:
                 if key is _MERGE:
                     return None  # a merge of a scalar: the composer's way
@@ -634,7 +650,7 @@ def _build_simple(get_event: Any, max_depth: int, max_expansion: int) -> ParsedS
                 mode = 1
             elif mode == 1:
                 nodes += 2
-                at = (mark.line + 1, mark.column + 1)
+                at = (mark.line + line_base, mark.column + 1)
                 if first:
                     node.line, node.column = at
                     if fix is not None:
@@ -650,7 +666,7 @@ def _build_simple(get_event: Any, max_depth: int, max_expansion: int) -> ParsedS
             elif mode == 3:
                 nodes += 1
                 node.append(value)
-                positions.append((mark.line + 1, mark.column + 1))
+                positions.append((mark.line + line_base, mark.column + 1))
             else:
                 root = value
         elif event is END:
@@ -678,7 +694,7 @@ def _build_simple(get_event: Any, max_depth: int, max_expansion: int) -> ParsedS
             else:
                 new = new_seq()
                 new.item_pos = new_positions = []
-            at = new.line, new.column = mark.line + 1, mark.column + 1
+            at = new.line, new.column = mark.line + line_base, mark.column + 1
             if mode == 2:
                 node[key] = new
             elif mode == 3:
@@ -818,7 +834,7 @@ def _parse_libyaml(text: str, max_depth: int, max_alias_expansion: int,
 _YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
-def _other_breaks(text: str) -> bool:
+def other_line_breaks(text: str) -> bool:
     """Whether `text` breaks lines other than by LF and CRLF: YAML 1.1 also breaks them at a
     lone CR, NEL, LS and PS, and libyaml counts lines by those, editors and reports by "\n"."""
     if "\r" in text and text.count("\r") != text.count("\r\n"):
@@ -833,7 +849,7 @@ def _same_lines(line: int, column: int) -> tuple[int, int]:
 def _line_mapper(text: str):
     """A function from libyaml's (line, column) to lines counted by "\n" (the identity when the
     text has no other line breaks, as nearly every file)."""
-    if not _other_breaks(text):
+    if not other_line_breaks(text):
         return _same_lines
     yaml_starts = [0] + [m.end() for m in _YAML_BREAKS.finditer(text)]
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
