@@ -32,11 +32,6 @@ from wslint.load.sources import parse_size
 from wslint.load.yamltree import Map, locate, parse_stream
 from wslint.settings import OPTIONS, Option
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 YAML_NAMES = (".wslint.yaml", ".wslint.yml")
 PYPROJECT = "pyproject.toml"
 FAIL_ON = ("error", "warning", "info", "never")
@@ -216,6 +211,10 @@ def _read_yaml(shown: str, text: str) -> tuple[Any, Callable[[tuple], int | None
 
 
 def _read_toml(shown: str, text: str, pyproject: bool) -> tuple[Any, Callable[[tuple], int | None]]:
+    if sys.version_info >= (3, 11):  # imported here: most runs read no TOML
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     deep = too_deep(text, "toml")
     if deep is not None:  # tomllib recurses at each level
         raise ConfigError(f"{shown}:{deep}: not valid TOML: nested deeper than {MAX_NESTING} "

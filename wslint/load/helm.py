@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -155,6 +154,8 @@ def _inside(path: str, directory: str) -> bool:
 
 
 def helm_path() -> str | None:
+    import shutil  # here: a run that renders nothing needs none of it
+
     return shutil.which("helm")
 
 

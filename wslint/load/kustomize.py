@@ -37,13 +37,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from wslint.model import KObject, Origin, Source
-from wslint.load.rendercache import Uncacheable
 from wslint.load.files import FileRefused, read_regular_file
 from wslint.load.sources import InputProblem, LoadedSource, display_path, is_kubernetes_object
 from wslint.load.yamltree import Map, Seq, parse_stream
@@ -214,6 +211,8 @@ def plan(paths: list[str], files: list[str]) -> Plan:
 
 
 def kubectl_path() -> str | None:
+    import shutil  # here: a run that renders nothing needs none of it
+
     return shutil.which("kubectl")
 
 
@@ -352,6 +351,8 @@ class Kustomize:
                         for entry in _generator_files(data.get(key))]
             for entry in entries:
                 if _is_remote(entry):
+                    from wslint.load.rendercache import Uncacheable
+
                     raise Uncacheable(f"remote entry {entry}")
                 target = os.path.normpath(os.path.join(directory, entry))
                 if not os.path.isdir(target):
@@ -365,6 +366,8 @@ class Kustomize:
     @staticmethod
     def command(root: Kustomization, kubectl: str, workdir: str) -> tuple[list[str], str]:
         """`kubectl kustomize` through a wrapper kustomization that adds origin annotations."""
+        import tempfile
+
         wrapper = tempfile.mkdtemp(dir=workdir)
         relative = os.path.relpath(root.directory, wrapper)
         with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:

@@ -32,17 +32,12 @@ the given files is reported, at the lines a directory run reports.
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from wslint.model import Source
 from wslint.load import helm, kustomize
 from wslint.load.context import Context
-from wslint.load.rendercache import (Fingerprints, RenderCache, Uncacheable, cache_directory,
-                                     make_key)
 from wslint.load.sources import STDIN, LoadedSource, discover, display_path, load_source
 
 RENDERERS = (kustomize.RENDERER, helm.RENDERER)  # in the order their roots are reported
@@ -219,6 +214,13 @@ def _split(item: LoadedSource, given: dict[str, str], reported: dict[str, Loaded
 
 def _render(jobs: list[_Job], settings: Any) -> list[tuple[_Job, list[LoadedSource]]]:
     """Every job's output, from the cache or from its renderer (several at once), loaded."""
+    # Imported here: a run without a kustomization or a chart needs none of it.
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wslint.load.rendercache import (Fingerprints, RenderCache, Uncacheable, cache_directory,
+                                         make_key)
+
     tools = {job.renderer.name: job.renderer.tool() for job in jobs}
     directory = cache_directory() if getattr(settings, "cache", True) else None
     cache = RenderCache(directory) if directory else None
@@ -257,6 +259,8 @@ def _render(jobs: list[_Job], settings: Any) -> list[tuple[_Job, list[LoadedSour
 
 
 def _run(job: _Job, tool: str, workdir: str) -> dict:
+    import subprocess
+
     renderer = job.renderer
     command, wrapper = renderer.command(job.root, tool, workdir)
     try:
