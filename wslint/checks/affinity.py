@@ -7,8 +7,7 @@ from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
 from wslint.clouds.registry import cloud_of, load_balancer_stickiness
-from wslint.controllers.registry import (PROFILES, is_proxy_workload, route_stickiness,
-                                         service_stickiness)
+from wslint.controllers.registry import PROFILES, route_stickiness, service_stickiness
 from wslint.k8s.objects import is_headless, service_ports
 from wslint.model import Edit, Fix, KObject, Problem, Related
 from wslint.k8s.routes import Backend, Route
@@ -44,7 +43,7 @@ def missing_session_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Proble
     pods = graph.max_pods(workload)
     if pods is not None and pods <= 1:
         return
-    if is_proxy_workload(workload):
+    if graph.proxy_controllers(workload):
         return  # a proxy keeps no session; how it balances to its own backends is what counts
     if ctx.settings.websocket_scope != "all" and not graph.polling_clients(workload):
         # A WebSocket is one connection to one pod, and a client that reconnects lands anywhere

@@ -76,11 +76,6 @@ def proxy_controllers(workload) -> list[str]:
             if any(image_matches(image, profile.proxy_images) for image in images)]
 
 
-def is_proxy_workload(workload) -> bool:
-    """A workload running a controller's own proxy: it keeps no application session, so what
-    matters is how it balances to its backends, not stickiness in front of it."""
-    return bool(proxy_controllers(workload))
-
 
 # --- what rules ask of every profile at once ---------------------------------------------------
 

@@ -4,6 +4,7 @@ KEP-3726, and wslint's own annotation."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 WEBSOCKET_ANNOTATION = "wslint.io/websocket"
 
@@ -73,6 +74,8 @@ _WS_NAME_PART = re.compile(r"(?:^|[-_.])(?:ws|wss|realtime|chat)(?:$|[-_.])", re
 _FRONTEND_PART = re.compile(r"(?:^|[-_.])(?:frontend|front|ui|client|static|spa)(?:$|[-_.])", re.I)
 
 
+# Asked for each image by many rules and signals; an input holds few distinct images.
+@lru_cache(maxsize=65536)
 def image_repository(image: str) -> str:
     """`registry:5000/org/name:tag@sha256:...` -> `org/name` (the registry and tag dropped)."""
     name = image.split("@", 1)[0]
@@ -105,7 +108,11 @@ def image_matches(image: object, repositories: tuple[str, ...]) -> str | None:
     """The entry of `repositories` the image is (its repository ends with the entry's parts)."""
     if not isinstance(image, str):
         return None
-    repository = image_repository(image)
+    return _repository_matches(image_repository(image), repositories)
+
+
+@lru_cache(maxsize=65536)
+def _repository_matches(repository: str, repositories: tuple[str, ...]) -> str | None:
     for known in repositories:
         if repository == known or repository.endswith("/" + known):
             return known
