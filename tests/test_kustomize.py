@@ -315,7 +315,7 @@ E1202 15:27:30.433471   21420 run.go:72] "command failed" err=<
 
 def test_a_multi_line_error_gives_its_reason_not_its_last_line():
     # kubectl logs a multi-line error as a block ending in a lone `>`: the reason is inside.
-    reason = kustomize._error_reason(KLOG_BLOCK)
+    reason = kustomize._cause(KLOG_BLOCK).reason
     assert reason == ("its remote resource https://example.com/deploy.yaml could not be "
                       "fetched (no such host)")
 
@@ -323,7 +323,7 @@ def test_a_multi_line_error_gives_its_reason_not_its_last_line():
 def test_a_multi_line_error_of_another_kind_keeps_its_text():
     block = KLOG_BLOCK.replace("accumulating resources from", "reading from").replace(
         "no such host", "refused")
-    reason = kustomize._error_reason(block)
+    reason = kustomize._cause(block).reason
     assert "reading from 'https://example.com/deploy.yaml'" in reason
     assert reason != ">" and not reason.startswith(":")
 

@@ -253,14 +253,9 @@ class Graph:
             ports = [p for s in services for p in service_ports(s) if p.may_carry_websockets()]
             if not ports:
                 return []
-            serving = []
-            for container in containers:
-                declared = container.ports()
-                names = {p.name for p in declared if p.name}
-                numbers = {p.number for p in declared if p.number is not None}
-                if any(port.target in names if isinstance(port.target, str)
-                       else port.target in numbers for port in ports):
-                    serving.append(container)
+            serving = [container for container in containers
+                       if any(port.reaches(declared) for port in ports
+                              for declared in container.ports())]
             if serving or len(containers) == 1:
                 return serving or containers
         if not any(c.ports() for c in containers):
@@ -593,9 +588,7 @@ class Graph:
         if not ports or len(declared) <= 1:
             return bool(ports)
         for port in ports:
-            target = port.target if port.target is not None else port.port
-            matched = [p for p in declared
-                       if (p.name == target if isinstance(target, str) else p.number == target)]
+            matched = [p for p in declared if port.reaches(p)]
             if not matched or any(is_web_port(p) for p in matched) or \
                     is_websocket_port_name(port.name):
                 return True
@@ -692,11 +685,10 @@ class Graph:
     def route_heartbeat(self, route: Route) -> int | None:
         """The heartbeat every backend of the route that carries WebSockets has (None when one
         has none known)."""
-        needed = {(b.service, b.namespace) for b in self.backends_needing_websockets(route)}
+        needed = {id(s) for b in self.backends_needing_websockets(route)
+                  for s in self.find_services(b.service, b.namespace)}
         beats = [self.heartbeat(w) for s in self._reached.get(id(route.obj), ())
-                 if any(name == s.name and namespaces_match(namespace, s.namespace)
-                        for name, namespace in needed)
-                 for w in self.workloads_for(s)]
+                 if id(s) in needed for w in self.workloads_for(s)]
         return max(beats) if beats and None not in beats else None
 
     def service_heartbeat(self, service: KObject) -> int | None:

@@ -198,6 +198,12 @@ class ServicePort:
     app_protocol: str | None
     protocol: str = "TCP"
 
+    def reaches(self, port: Port) -> bool:
+        """Whether its `targetPort` is this container port (by name, or by number)."""
+        if isinstance(self.target, str):
+            return bool(port.name) and port.name == self.target
+        return self.target is not None and port.number == self.target
+
     def may_carry_websockets(self) -> bool:
         """False for ports that clearly speak something else than HTTP: UDP and SCTP, an
         appProtocol or a port name (`redis`, `grpc-api`: Istio's `<protocol>[-suffix]`

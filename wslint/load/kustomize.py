@@ -248,10 +248,6 @@ class Cause:
     outside: bool = False
 
 
-def _error_reason(stderr: str) -> str:
-    return _cause(stderr).reason
-
-
 def _cause(stderr: str, generator_inputs: frozenset[str] = frozenset(),
            kept_out: Callable[[str], bool] = lambda path: False) -> Cause:
     """kubectl's reason, without its log prefix (`E1125 ... run.go:72] "command failed"
