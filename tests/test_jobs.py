@@ -19,6 +19,7 @@ from wslint.engine import parallel
 from wslint.engine import Linter
 from wslint.settings import Settings
 from wslint.model import KObject
+from wslint.load.yamltree import Map, Seq
 from wslint.engine.progress import Progress
 from wslint.report import ReportSettings
 from wslint.report.json import JsonReporter
@@ -272,6 +273,32 @@ def test_a_view_fills_in_what_was_cut(tmp_path, monkeypatch):
     assert view.objects[0].locate(("spec", "template", "spec", "terminationGracePeriodSeconds")) \
         == obj.locate(("spec", "template", "spec", "terminationGracePeriodSeconds")) == (8, 7)
     assert obj.data["spec"]["template"]["spec"] is not spec  # the loaded object stays whole
+
+
+def _paths(node, path=()):
+    """Every path to a key or an item below `node`."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else ()
+    for step, value in items:
+        yield path + (step,)
+        yield from _paths(value, path + (step,))
+
+
+def test_a_view_travels_without_positions_and_locates_as_the_object(tmp_path, monkeypatch):
+    path = tmp_path / "chat.yaml"
+    path.write_text("---\n".join([SERVICE, INGRESS, WORKLOAD]))
+    linter = Linter(Settings())
+    loaded = linter.load(str(path))
+    view = pickle.loads(parallel.dump(parallel.make_view(loaded, 0, 0, None, linter)))
+    monkeypatch.setattr(parallel, "_run", [linter, [str(path)]])
+    monkeypatch.setattr(parallel, "_reloaded", {})
+    for obj, seen in zip(loaded.objects, view.objects):
+        assert (seen.data.line, seen.data.column) == (obj.data.line, obj.data.column)
+        below = [value for value in seen.data.values() if isinstance(value, (dict, list))]
+        assert below and not any(isinstance(value, (Map, Seq)) for value in below)
+        paths = list(_paths(obj.data))
+        assert len(paths) > 10
+        assert [seen.locate(p) for p in paths] == [obj.locate(p) for p in paths]
 
 
 def test_chunks_are_contiguous_runs_of_about_a_size():

@@ -238,11 +238,17 @@ class Fix:
 
 @dataclass(frozen=True)
 class Related:
-    """Another object involved in a finding (the Service and the route behind it, ...)."""
+    """Another object involved in a finding (the Service and the route behind it, ...). `at`:
+    where it is (line, column), which the engine settles when it makes the finding, in the
+    process that found it (another process may hold the object without its positions)."""
 
     obj: KObject
     path: tuple = ()
     message: str = ""
+    at: tuple[int, int] | None = None
+
+    def position(self) -> tuple[int, int]:
+        return self.at or self.obj.locate(self.path)
 
 
 @dataclass

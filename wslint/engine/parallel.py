@@ -45,7 +45,7 @@ from wslint.k8s.objects import workload_kind_of
 from wslint.k8s.ownership import owned_in_input
 from wslint.model import KObject, LintResult, Source
 from wslint.load.sources import STDIN, InputProblem, LoadedSource, load_part, splittable
-from wslint.load.yamltree import Map, Seq, parse_part
+from wslint.load.yamltree import Map, Seq, locate, parse_part
 
 if TYPE_CHECKING:
     from wslint.engine import Linter
@@ -429,6 +429,48 @@ def view_data(obj: KObject, locate: tuple, list_item: int | None, linter: "Linte
     return node
 
 
+class ViewObject(KObject):
+    """An object of another process's chunks as this process sees it: below its top level, its
+    mappings and lists are plain ones without positions (those are most of what a view would
+    weigh); `locate` finds them in the full object, loaded again. A finding's positions are
+    settled in the process that loaded its object, so that is rare."""
+
+    locator: Locator
+
+    def locate(self, path: tuple) -> tuple[int, int]:
+        return locate(_full_object(self.locator, self.data.line), path)
+
+
+def _plain_map(node: dict) -> dict:
+    plain = {}
+    for key, value in dict.items(node):
+        kind = type(value)
+        plain[key] = _plain_map(value) if kind is Map else _plain_seq(value) if kind is Seq \
+            else _plain_partial(value) if kind is PartialMap else value
+    return plain
+
+
+def _plain_seq(node: list) -> list:
+    return [_plain_map(value) if type(value) is Map else _plain_seq(value) if type(value) is Seq
+            else _plain_partial(value) if type(value) is PartialMap else value for value in node]
+
+
+def _plain_partial(node: PartialMap) -> PartialMap:
+    """A cut-down mapping keeps its own positions (which keys it had, `_needs`), not those of
+    what it holds."""
+    plain = PartialMap(_plain_map(node))
+    plain.line, plain.column, plain.key_pos, plain.locator = \
+        node.line, node.column, node.key_pos, node.locator
+    return plain
+
+
+def _view_root(data: Map) -> Map:
+    """The top of a view's data: a mapping with its own positions, holding plain ones."""
+    root = Map(_plain_map(data))
+    root.line, root.column, root.key_pos = data.line, data.column, data.key_pos
+    return root
+
+
 def make_view(item: LoadedSource, entry: int, index: int, shared: Source | None,
               linter: "Linter") -> LoadedSource:
     """What other processes see of source `index` of what entry `entry` gave. `shared`: the
@@ -437,9 +479,11 @@ def make_view(item: LoadedSource, entry: int, index: int, shared: Source | None,
     view = copy.copy(item)
     view.objects = []
     for number, obj in enumerate(item.objects):
-        seen = object.__new__(KObject)  # a shallow copy, without copy.copy's detour via pickling
+        seen = object.__new__(ViewObject)  # a shallow copy, without copy.copy's detour via pickling
         seen.__dict__.update(obj.__dict__)
-        seen.data = view_data(obj, (entry, index, number), obj.item_index, linter)
+        seen.locator = Locator(entry, index, number, (), obj.item_index)
+        data = view_data(obj, (entry, index, number), obj.item_index, linter)
+        seen.data = _view_root(data) if type(data) is Map else data
         if obj.source is shared:
             seen.source = None
         view.objects.append(seen)

@@ -321,7 +321,9 @@ class Linter:
             controller = route.controller if route is not None else None
         return Finding(rule.code, rule.name, self._severity(rule), problem.message,
                        target.source.path, line, column, target.ref, format_path(problem.path),
-                       _bound_fix(problem.fix, rule, target), problem.related, controller)
+                       _bound_fix(problem.fix, rule, target),
+                       tuple(item if item.at else replace(item, at=item.obj.locate(item.path))
+                             for item in problem.related), controller)
 
 
 def _clipped(finding: Finding) -> Finding:

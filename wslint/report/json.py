@@ -8,7 +8,7 @@ from collections import Counter
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-from wslint.model import Finding, LintResult
+from wslint.model import Finding, LintResult, Related
 from wslint.report import Reporter
 
 FORMAT_VERSION = 1
@@ -27,12 +27,14 @@ def finding_dict(finding: Finding) -> dict:
         "path": finding.path,
         "fix": finding.fix.as_dict() if finding.fix else None,
         "controller": finding.controller,
-        "related": [
-            {"object": r.obj.ref.as_dict(), "file": r.obj.source.path,
-             "line": r.obj.locate(r.path)[0], "column": r.obj.locate(r.path)[1],
-             "message": r.message}
-            for r in finding.related],
+        "related": [_related_dict(r) for r in finding.related],
     }
+
+
+def _related_dict(related: Related) -> dict:
+    line, column = related.position()
+    return {"object": related.obj.ref.as_dict(), "file": related.obj.source.path,
+            "line": line, "column": column, "message": related.message}
 
 
 class JsonReporter(Reporter):

@@ -236,7 +236,7 @@ class SarifReporter(Reporter):
         for number, item in enumerate(finding.related, 1):
             file = item.obj.source.path
             uri = self._uri(file)
-            line, column = item.obj.locate(item.path)
+            line, column = item.position()
             related.append({
                 "id": number,
                 "physicalLocation": {

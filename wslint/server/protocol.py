@@ -100,7 +100,7 @@ def diagnostic(finding: Finding, uri: str, lines: Lines, related_lines,
             text += "\n" + finding.fix.snippet.rstrip("\n")
         related.append(types.DiagnosticRelatedInformation(location, text))
     for item in finding.related:
-        where = _object_location(item.obj, item.path, related_lines(item.obj.source))
+        where = _object_location(item.obj, item.position(), related_lines(item.obj.source))
         related.append(types.DiagnosticRelatedInformation(
             where, item.message or f"{item.obj.ref} ({item.obj.source.path})"))
     return types.Diagnostic(
@@ -115,8 +115,8 @@ def diagnostic(finding: Finding, uri: str, lines: Lines, related_lines,
     )
 
 
-def _object_location(obj: KObject, path: tuple, lines: Lines) -> types.Location:
-    line, column = obj.locate(path)
+def _object_location(obj: KObject, position: tuple[int, int], lines: Lines) -> types.Location:
+    line, column = position
     uri = from_fs_path(obj.source.path) or obj.source.path
     return types.Location(uri, lines.token_range(line, column))
 
