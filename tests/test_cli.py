@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import re
 from pathlib import Path
 
@@ -229,3 +230,25 @@ def test_outside_plugin_is_discovered_and_run(tmp_path):
     assert b"ACME001" in run("rules", env=env).stdout
     assert b"ACME001" not in run("--no-plugins", tmp_path / "app.yaml", env=env).stdout
     assert run(tmp_path / "app.yaml", env={**env, "WSLINT_NO_PLUGINS": "1"}).returncode == 0
+
+
+def test_entry_points_are_read_only_where_a_distribution_may_declare_the_group(tmp_path, monkeypatch):
+    from wslint.engine import plugins
+
+    site = tmp_path / "site"
+    for name, text in [("wslint-9.0.dist-info", "[wslint]\nbuiltin = wslint.builtin\n"),
+                       ("other-1.0.dist-info", "[console_scripts]\nwslint = other\n"),
+                       ("old-1.0.egg-info", "[wslint_extra]\nx = y\n")]:
+        (site / name).mkdir(parents=True)
+        (site / name / "entry_points.txt").write_text(text)
+    (site / "plain-1.0.dist-info").mkdir()  # no entry points at all
+    monkeypatch.setattr(sys, "path", ["", str(site), str(tmp_path / "missing")])
+    monkeypatch.chdir(tmp_path)
+    assert not plugins._others_may_declare()
+    (site / "acme_rules-1.0.dist-info").mkdir()
+    (site / "acme_rules-1.0.dist-info" / "entry_points.txt").write_text(" [ wslint ]\r\nacme = a\n")
+    assert plugins._others_may_declare()
+    # What the look cannot judge counts as a yes: a zip file on the path.
+    (tmp_path / "bundle.zip").write_bytes(b"PK")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "bundle.zip")])
+    assert plugins._others_may_declare()

@@ -5,6 +5,8 @@ and output formats they provide. Plugin authors never import this module: see `w
 from __future__ import annotations
 
 import os
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +71,54 @@ class PluginFailure:
     error: str
 
 
+# --- finding third-party plugins --------------------------------------------------------------
+
+_GROUP_HEADER = re.compile(r"^[ \t]*\[[ \t]*" + ENTRY_POINT_GROUP + r"[ \t]*\][ \t]*\r?$", re.M)
+
+
+def _entry_points() -> list:
+    from importlib.metadata import entry_points
+
+    return list(entry_points(group=ENTRY_POINT_GROUP))
+
+
+def _others_may_declare() -> bool:
+    """Whether a distribution other than wslint itself may declare a `wslint` entry point: a
+    look at the `entry_points.txt` of every distribution on the path. Only then are entry points
+    read through importlib.metadata, which alone takes longer to import than a lint of one file
+    takes. Anything this look cannot judge (a zip or an egg on the path, a finder that lists
+    distributions of its own) counts as a yes."""
+    from importlib.machinery import PathFinder
+
+    if any(hasattr(finder, "find_distributions") and finder is not PathFinder
+           for finder in sys.meta_path):
+        return True
+    for entry in sys.path:
+        directory = entry or "."
+        if not os.path.isdir(directory):
+            if os.path.exists(directory):
+                return True  # a zip file or an egg
+            continue
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".egg"):
+                return True
+            if not name.endswith((".dist-info", ".egg-info")) or \
+                    name.partition("-")[0].lower().replace(".", "_") == DISTRIBUTION:
+                continue
+            try:
+                with open(os.path.join(directory, name, "entry_points.txt"), "rb") as file:
+                    text = file.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if _GROUP_HEADER.search(text):
+                return True
+    return False
+
+
 class Plugins:
     """The loaded plugins, what they provide, and what failed to load."""
 
@@ -87,10 +137,8 @@ class Plugins:
         self._rules: list[Rule] | None = None
 
     def _load(self, third_party: bool) -> None:
-        from importlib.metadata import entry_points
-
         builtin_seen = False
-        for entry in entry_points(group=ENTRY_POINT_GROUP):
+        for entry in _entry_points() if third_party and _others_may_declare() else ():
             dist = getattr(entry, "dist", None)
             ours = dist is not None and dist.name == DISTRIBUTION
             if (not ours and not third_party) or self.manager.has_plugin(entry.name):
@@ -101,8 +149,8 @@ class Plugins:
             except Exception as error:  # a broken plugin must not take the run down
                 self.failures.append(PluginFailure(entry.name, f"{type(error).__name__}: {error}"))
         if not builtin_seen:
-            # Running from a source tree that was never installed: register the built-ins
-            # directly, as their entry point would.
+            # No plugin but wslint's own, or a source tree that was never installed: register
+            # the built-ins directly, as their entry point would.
             from wslint import builtin
 
             self.manager.register(builtin, name="builtin")
