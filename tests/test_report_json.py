@@ -86,3 +86,30 @@ def test_a_real_report():
     out = Out()
     JsonReporter(out, ReportSettings(tool_version="1")).report(result)
     assert json.loads(out.text)["summary"]["findings"] == len(result.findings)
+    # Findings are written field by field: as the standard library writes their dicts.
+    document = json.loads(out.text)
+    document["findings"] = [finding_dict(finding) for finding in result.findings]
+    assert out.text == standard(document) + "\n"
+
+
+def test_findings_of_every_shape_are_written_as_the_standard_library_writes_them():
+    from wslint.model import (Applicability, Edit, Finding, Fix, KObject, ObjRef, Related,
+                              Severity, Source)
+    from wslint.report.json import finding_json
+
+    service = KObject(parse_stream("kind: Service\nmetadata: {name: s}\n").documents[0],
+                      Source("a.yaml", ""), 0)
+    odd = 'é \u2028 "quoted" \\ \n\t\U0001f600'
+    findings = [
+        Finding("WS101", "name", Severity.ERROR, odd, "dir/ä.yaml", 3, 7),
+        Finding("X1", "n", Severity.INFO, "m", "f", 1, 1, ObjRef("v1", "Service", None, odd),
+                "spec.ports[0]", Fix(odd, None), (Related(service, (), odd),), odd),
+        Finding("X2", "n", Severity.WARNING, "m", "f", 10**6, 1, ObjRef("apps/v1", "D", "ns", "d"),
+                "", Fix("d", "a: 1\n", Applicability.UNSAFE,
+                        (Edit.set(("spec", "x"), {"nested": [1, None, odd, 2.5]}, service),
+                         Edit.remove(("spec", 0)))),
+                (Related(service, ("spec",), ""), Related(service, ("metadata",), "b"))),
+    ]
+    for finding in findings:
+        assert finding_json(finding, "") == standard(finding_dict(finding))
+        assert finding_json(finding, "    ") == standard(finding_dict(finding)).replace("\n", "\n    ")

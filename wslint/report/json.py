@@ -8,7 +8,7 @@ from collections import Counter
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-from wslint.model import Finding, LintResult, Related
+from wslint.model import Applicability, Finding, LintResult, Related
 from wslint.report import Reporter
 
 FORMAT_VERSION = 1
@@ -31,6 +31,44 @@ def finding_dict(finding: Finding) -> dict:
     }
 
 
+def finding_json(finding: Finding, indent: str) -> str:
+    """`dumps(finding_dict(finding))` written at `indent`, field by field: a report is mostly
+    findings, all of one shape, and most of their fields are text."""
+    i1, i2, i3 = indent + "  ", indent + "    ", indent + "      "
+    ref, fix = finding.object, finding.fix
+    written_object = "null" if ref is None else (
+        f'{{\n{i2}"apiVersion": {_text(ref.api_version, i1)},\n{i2}"kind": {_text(ref.kind, i1)},'
+        f'\n{i2}"namespace": {_text(ref.namespace, i1)},\n{i2}"name": {_text(ref.name, i1)}\n{i1}}}')
+    written_fix = "null" if fix is None else (
+        f'{{\n{i2}"description": {_text(fix.description, i1)},'
+        f'\n{i2}"snippet": {_text(fix.snippet, i1)},'
+        f'\n{i2}"applicability": {_text(str(fix.applicability or Applicability.DISPLAY_ONLY), i1)},'
+        f'\n{i2}"edits": '
+        f'{dumps([edit.as_dict() for edit in fix.edits], i2) if fix.edits else "[]"}\n{i1}}}')
+    related = dumps([_related_dict(r) for r in finding.related], i1) if finding.related else "[]"
+    return (
+        f'{{\n{i1}"rule": {_text(finding.code, indent)},\n{i1}"name": {_text(finding.name, indent)},'
+        f'\n{i1}"severity": {_text(str(finding.severity), indent)},'
+        f'\n{i1}"message": {_text(finding.message, indent)},'
+        f'\n{i1}"file": {_text(finding.file, indent)},\n{i1}"line": {_text(finding.line, indent)},'
+        f'\n{i1}"column": {_text(finding.column, indent)},\n{i1}"object": {written_object},'
+        f'\n{i1}"path": {_text(finding.path, indent)},\n{i1}"fix": {written_fix},'
+        f'\n{i1}"controller": {_text(finding.controller, indent)},\n{i1}"related": {related}'
+        f'\n{indent}}}')
+
+
+def _text(value: Any, indent: str) -> str:
+    """A value written at a key of a mapping that starts at `indent`."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    return dumps(value, indent + "  ")
+
+
 def _related_dict(related: Related) -> dict:
     line, column = related.position()
     return {"object": related.obj.ref.as_dict(), "file": related.obj.source.path,
@@ -43,7 +81,7 @@ class JsonReporter(Reporter):
         document = {
             "version": FORMAT_VERSION,
             "tool": {"name": "wslint", "version": self.settings.tool_version},
-            "findings": [finding_dict(f) for f in result.findings],
+            "findings": [Rendered(finding_json(f, "    ")) for f in result.findings],
             "summary": {
                 "files": result.files,
                 "objects": result.objects,
@@ -64,6 +102,10 @@ class JsonReporter(Reporter):
         self.stream.write("\n")
 
 
+class Rendered(str):
+    """A value written already, as `write_json` would write it where it goes."""
+
+
 class _Unusual(Exception):
     """A value `write_json` leaves to the standard library."""
 
@@ -73,14 +115,20 @@ class _Unusual(Exception):
 _BATCH = 20_000
 
 
-def dumps(document: Any) -> str:
-    """`json.dumps(document, indent=2, ensure_ascii=True)`, character for character."""
+# What goes before a key, by (key, indent, whether it is the first): every finding has the same
+# keys. Only text keys are kept (1 and True are one key to a dict, not to json), and only so many.
+_OPENINGS: dict[tuple, str] = {}
+
+
+def dumps(document: Any, indent: str = "") -> str:
+    """`json.dumps(document, indent=2, ensure_ascii=True)`, character for character; `indent`:
+    that of the line the document starts on, when it is written inside another."""
     out = io.StringIO()
-    write_json(document, out)
+    write_json(document, out, indent)
     return out.getvalue()
 
 
-def write_json(document: Any, stream: Any) -> None:
+def write_json(document: Any, stream: Any, indent: str = "") -> None:
     """`json.dump(document, stream, indent=2, ensure_ascii=True)`, character for character, in
     half the time: the standard library encodes in C only without indentation, and its Python
     encoder yields every token through nested generators (a tenth of a run on 1000 files).
@@ -113,9 +161,7 @@ def write_json(document: Any, stream: Any) -> None:
             return float.__repr__(value)
         raise _Unusual
 
-    # What goes before a key, by (key, indent, whether it is the first): every finding has the
-    # same keys. Only text keys are kept (1 and True are one key to a dict, not to json).
-    openings: dict[tuple, str] = {}
+    openings = _OPENINGS
 
     def opening(key: Any, inner: str, first: bool) -> str:
         # Keys that are numbers, booleans or null are written as text, as json does.
@@ -128,6 +174,8 @@ def write_json(document: Any, stream: Any) -> None:
     def write(value: Any, indent: str) -> None:
         if type(value) is str:
             add(encode_basestring_ascii(value))
+        elif type(value) is Rendered:
+            add(value)
         elif isinstance(value, dict):
             if not value:
                 add("{}")
@@ -166,11 +214,13 @@ def write_json(document: Any, stream: Any) -> None:
             add(scalar(value))
 
     try:
-        write(document, "")
+        write(document, indent)
     except (_Unusual, RecursionError):
         # What json cannot encode either (it raises its own error, as json.dump would after
         # writing part of the document), or nesting too deep for this function.
         text = json.dumps(document, indent=2, ensure_ascii=True)
+        if indent:
+            text = text.replace("\n", "\n" + indent)
         if written[0]:
             raise ValueError("document nested too deep to write") from None
         parts[:] = [text]
