@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ruamel.yaml import YAML
 
 from conftest import shared_dir
@@ -44,3 +46,15 @@ def test_templates_are_reported_only_where_there_is_template_syntax():
 
 def test_peer_fixtures_lint_without_crash():
     _lint_tree("peer")
+
+
+@pytest.mark.parametrize("parts", [("corpus", "realworld"), ("peer",)])
+def test_the_quick_scope_answer_agrees_with_the_signals(parts):
+    # `in_scope` stops at an object's first WebSocket signal: it must say what the full list says.
+    linter = Linter(Settings())
+    loaded = linter.load_paths([str(shared_dir(*parts))])
+    everything, quick = linter.graph_of(loaded)
+    _, full = linter.graph_of(loaded)
+    answers = [quick.has_websocket_signal(obj) for obj in everything]
+    assert answers == [bool(full.websocket_signals(obj)) for obj in everything]
+    assert parts == ("peer",) or any(answers) and not all(answers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from wslint.controllers.detect import (controller_for_class_controller, detect_gateway_controller,
                                        detect_ingress_controller)
@@ -141,6 +142,8 @@ class Graph:
         self._scope: dict[int, list[str] | None] = {}
         self._serving: dict[int, list[Container]] = {}
         self._memo: dict[tuple, object] = {}
+        self._opted_out: dict[int, bool] = {}
+        self._has_signal: dict[int, bool] = {}
 
     # --- what controller profiles ask -------------------------------------------------------
 
@@ -462,13 +465,30 @@ class Graph:
         key = id(obj)
         if key not in self._scope:
             self._scope[key] = None  # guards against cycles while computing
-            self._scope[key] = self._signals(obj)
+            self._scope[key] = list(self._signals(obj))
         return self._scope[key] or []
+
+    def has_websocket_signal(self, obj: KObject) -> bool:
+        """Whether `websocket_signals` has any: found without working out the rest."""
+        key = id(obj)
+        if key in self._scope:
+            return bool(self._scope[key])
+        known = self._has_signal.get(key)
+        if known is None:
+            self._has_signal[key] = False  # guards against cycles while computing
+            known = self._has_signal[key] = next(self._signals(obj), None) is not None
+        return known
 
     def opted_out(self, obj: KObject) -> bool:
         """Annotated `wslint.io/websocket: "false"`; or a workload that hands its WebSockets to
         a hosted service, and a Service selecting only such workloads (unless annotated
         `"true"`)."""
+        known = self._opted_out.get(id(obj))
+        if known is None:
+            known = self._opted_out[id(obj)] = self._opts_out(obj)
+        return known
+
+    def _opts_out(self, obj: KObject) -> bool:
         if obj.annotations.get(WEBSOCKET_ANNOTATION) == "false":
             return True
         workload = self.workload(obj)
@@ -501,33 +521,28 @@ class Graph:
             return True
         if workload is None and id(obj) not in self._service_ids and self.route(obj) is None:
             return True  # the scope narrows workloads, Services and routes; nothing else
-        return bool(self.websocket_signals(obj))
+        return self.has_websocket_signal(obj)
 
-    def _signals(self, obj: KObject) -> list[str]:
+    def _signals(self, obj: KObject) -> Iterator[str]:
+        """The object's signals, one at a time: those that cost least to find first."""
         if self.opted_out(obj):
-            return []
+            return
         workload = self.workload(obj)
         if workload is not None:
-            return self._workload_signals(workload)
-        if id(obj) in self._service_ids:
-            return self._service_signals(obj, include_workloads=True)
-        route = self.route(obj)
-        if route is not None:
-            signals = self._route_signals(route)
+            yield from self._workload_own_signals(workload)
+            yield from self._proxied_signals(workload)
+            for service in self.services_for(workload):
+                if not self.opted_out(service):
+                    for signal in self._service_signals(service, include_workloads=False):
+                        yield f"Service {service.name}: {signal}"
+        elif id(obj) in self._service_ids:
+            yield from self._service_signals_uncached(obj, include_workloads=True)
+        elif (route := self.route(obj)) is not None:
+            yield from self._route_signals(route)
             for backend in route.backends:
                 for service in self.find_services(backend.service, backend.namespace):
-                    signals += [f"Service {service.name}: {s}"
-                                for s in self._service_signals(service, include_workloads=True)]
-            return signals
-        return []
-
-    def _workload_signals(self, workload: Workload) -> list[str]:
-        signals = self._workload_own_signals(workload) + self._proxied_signals(workload)
-        for service in self.services_for(workload):
-            if not self.opted_out(service):
-                signals += [f"Service {service.name}: {s}"
-                            for s in self._service_signals(service, include_workloads=False)]
-        return signals
+                    for signal in self._service_signals(service, include_workloads=True):
+                        yield f"Service {service.name}: {signal}"
 
     def proxy_controllers(self, workload: Workload) -> list[str]:
         """The controllers whose proxy the workload runs (its image is theirs)."""
@@ -551,30 +566,30 @@ class Graph:
         # Each is asked for by every workload, Service and route near it: computed once, and
         # handed out as a copy (callers extend what they get).
         return list(self.memo(("service-signals", id(service), include_workloads),
-                              lambda: self._service_signals_uncached(service, include_workloads)))
+                              lambda: list(self._service_signals_uncached(service,
+                                                                          include_workloads))))
 
-    def _service_signals_uncached(self, service: KObject, include_workloads: bool) -> list[str]:
+    def _service_signals_uncached(self, service: KObject, include_workloads: bool
+                                  ) -> Iterator[str]:
         if self.opted_out(service):
-            return []
-        signals = []
+            return
         if service.annotations.get(WEBSOCKET_ANNOTATION) == "true":
-            signals.append(f'annotation {WEBSOCKET_ANNOTATION}: "true"')
+            yield f'annotation {WEBSOCKET_ANNOTATION}: "true"'
         if is_websocket_name(service.name):
-            signals.append(f"named {service.name}")
+            yield f"named {service.name}"
         for port in service_ports(service):
             if port.app_protocol in WEBSOCKET_APP_PROTOCOLS:
-                signals.append(f"port appProtocol {port.app_protocol}")
+                yield f"port appProtocol {port.app_protocol}"
             elif is_websocket_port_name(port.name):
-                signals.append(f"port named {port.name}")
+                yield f"port named {port.name}"
         for route, backend in self.routes_to(service):
             if not self.opted_out(route.obj):
-                signals += self._route_signals(route, backend)
+                yield from self._route_signals(route, backend)
         if include_workloads:
             for workload in self.workloads_for(service):
                 if not self.opted_out(workload.obj) and self._reaches_web_port(service, workload):
-                    signals += [f"{workload.obj.kind} {workload.obj.name}: {s}"
-                                for s in self._workload_own_signals(workload)]
-        return signals
+                    for signal in self._workload_own_signals(workload):
+                        yield f"{workload.obj.kind} {workload.obj.name}: {signal}"
 
     @staticmethod
     def _reaches_web_port(service: KObject, workload: Workload) -> bool:

@@ -3,6 +3,7 @@ controller or for another load balancer (WS104), or ingress-nginx snippets that 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 from wslint.api import CheckContext, CheckSet
@@ -16,6 +17,7 @@ from wslint.model import Fix, KObject, Problem
 checks = CheckSet()
 
 
+@lru_cache(maxsize=4096)  # asked for every annotation of every route
 def _read_elsewhere(key: str) -> tuple[str, str] | None:
     """Who reads this annotation only from another object than a route, and from which: the
     Service a route points to, or the controller's ConfigMap."""

@@ -5,6 +5,7 @@ detected controller decides which rules and fixes apply."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from wslint.controllers.gateway_api import gateway_classes
 from wslint.controllers.registry import PROFILES
@@ -46,12 +47,14 @@ def controller_for_gateway_class_name(name: str) -> str | None:
 
 def controllers_by_annotations(annotations: dict[str, str]) -> list[str]:
     """Controllers whose annotation prefixes appear, in table order."""
-    found = []
-    for controller in PROFILES:
-        if any(key.startswith(prefix) for key in annotations
-               for prefix in controller.annotation_prefixes):
-            found.append(controller.id)
-    return found
+    found = {controller for key in annotations for controller in _controllers_by_key(key)}
+    return [controller.id for controller in PROFILES if controller.id in found]
+
+
+@lru_cache(maxsize=4096)  # asked for every annotation of every route and Service
+def _controllers_by_key(key: str) -> tuple[str, ...]:
+    return tuple(controller.id for controller in PROFILES
+                 if any(key.startswith(prefix) for prefix in controller.annotation_prefixes))
 
 
 @dataclass(frozen=True)

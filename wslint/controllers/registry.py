@@ -3,6 +3,7 @@ serves a route, which kinds are routes, which images are the controllers' own pr
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 from wslint.catalog.errors import OptionError
@@ -36,6 +37,22 @@ ROUTE_KINDS: dict[tuple[str, str], tuple[RouteKind, Profile | None]] = {
     **{(kind.group, kind.kind): (kind, profile)
        for profile in PROFILES for kind in profile.route_kinds},
 }
+
+
+def _object_checks() -> dict[tuple[str, str], list]:
+    checks: dict[tuple[str, str], list] = {}
+    for profile in PROFILES:
+        for code, by_kind in profile.object_checks.items():
+            for kind, check in by_kind.items():
+                checks.setdefault((code, kind), []).append(check)
+    return checks
+
+
+# Every profile's checks of each (rule, kind), in profile order: asked of every object.
+OBJECT_CHECKS = _object_checks()
+# Annotations that mark a route's backend protocol, with the protocols that cannot carry the
+# upgrade, of every profile.
+BACKEND_PROTOCOLS = tuple(item for profile in PROFILES for item in profile.backend_protocols.items())
 
 
 def route_kind_of(obj: KObject) -> tuple[RouteKind, Profile | None] | None:
@@ -72,8 +89,14 @@ def controller_title(controller: str | None) -> str:
 def proxy_controllers(workload) -> list[str]:
     """The controllers whose own proxy the workload runs (by its images)."""
     images = [c.data.get("image") for c in workload.containers()]
-    return [profile.id for profile in PROFILES
-            if any(image_matches(image, profile.proxy_images) for image in images)]
+    found = {controller for image in images if isinstance(image, str)
+             for controller in _proxy_controllers_of(image)}
+    return [profile.id for profile in PROFILES if profile.id in found]
+
+
+@lru_cache(maxsize=4096)
+def _proxy_controllers_of(image: str) -> tuple[str, ...]:
+    return tuple(profile.id for profile in PROFILES if image_matches(image, profile.proxy_images))
 
 
 
@@ -88,10 +111,8 @@ def profile_problems(code: str, obj: KObject, ctx) -> Iterator[Problem]:
         check = served_by.route_checks.get(code, {}).get(obj.kind)
         if check is not None:
             yield from check(route, ctx)
-    for profile in PROFILES:
-        check = profile.object_checks.get(code, {}).get(obj.kind)
-        if check is not None:
-            yield from check(obj, ctx)
+    for check in OBJECT_CHECKS.get((code, obj.kind), ()):
+        yield from check(obj, ctx)
 
 
 def ignored_field(route: Route, field: str, graph) -> IgnoredField | None:
@@ -146,4 +167,4 @@ def service_stickiness(service: KObject, graph) -> list[str]:
 def carries_websockets(route: Route) -> bool:
     """False for a route marked for a backend protocol that cannot carry the upgrade (gRPC)."""
     return not any(route.obj.annotations.get(key, "").upper() in protocols
-                   for profile in PROFILES for key, protocols in profile.backend_protocols.items())
+                   for key, protocols in BACKEND_PROTOCOLS)

@@ -114,12 +114,15 @@ class Workload:
         self.pod_annotations = as_str_map(dig(self.template, "metadata", "annotations"))
         restart = self.pod_spec.get("restartPolicy")
         self.long_running = kind.long_running and restart not in _BATCH_RESTART_POLICIES
+        self._containers: list[Container] | None = None
 
     def containers(self) -> list[Container]:
-        base = self.pod_spec_path + ("containers",)
-        return [Container(index, item, base + (index,))
-                for index, item in enumerate(dig_list(self.pod_spec, "containers"))
-                if isinstance(item, dict)]
+        if self._containers is None:  # asked by most rules of every workload
+            base = self.pod_spec_path + ("containers",)
+            self._containers = [Container(index, item, base + (index,))
+                                for index, item in enumerate(dig_list(self.pod_spec, "containers"))
+                                if isinstance(item, dict)]
+        return list(self._containers)
 
     def replicas(self) -> int | None:
         """The configured replica count; None when the kind has no such count (DaemonSet: one
