@@ -529,39 +529,33 @@ _TREE_REDUCERS = {
 }
 
 
-class _NamingPickler(pickle.Pickler):
-    """Pickles objects and sources listed in `names` as their name (their place in the input).
-    A method, not an attribute set on a plain Pickler: Python 3.13 made that attribute
-    read-only."""
-
-    def __init__(self, file: io.BytesIO, names: dict[int, tuple]) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.names = names
-
-    def persistent_id(self, obj: Any) -> tuple | None:
-        return self.names.get(id(obj)) if isinstance(obj, (KObject, Source)) else None
+def _named(kind: str, item: int, index: int = 0) -> Any:
+    """An object or source `dump` named, found in what `load` was given."""
+    found = _naming[-1][item]
+    return found.source if kind == "source" else found.objects[index]
 
 
-class _NamingUnpickler(pickle.Unpickler):
-    """Finds the objects and sources `_NamingPickler` named in `everything`."""
-
-    def __init__(self, file: io.BytesIO, everything: list[LoadedSource]) -> None:
-        super().__init__(file)
-        self.everything = everything
-
-    def persistent_load(self, name: tuple) -> Any:
-        item = self.everything[name[1]]
-        return item.source if name[0] == "source" else item.objects[name[2]]
+# What `load` finds named objects and sources in, while it runs.
+_naming: list[list[LoadedSource]] = []
 
 
 def dump(value: Any, names: dict[int, tuple] | None = None) -> bytes:
     """Pickle `value`; objects and sources listed in `names` travel as their name (their place
     in the input), to be found again on the other side by `load`."""
     buffer = io.BytesIO()
-    # Without names, the plain Pickler: one that has persistent_id asks it of every object.
-    pickler = (pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL) if names is None
-               else _NamingPickler(buffer, names))
-    pickler.dispatch_table = _TREE_REDUCERS
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    if names is None:
+        pickler.dispatch_table = _TREE_REDUCERS
+    else:
+        # By type, so that only objects and sources are asked for a name (a pickler's
+        # persistent_id is asked of every value).
+        def named(value: Any) -> tuple:
+            name = names.get(id(value))
+            return (_named, name) if name is not None else value.__reduce_ex__(
+                pickle.HIGHEST_PROTOCOL)
+
+        pickler.dispatch_table = {**_TREE_REDUCERS, KObject: named, ViewObject: named,
+                                  Source: named}
     pickler.dump(value)
     return buffer.getvalue()
 
@@ -569,7 +563,11 @@ def dump(value: Any, names: dict[int, tuple] | None = None) -> bytes:
 def load(data: bytes, everything: list[LoadedSource] | None = None) -> Any:
     if everything is None:
         return pickle.loads(data)
-    return _NamingUnpickler(io.BytesIO(data), everything).load()
+    _naming.append(everything)
+    try:
+        return pickle.loads(data)
+    finally:
+        _naming.pop()
 
 
 def names_of(everything: list[LoadedSource]) -> dict[int, tuple]:
