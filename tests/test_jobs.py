@@ -21,6 +21,7 @@ from wslint.settings import Settings
 from wslint.model import KObject
 from wslint.load.yamltree import Map, Seq
 from wslint.engine.progress import Progress
+from wslint.fix import fix
 from wslint.report import ReportSettings
 from wslint.report.json import JsonReporter
 from wslint.report.text import TextReporter
@@ -488,3 +489,44 @@ def test_a_view_of_a_part_fills_in_from_its_document(tmp_path, monkeypatch):
 
 def _positions(items):
     return [getattr(item, "key_pos", None) for item in items] if isinstance(items, list) else None
+
+
+def test_checks_of_input_loaded_already_are_shared_out(tmp_path, monkeypatch):
+    # `--fix` lints the files it loaded after each round of fixes: those checks use every CPU,
+    # with the same findings and the same fixes as in one process.
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
+    shared = []
+    spread = parallel.checks_in_processes
+
+    def recording(*args):
+        found = spread(*args)
+        shared.append(found is not None)
+        return found
+
+    monkeypatch.setattr(parallel, "checks_in_processes", recording)
+    cases, app = tmp_path / "cases", tmp_path / "app"
+    assert _fixture_inputs(cases) > 100
+    app.mkdir()
+    env = "\n".join(f"        - {{name: VAR_{i}, value: '{i}'}}" for i in range(3))
+    for name, text in [("a.yaml", DEPLOYMENT.format(env=env)), ("b.yaml", SERVICE),
+                       ("c.yaml", INGRESS), ("d.yaml", BUDGET)]:
+        (app / name).write_text(text)
+    for directory in (cases, app):
+        results = []
+        for jobs in (1, 2):
+            linter = Linter(Settings(jobs=jobs, websocket_scope="all"))
+            loaded, context = linter.load_inputs([str(directory)])
+            results.append(rendered(linter.lint_loaded(loaded, context)))
+        assert results[0] == results[1]
+    assert shared == [False, True, False, True]
+
+    outcomes = []
+    for jobs in (1, 2):
+        copy = tmp_path / f"fixed-{jobs}"
+        shutil.copytree(cases, copy)
+        linter = Linter(Settings(jobs=jobs))
+        loaded, context = linter.load_inputs([str(copy)])
+        outcome = fix(linter, loaded, context, roots=[str(copy)])
+        outcomes.append(([f.fixed for f in outcome.files], outcome.fixed,
+                         rendered(outcome.result).replace(str(copy), "ROOT")))
+    assert outcomes[0][1] > 50 and outcomes[0] == outcomes[1]

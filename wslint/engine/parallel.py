@@ -7,11 +7,12 @@ CPU takes fewer. Checks need the whole input (a route in one file, its Service i
 HPA in a third), but shipping every parsed tree between processes costs more than parsing it.
 So each process:
 
-1. loads its chunks and sends the others a *view* of them: the objects with their positions and
-   the input problems, where a workload's pod spec is cut down to what relating objects needs
-   (containers' names, images, ports and args; the restart policy). Pod specs are most of a
-   manifest's bytes. What every process has from before the fork (renderings, the text of what
-   was read then) is not sent;
+1. loads its chunks and sends the others a *view* of them: the objects (`ViewObject`) and the
+   input problems, where a workload's pod spec is cut down to what relating objects needs
+   (containers' names, images, ports and args; the restart policy), and only an object's top
+   level keeps its positions (they are most of what a parsed tree weighs; a finding's are
+   settled where its object was loaded). Pod specs are most of a manifest's bytes. What every
+   process has from before the fork (renderings, the text of what was read then) is not sent;
 2. builds the graph over every object (its own whole, the others' as views, all in input order)
    and runs the checks on its own objects only, a chunk at a time;
 3. sends its findings to the first process, by chunk, naming objects by their place in the input
@@ -21,8 +22,9 @@ The first process then puts the findings in input order, joins the parts of each
 finishes the run over its own objects and the others' views exactly as a single process would
 (duplicates, suppressions, sorting), so the result does not depend on N. A cut-down mapping is a
 `PartialMap`: asking it for something that was cut loads the full object again (by loading its
-file, or its part, again), so a check or a reporter that looks further than the view still sees
-what one process would have seen; only slower. A part that does not read cleanly on its own (a
+file, or its part, again), as does asking a view where one of its fields is, so a check or a
+reporter that looks further than the view still sees what one process would have seen; only
+slower. A part that does not read cleanly on its own (a
 syntax error, a collection as a key) could read otherwise in the whole file: then the run is
 done again in one process.
 """
@@ -764,6 +766,73 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
     findings += [f for part in found for f in part.check_findings]
     findings += linter.relations_refused(graph)
     return linter.finish(joined, findings, result)
+
+
+# --- checks over input loaded already (each round of `--fix`) -------------------------------
+
+def checks_in_processes(linter: "Linter", loaded: list[LoadedSource], objects: list[KObject],
+                        graph: "Graph", result: LintResult) -> list | None:
+    """What `linter.run_checks(objects, graph, result)` finds, in up to `linter.jobs`
+    processes when the input is worth it: forked now, each has every object and the graph,
+    and checks a run of `objects` (this one the first); their findings come back in order,
+    naming the objects of `loaded` they point to. None when one process should run them (or a
+    thread other than this one runs: forking would copy it stopped mid-work)."""
+    import threading
+
+    workers = worker_count(sum(len(item.source.text) for item in loaded), linter.jobs)
+    if workers <= 1 or threading.active_count() > 1 or len(objects) < workers:
+        return None
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    bounds = [len(objects) * number // workers for number in range(workers + 1)]
+    children, connections = [], []
+    try:
+        for number in range(1, workers):
+            parent_end, child_end = context.Pipe(duplex=False)
+            child = context.Process(target=_check_run, daemon=True, args=(
+                linter, loaded, objects[bounds[number]:bounds[number + 1]], graph, child_end))
+            child.start()
+            child_end.close()
+            children.append(child)
+            connections.append(parent_end)
+        found = linter.run_checks(objects[:bounds[1]], graph, result)
+        for number, connection in enumerate(connections, 1):
+            try:
+                part, part_result = load(connection.recv_bytes(), loaded)
+            except (EOFError, OSError):  # the worker failed: its objects are checked here
+                part_result = LintResult()
+                part = linter.run_checks(objects[bounds[number]:bounds[number + 1]], graph,
+                                         part_result)
+            found += part
+            result.internal_errors += part_result.internal_errors
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+        for connection in connections:
+            connection.close()
+    return found
+
+
+def _check_run(linter: "Linter", loaded: list[LoadedSource], objects: list[KObject],
+               graph: "Graph", connection: Any) -> None:
+    """A forked worker of `checks_in_processes`: check `objects`, send what it found."""
+    gc.disable()
+    try:
+        part_result = LintResult()
+        found = linter.run_checks(objects, graph, part_result)
+        connection.send_bytes(dump((found, part_result), names_of(loaded)))
+    except BaseException:
+        pass  # the parent checks these objects itself
+    finally:
+        connection.close()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(0)
 
 
 def _joined(entries: list[Entry], by_entry: list[list[LoadedSource]]) -> list[LoadedSource]:

@@ -187,9 +187,14 @@ class Linter:
         """Run the checks on the objects of `checked` (default: all of `loaded`) with the graph
         of every object of `loaded`, in input order."""
         everything, graph = self.graph_of(loaded)
-        objects = everything if checked is None else \
-            self._linted([obj for item in checked for obj in item.objects], everything)
-        findings = self.run_checks(objects, graph, result)
+        if checked is None:  # every object: shared out over processes when that pays
+            objects = everything
+            findings = parallel.checks_in_processes(self, loaded, objects, graph, result)
+        else:
+            objects = self._linted([obj for item in checked for obj in item.objects], everything)
+            findings = None
+        if findings is None:
+            findings = self.run_checks(objects, graph, result)
         if checked is None or any(graph.relations_refused is obj for obj in objects):
             findings += self.relations_refused(graph)
         return findings

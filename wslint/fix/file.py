@@ -46,6 +46,32 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _copy(node: Any, copies: set[int]) -> Any:
+    copied = dict(node) if isinstance(node, dict) else list(node)
+    copies.add(id(copied))
+    return copied
+
+
+def _copied_along(root: Any, path: tuple, copies: set[int]) -> Any:
+    """`root` (a copy), with each mapping and list on `path` replaced by a copy of its own (those
+    in `copies` are copies already): an edit along the path then leaves the parsed document as
+    it was, without copying the rest of it."""
+    node = root
+    for step in path:
+        if isinstance(node, dict):
+            child = node.get(step)
+        elif isinstance(node, list) and type(step) is int and 0 <= step < len(node):
+            child = node[step]
+        else:
+            break
+        if not isinstance(child, (dict, list)):
+            break
+        if id(child) not in copies:
+            child = node[step] = _copy(child, copies)
+        node = child
+    return root
+
+
 class FileFix:
     """One file being fixed: its original text and bytes, its edited documents (placed from
     positions, or round-tripped), and the fixed text, parsed with the run's limits."""
@@ -248,11 +274,16 @@ class FileFix:
             raise FixError("the fixed text would not be valid YAML")
         if len(parsed.documents) != len(self.starts) or parsed.complex_keys:
             raise FixError("the fixed text would change more than the fixes")
-        expected = {edit.obj.doc_index: None for edit in self.edits}
-        expected = {index: _plain(self._document(index)[0]) for index in expected}
+        expected: dict[int, Any] = {}
+        copies: set[int] = set()
         for edit in self.edits:
             obj = edit.obj
-            apply_edit(object_root(expected[obj.doc_index], obj.item_index), edit)
+            index = obj.doc_index
+            if index not in expected:
+                expected[index] = _copy(self._document(index)[0], copies)
+            prefix = () if obj.item_index is None else ("items", obj.item_index)
+            apply_edit(object_root(_copied_along(expected[index], prefix + edit.path, copies),
+                                   obj.item_index), edit)
         # The edited documents must read as the original ones with the edits; the others are
         # the same lines between the same document markers (compared too when read already).
         for index, document in enumerate(parsed.documents):
