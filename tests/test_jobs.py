@@ -530,3 +530,22 @@ def test_checks_of_input_loaded_already_are_shared_out(tmp_path, monkeypatch):
         outcomes.append(([f.fixed for f in outcome.files], outcome.fixed,
                          rendered(outcome.result).replace(str(copy), "ROOT")))
     assert outcomes[0][1] > 50 and outcomes[0] == outcomes[1]
+
+
+def test_files_loaded_in_processes_are_what_one_process_loads(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
+    assert _fixture_inputs(tmp_path) > 100
+    files = sorted(str(p) for p in tmp_path.rglob("*.yaml"))
+
+    def summary(loaded):
+        return [(item.source.path, item.source.text, [p.__dict__ for p in item.problems],
+                 [(o.ref, o.doc_index, o.item_index, o.data,
+                   [o.locate(path) for path in _paths(o.data)]) for o in item.objects])
+                for item in loaded]
+
+    one = Linter(Settings(jobs=1)).load_files(files)
+    two = parallel.loaded_in_processes(Linter(Settings(jobs=2)), files)
+    assert two is not None and summary(two) == summary(one)
+    # A worker that fails leaves its files to the first process.
+    monkeypatch.setattr(parallel, "dump", lambda value, names=None: 1 / 0)
+    assert summary(parallel.loaded_in_processes(Linter(Settings(jobs=2)), files)) == summary(one)

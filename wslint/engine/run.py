@@ -93,6 +93,12 @@ class Linter:
         return self.load_files(discover(paths, excluded, self.settings.gitignore))
 
     def load_files(self, files: list[str], progress: Progress | None = None) -> list[LoadedSource]:
+        """The files, loaded (in several processes when they are worth it)."""
+        loaded = parallel.loaded_in_processes(self, files)
+        if loaded is not None:
+            if progress is not None:
+                progress.advance(len(files))
+            return loaded
         loaded = []
         for path in files:
             loaded += self.loaded_input(self.load(path))
