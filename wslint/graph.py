@@ -714,15 +714,19 @@ class Graph:
     def backends_needing_websockets(self, route: Route) -> list[Backend]:
         """The backends of a route that must carry WebSockets: all of them with scope `all`;
         with scope `detected`, those whose path or Service shows a WebSocket signal."""
+        return list(self.memo(("backends-needing-websockets", id(route.obj)),
+                              lambda: self._backends_needing_websockets(route)))
+
+    def _backends_needing_websockets(self, route: Route) -> list[Backend]:
         needed = []
         for backend in route.backends:
             services = self.find_services(backend.service, backend.namespace)
             if any(self.opted_out(s) for s in services):
                 continue
             if self.settings.websocket_scope == "all" or is_websocket_path(backend.http_path) or \
-                    any(self.websocket_signals(s) for s in services):
+                    any(self.has_websocket_signal(s) for s in services):
                 needed.append(backend)
         if not needed and self.settings.websocket_scope != "all" and \
-                self.websocket_signals(route.obj):
+                self.has_websocket_signal(route.obj):
             needed = list(route.backends)
         return needed
