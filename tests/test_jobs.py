@@ -520,6 +520,14 @@ def test_checks_of_input_loaded_already_are_shared_out(tmp_path, monkeypatch):
         assert results[0] == results[1]
     assert shared == [False, True, False, True]
 
+    spread_out = parallel.in_processes
+    spread_runs = []
+
+    def counting(parts, run, send, receive):
+        spread_runs.append(parts)
+        return spread_out(parts, run, send, receive)
+
+    monkeypatch.setattr(parallel, "in_processes", counting)
     outcomes = []
     for jobs in (1, 2):
         copy = tmp_path / f"fixed-{jobs}"
@@ -530,6 +538,8 @@ def test_checks_of_input_loaded_already_are_shared_out(tmp_path, monkeypatch):
         outcomes.append(([f.fixed for f in outcome.files], outcome.fixed,
                          rendered(outcome.result).replace(str(copy), "ROOT")))
     assert outcomes[0][1] > 50 and outcomes[0] == outcomes[1]
+    # With two processes: the load, each round's checks and each round's renderings.
+    assert spread_runs.count(2) >= 6, spread_runs
 
 
 def test_files_loaded_in_processes_are_what_one_process_loads(tmp_path, monkeypatch):

@@ -41,7 +41,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 
 from wslint.k8s.objects import workload_kind_of
 from wslint.k8s.ownership import owned_in_input
@@ -770,17 +770,89 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
     return linter.finish(joined, findings, result)
 
 
-# --- files loaded whole in several processes (`--fix`, `--context` runs) --------------------
+# --- work shared out over processes forked from this one (`--fix`, `--context` runs) -------
+
+def in_processes(parts: int, run: Callable[[int], Any], send: Callable[[Any], bytes],
+                 receive: Callable[[bytes], Any]) -> list[Any]:
+    """`[run(0), run(1), ...]` for `parts` parts: part 0 in this process, each other in a
+    process forked now (which has everything this one has), which sends its result (`send`)
+    for this one to `receive`. A part whose process fails is run here."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    children, connections = [], []
+    try:
+        for number in range(1, parts):
+            parent_end, child_end = context.Pipe(duplex=False)
+            child = context.Process(target=_run_part, daemon=True,
+                                    args=(run, send, number, child_end))
+            child.start()
+            child_end.close()
+            children.append(child)
+            connections.append(parent_end)
+        results = [run(0)]
+        for number, connection in enumerate(connections, 1):
+            try:
+                results.append(receive(connection.recv_bytes()))
+            except (EOFError, OSError):  # the process failed: its part is run here
+                results.append(run(number))
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+        for connection in connections:
+            connection.close()
+    return results
+
+
+def _run_part(run: Callable[[int], Any], send: Callable[[Any], bytes], number: int,
+              connection: Any) -> None:
+    """A forked process of `in_processes`: run its part, send the result."""
+    gc.disable()
+    try:
+        connection.send_bytes(send(run(number)))
+    except BaseException:
+        pass  # the first process runs this part itself
+    finally:
+        connection.close()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(0)
+
+
+def worth_processes(linter: "Linter", size: int, items: int) -> int:
+    """How many processes `items` things of `size` bytes in all are worth (1: this one alone;
+    also while another thread runs, which forking would copy stopped mid-work)."""
+    import threading
+
+    if threading.active_count() > 1:
+        return 1
+    return min(worker_count(size, linter.jobs), items)
+
+
+def bounds_by_size(sizes: list[int], shares: list[float]) -> list[int]:
+    """Where each of `len(shares)` contiguous runs of items of `sizes` ends, the runs of about
+    the shares given of the total size: `[0, end of the first, ..., len(sizes)]`."""
+    total, ends = sum(sizes), []
+    for number in range(len(shares)):
+        ends.append(sum(shares[:number + 1]) / sum(shares) * total)
+    bounds, done = [0], 0
+    for index, size in enumerate(sizes):
+        done += size
+        while len(bounds) < len(shares) and done >= ends[len(bounds) - 1]:
+            bounds.append(index + 1)
+    return bounds + [len(sizes)] * (len(shares) + 1 - len(bounds))
+
 
 def loaded_in_processes(linter: "Linter", files: list[str]) -> list[LoadedSource] | None:
     """What `linter.load_files(files)` gives, loaded in up to `linter.jobs` processes when the
-    files are worth it: each forked worker loads a run of them and sends what it loaded whole,
-    positions included (unpickling it takes a fraction of what parsing it does), in order.
-    None when one process should load them (the standard input among them, or a thread other
-    than this one running)."""
-    import threading
-
-    if STDIN in files or threading.active_count() > 1:
+    files are worth it: each loads a run of them, and the others send what they loaded whole,
+    positions included (unpickling it takes a fraction of what parsing it does). None when one
+    process should load them (the standard input among them)."""
+    if STDIN in files:
         return None
     sizes = []
     for path in files:
@@ -788,133 +860,44 @@ def loaded_in_processes(linter: "Linter", files: list[str]) -> list[LoadedSource
             sizes.append(os.stat(path).st_size)
         except OSError:
             sizes.append(0)  # loading says why
-    workers = min(worker_count(sum(sizes), linter.jobs), len(files))
+    workers = worth_processes(linter, sum(sizes), len(files))
     if workers <= 1:
         return None
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    # Each run's end, by size: a worker's run is WORKER_LOAD_SHARE of the first process's (it
-    # also pickles what it loaded, which the first one unpickles in a fraction of that time).
-    shares = [1.0] + [WORKER_LOAD_SHARE] * (workers - 1)
-    ends = [sum(shares[:number + 1]) / sum(shares) * sum(sizes) for number in range(workers)]
-    bounds, done = [0], 0
-    for index, size in enumerate(sizes):
-        done += size
-        while len(bounds) < workers and done >= ends[len(bounds) - 1]:
-            bounds.append(index + 1)
-    bounds += [len(files)] * (workers + 1 - len(bounds))
-    children, connections = [], []
-    try:
-        for number in range(1, workers):
-            parent_end, child_end = context.Pipe(duplex=False)
-            child = context.Process(target=_load_run, daemon=True, args=(
-                linter, files[bounds[number]:bounds[number + 1]], child_end))
-            child.start()
-            child_end.close()
-            children.append(child)
-            connections.append(parent_end)
-        loaded = _load_all(linter, files[:bounds[1]])
-        for number, connection in enumerate(connections, 1):
-            try:
-                loaded += load(connection.recv_bytes())
-            except (EOFError, OSError):  # the worker failed: its files are loaded here
-                loaded += _load_all(linter, files[bounds[number]:bounds[number + 1]])
-    finally:
-        for child in children:
-            if child.is_alive():
-                child.terminate()
-            child.join()
-        for connection in connections:
-            connection.close()
-    return loaded
+    # A forked process's run is WORKER_LOAD_SHARE of the first's: it also pickles what it
+    # loaded, which the first unpickles in a fraction of that time.
+    bounds = bounds_by_size(sizes, [1.0] + [WORKER_LOAD_SHARE] * (workers - 1))
+    runs = in_processes(workers, lambda number: _load_all(linter, files[bounds[number]:
+                                                                        bounds[number + 1]]),
+                        dump, load)
+    return [item for run in runs for item in run]
 
 
 def _load_all(linter: "Linter", files: list[str]) -> list[LoadedSource]:
     return [item for path in files for item in linter.loaded_input(linter.load(path))]
 
 
-def _load_run(linter: "Linter", files: list[str], connection: Any) -> None:
-    """A forked worker of `loaded_in_processes`: load `files`, send them."""
-    gc.disable()
-    try:
-        connection.send_bytes(dump(_load_all(linter, files)))
-    except BaseException:
-        pass  # the parent loads these files itself
-    finally:
-        connection.close()
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(0)
-
-
-# --- checks over input loaded already (each round of `--fix`) -------------------------------
-
 def checks_in_processes(linter: "Linter", loaded: list[LoadedSource], objects: list[KObject],
                         graph: "Graph", result: LintResult) -> list | None:
     """What `linter.run_checks(objects, graph, result)` finds, in up to `linter.jobs`
     processes when the input is worth it: forked now, each has every object and the graph,
     and checks a run of `objects` (this one the first); their findings come back in order,
-    naming the objects of `loaded` they point to. None when one process should run them (or a
-    thread other than this one runs: forking would copy it stopped mid-work)."""
-    import threading
-
-    workers = worker_count(sum(len(item.source.text) for item in loaded), linter.jobs)
-    if workers <= 1 or threading.active_count() > 1 or len(objects) < workers:
+    naming the objects of `loaded` they point to. None when one process should run them."""
+    workers = worth_processes(linter, sum(len(item.source.text) for item in loaded),
+                              len(objects))
+    if workers <= 1:
         return None
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
     bounds = [len(objects) * number // workers for number in range(workers + 1)]
-    children, connections = [], []
-    try:
-        for number in range(1, workers):
-            parent_end, child_end = context.Pipe(duplex=False)
-            child = context.Process(target=_check_run, daemon=True, args=(
-                linter, loaded, objects[bounds[number]:bounds[number + 1]], graph, child_end))
-            child.start()
-            child_end.close()
-            children.append(child)
-            connections.append(parent_end)
-        found = linter.run_checks(objects[:bounds[1]], graph, result)
-        for number, connection in enumerate(connections, 1):
-            try:
-                part, part_result = load(connection.recv_bytes(), loaded)
-            except (EOFError, OSError):  # the worker failed: its objects are checked here
-                part_result = LintResult()
-                part = linter.run_checks(objects[bounds[number]:bounds[number + 1]], graph,
-                                         part_result)
-            found += part
-            result.internal_errors += part_result.internal_errors
-    finally:
-        for child in children:
-            if child.is_alive():
-                child.terminate()
-            child.join()
-        for connection in connections:
-            connection.close()
-    return found
 
+    def check(number: int) -> tuple[list, LintResult]:
+        part_result = result if number == 0 else LintResult()
+        return linter.run_checks(objects[bounds[number]:bounds[number + 1]], graph,
+                                 part_result), part_result
 
-def _check_run(linter: "Linter", loaded: list[LoadedSource], objects: list[KObject],
-               graph: "Graph", connection: Any) -> None:
-    """A forked worker of `checks_in_processes`: check `objects`, send what it found."""
-    gc.disable()
-    try:
-        part_result = LintResult()
-        found = linter.run_checks(objects, graph, part_result)
-        connection.send_bytes(dump((found, part_result), names_of(loaded)))
-    except BaseException:
-        pass  # the parent checks these objects itself
-    finally:
-        connection.close()
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(0)
+    runs = in_processes(workers, check, lambda found: dump(found, names_of(loaded)),
+                        lambda data: load(data, loaded))
+    for _, part_result in runs[1:]:
+        result.internal_errors += part_result.internal_errors
+    return [finding for found, _ in runs for finding in found]
 
 
 def _joined(entries: list[Entry], by_entry: list[list[LoadedSource]]) -> list[LoadedSource]:
