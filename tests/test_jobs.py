@@ -538,8 +538,8 @@ def test_checks_of_input_loaded_already_are_shared_out(tmp_path, monkeypatch):
         outcomes.append(([f.fixed for f in outcome.files], outcome.fixed,
                          rendered(outcome.result).replace(str(copy), "ROOT")))
     assert outcomes[0][1] > 50 and outcomes[0] == outcomes[1]
-    # With two processes: the load, each round's checks and each round's renderings.
-    assert spread_runs.count(2) >= 6, spread_runs
+    # With two processes: the load, and each round's checks (three rounds).
+    assert spread_runs.count(2) >= 4, spread_runs
 
 
 def test_files_loaded_in_processes_are_what_one_process_loads(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import traceback
 from collections import defaultdict
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from wslint.api import CheckContext
 from wslint.catalog.declarative import BudgetExceeded
@@ -132,18 +132,6 @@ class Linter:
             if source.text else LoadedSource(source)
         loaded.problems.append(problem)
         return loaded
-
-    def shared_out(self, sizes: list[int], run: Callable[[int, range], Any]) -> list[Any]:
-        """`run(number, items)` over contiguous runs of items of these sizes, in several
-        processes when they are worth it (`parallel.in_processes`; run 0 in this one), else
-        `run(0, every item)`: the results of the runs, in order."""
-        workers = parallel.worth_processes(self, sum(sizes), len(sizes))
-        if workers <= 1:
-            return [run(0, range(len(sizes)))]
-        bounds = parallel.bounds_by_size(sizes, [1.0] * workers)
-        return parallel.in_processes(
-            workers, lambda number: run(number, range(bounds[number], bounds[number + 1])),
-            parallel.dump, parallel.load)
 
     def _parse(self, source: Source) -> LoadedSource:
         return load_source(source, self.settings.max_depth, self.settings.max_alias_expansion)

@@ -309,20 +309,6 @@ class FileFix:
                 raise FixError("the fixed text would lose or repeat a comment")
         return parsed
 
-    def rendered(self) -> dict[str, Any]:
-        """What `render` changed here, for a copy of this file in another process to take."""
-        return {"fixed": self.fixed, "replaced": self.replaced, "refused": self.refused,
-                "refused_now": self._refused_now, "round_trips": set(self.round_trips)}
-
-    def take_rendered(self, rendered: dict[str, Any]) -> None:
-        """Take what `render` changed in a copy of this file (see `rendered`)."""
-        self.fixed, self.replaced = rendered["fixed"], rendered["replaced"]
-        self.refused, self._refused_now = rendered["refused"], rendered["refused_now"]
-        for index in set(self.round_trips) - rendered["round_trips"]:
-            del self.round_trips[index]
-        self.edits = [e for e in self.edits if e.obj.doc_index not in self.refused]
-        self.parsed = None
-
     def take_refused(self) -> list[tuple[int, str]]:
         """The documents refused since the last call: (first line, why)."""
         refused = [(self._lines_of(index)[0] + 1, self.refused[index]) for index in self._refused_now]

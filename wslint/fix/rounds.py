@@ -130,23 +130,15 @@ class _Session:
         return changed
 
     def _render(self, paths: set[str]) -> None:
-        """Render and check the changed files, in several processes when they are worth it
-        (each renders a run of them; the others send what rendering changed, and the files
-        loaded again)."""
-        ordered = sorted(paths)
-        runs = self.linter.shared_out([len(self.files[path].text) for path in ordered],
-                                      lambda number, items: [self._rendering(ordered[index],
-                                                                             number > 0)
-                                                             for index in items])
-        renderings = [rendering for run in runs for rendering in run]
-        for path, (error, rendered, loaded) in zip(ordered, renderings):
+        settings = self.linter.settings
+        for path in sorted(paths):
             file = self.files[path]
-            if error is not None:
-                self.notices[f"{path}: not fixed: {error}"] = None
+            try:
+                text = file.render()
+            except Exception as error:
+                self.notices[f"{path}: not fixed: {_why(error)}"] = None
                 self._give_up(path)
                 continue
-            if rendered is not None:  # rendered by another process
-                file.take_rendered(rendered)
             refused = file.take_refused()
             for line, reason in refused:
                 self.notices[f"{path}:{line}: document not fixed: {reason}"] = None
@@ -155,21 +147,10 @@ class _Session:
                                 if not any(e.obj.source.path == path
                                            and e.obj.doc_index in file.refused
                                            for e in finding.fix.edits)]
-            self.loaded[self.position[path]] = loaded
-
-    def _rendering(self, path: str, elsewhere: bool = False
-                   ) -> tuple[str | None, dict | None, LoadedSource | None]:
-        """Render one file: why it failed, or (`elsewhere`: for another process) what
-        rendering changed, and the file loaded again."""
-        file, settings = self.files[path], self.linter.settings
-        try:
-            text = file.render()
-        except Exception as error:
-            return _why(error), None, None
-        source = file.source
-        loaded = load_source(Source(source.path, text, is_stdin=source.is_stdin),
-                             settings.max_depth, settings.max_alias_expansion, stream=file.parsed)
-        return None, file.rendered() if elsewhere else None, loaded
+            source = file.source
+            self.loaded[self.position[path]] = load_source(
+                Source(source.path, text, is_stdin=source.is_stdin), settings.max_depth,
+                settings.max_alias_expansion, stream=file.parsed)
 
     def _give_up(self, path: str) -> None:
         """The file stays as it was read."""
