@@ -484,6 +484,9 @@ def test_a_view_of_a_part_fills_in_from_its_document(tmp_path, monkeypatch):
                 assert pod_spec.key_pos == full.key_pos
                 assert _positions(pod_spec.get("containers")) == _positions(full.get("containers"))
                 filled += 1
+            # Below its top level a view has no positions: it finds them in the object's document.
+            paths = list(_paths(obj.data))
+            assert [seen.locate(p) for p in paths] == [obj.locate(p) for p in paths]
     assert filled > 20
 
 
