@@ -523,29 +523,121 @@ def test_checks_of_input_loaded_already_are_shared_out(tmp_path, monkeypatch):
         assert results[0] == results[1]
     assert shared == [False, True, False, True]
 
-    spread_out = parallel.in_processes
-    spread_runs = []
 
-    def counting(parts, run, send, receive):
-        spread_runs.append(parts)
-        return spread_out(parts, run, send, receive)
 
-    monkeypatch.setattr(parallel, "in_processes", counting)
-    outcomes = []
-    for jobs in (1, 2):
-        copy = tmp_path / f"fixed-{jobs}"
-        shutil.copytree(cases, copy)
-        linter = Linter(Settings(jobs=jobs))
-        loaded, context = linter.load_inputs([str(copy)])
-        outcome = fix(linter, loaded, context, roots=[str(copy)])
-        outcomes.append(([f.fixed for f in outcome.files], outcome.fixed,
-                         # Messages may name the copy by a path relative to the working
-                         # directory (WS906's kubectl errors).
-                         rendered(outcome.result).replace(str(copy), "ROOT")
-                         .replace(copy.name, "COPY")))
-    assert outcomes[0][1] > 50 and outcomes[0] == outcomes[1]
-    # With two processes: the load, and each round's checks (three rounds).
-    assert spread_runs.count(2) >= 4, spread_runs
+def _fix_outcome(directory, jobs, unsafe=False):
+    """Everything a `--fix` run of a copy of `directory` tells, its place named ROOT."""
+    copy = directory.parent / f"{directory.name}-fixed-{jobs}-{int(unsafe)}"
+    shutil.copytree(directory, copy)
+    linter = Linter(Settings(jobs=jobs))
+    loaded, context = linter.load_inputs([str(copy)])
+    outcome = fix(linter, loaded, context, unsafe=unsafe, roots=[str(copy)])
+
+    def named(text):
+        # Messages may name the copy by a path relative to the working directory (WS906's
+        # kubectl errors).
+        return text.replace(str(copy), "ROOT").replace(copy.name, "COPY")
+
+    return ([(named(f.source.path), f.fixed, named(f.diff())) for f in outcome.files],
+            outcome.fixed, [named(notice) for notice in outcome.notices], outcome.rounds,
+            outcome.converged, outcome.documents_placed, outcome.documents_round_tripped,
+            named(rendered(outcome.result)))
+
+
+@pytest.fixture
+def shared_fixes(monkeypatch):
+    """Spread `--fix` over processes whatever its input's size; record each run spread out
+    (its number of processes) or handed back to one process ("one")."""
+    from wslint.fix import run as fix_run
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
+    runs = []
+    spread = fix_run._run
+
+    def recording(sessions):
+        try:
+            outcome = spread(sessions)
+        except fix_run._Foreign:
+            runs.append("one")
+            raise
+        runs.append(len(sessions))
+        return outcome
+
+    monkeypatch.setattr(fix_run, "_run", recording)
+    return runs
+
+
+def test_fix_shared_out_over_processes_has_the_outcome_of_one(tmp_path, shared_fixes):
+    # Every rule fixture at once: hundreds of fixes in as many files, notices of fixes that
+    # cannot be applied, fixes that call for another round; safe and unsafe ones.
+    cases = tmp_path / "cases"
+    assert _fixture_inputs(cases) > 100
+    for unsafe in (False, True):
+        one = _fix_outcome(cases, 1, unsafe)
+        assert one[1] > 50 and one[2] and one[3] > 1, one[1:7]
+        assert _fix_outcome(cases, 2, unsafe) == one
+        assert _fix_outcome(cases, 3, unsafe) == one
+    assert shared_fixes == [2, 3, 2, 3]
+
+
+NLB_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: socketio}
+spec:
+  replicas: 3
+  template:
+    metadata:
+      labels: {app: socketio}
+    spec:
+      containers:
+      - {name: chat, image: "chat:1", ports: [{name: ws, containerPort: 8080}]}
+"""
+NLB_SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: socketio
+  annotations:
+    service.beta.kubernetes.io/aws-load-balancer-type: external
+    service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: ip
+spec:
+  type: LoadBalancer
+  selector: {app: socketio}
+  ports: [{name: ws, port: 80, targetPort: ws}]
+"""
+
+
+def test_a_fix_across_the_files_of_two_processes_is_made_by_one(tmp_path, shared_fixes):
+    # WS301's fix of a Deployment behind an AWS load balancer edits its Service: in another
+    # file, which the other process owns.
+    app = tmp_path / "app"
+    app.mkdir()
+    # The first file is more than half the input: one file for each process.
+    (app / "a-deployment.yaml").write_text(NLB_DEPLOYMENT + "# " + "padding " * 80 + "\n")
+    (app / "b-service.yaml").write_text(NLB_SERVICE + "# " + "padding " * 40 + "\n")
+    one = _fix_outcome(app, 1, unsafe=True)
+    assert any(path.endswith("b-service.yaml") and "stickiness" in text
+               for path, text, _ in one[0]), one[0]
+    assert _fix_outcome(app, 2, unsafe=True) == one
+    assert shared_fixes == ["one"]
+
+
+def test_a_failed_fix_worker_hands_the_run_to_one_process(tmp_path, shared_fixes, monkeypatch,
+                                                         capsys):
+    from wslint.fix import run as fix_run
+
+    cases = tmp_path / "cases"
+    _fixture_inputs(cases)
+    one = _fix_outcome(cases, 1)
+
+    def crash(session, connection):
+        os._exit(3)
+
+    monkeypatch.setattr(fix_run, "_serve", crash)
+    assert _fix_outcome(cases, 2) == one
+    assert "a worker process failed (a worker exited with status 3); fixing in one process" \
+        in capsys.readouterr().err
 
 
 def test_files_loaded_in_processes_are_what_one_process_loads(tmp_path, monkeypatch):

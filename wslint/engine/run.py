@@ -339,15 +339,21 @@ class Linter:
 
 def _clipped(finding: Finding) -> Finding:
     """The finding as reports show it: its texts and its object's name clipped (the one place
-    every finding passes, whichever rule or step made it)."""
-    ref = finding.object
-    if ref is not None and any(len(part or "") > MAX_NAME
-                               for part in (ref.api_version, ref.kind, ref.namespace, ref.name)):
+    every finding passes, whichever rule or step made it). A finding that needs clipping is
+    copied, so that finishing findings twice (`--fix` in several processes) clips them once."""
+    ref, fix = finding.object, finding.fix
+    long_name = ref is not None and any(len(part or "") > MAX_NAME for part in
+                                        (ref.api_version, ref.kind, ref.namespace, ref.name))
+    long_fix = fix is not None and (len(fix.description) > MAX_TEXT
+                                    or len(fix.snippet or "") > MAX_TEXT)
+    if not (long_name or long_fix or len(finding.message) > MAX_TEXT
+            or len(finding.path or "") > MAX_TEXT):
+        return finding
+    finding = replace(finding, message=clip(finding.message), path=clip(finding.path))
+    if long_name:
         finding.object = ObjRef(*(None if part is None else clip(part, MAX_NAME)
                                   for part in (ref.api_version, ref.kind, ref.namespace, ref.name)))
-    finding.message, finding.path = clip(finding.message), clip(finding.path)
-    fix = finding.fix
-    if fix is not None and (len(fix.description) > MAX_TEXT or len(fix.snippet or "") > MAX_TEXT):
+    if long_fix:
         finding.fix = replace(fix, description=clip(fix.description),
                               snippet=None if fix.snippet is None else clip(fix.snippet))
     return finding

@@ -19,7 +19,8 @@ Only files with an applicable fix are touched, in four steps:
 The package holds one module per job, each importing only those listed before it: `errors`,
 `scan` (what the original text looks like), `edit` (edits on a tree), `patch` (the round trip's
 dumps back onto the original lines), `diff` (`--diff`), `write` (replacing a file), `file` (one
-file being fixed) and `rounds` (the run).
+file being fixed), `rounds` (the rounds of fixing and re-linting) and `run` (the run, in this
+process or shared out over several).
 
 Writing (`write`) keeps the file what it was (owner, group, mode, hard links, symlinks), is
 atomic where that keeps it, and is refused when the file changed on disk after wslint read it.
@@ -27,7 +28,8 @@ atomic where that keeps it, and is refused when the file changed on disk after w
 
 from wslint.fix.errors import FixError
 from wslint.fix.file import FileFix
-from wslint.fix.rounds import MAX_ROUNDS, FixOutcome, fix, fix_text
+from wslint.fix.rounds import MAX_ROUNDS, FixOutcome
+from wslint.fix.run import fix, fix_text
 from wslint.fix.scan import Scan, comment_texts, scan
 
 __all__ = ["MAX_ROUNDS", "FileFix", "FixError", "FixOutcome", "Scan",

@@ -72,6 +72,11 @@ def _copied_along(root: Any, path: tuple, copies: set[int]) -> Any:
     return root
 
 
+# What a settled fix keeps (`FileFix.settled`).
+_SETTLED = ("source", "raw", "bom", "mtime_ns", "text", "lines", "ending", "fixed", "replaced",
+            "refused", "round_tripped")
+
+
 class FileFix:
     """One file being fixed: its original text and bytes, its edited documents (placed from
     positions, or round-tripped), and the fixed text, parsed with the run's limits."""
@@ -308,6 +313,15 @@ class FileFix:
             if _comments(patched) != self.comments[index]:
                 raise FixError("the fixed text would lose or repeat a comment")
         return parsed
+
+    def settled(self) -> "FileFix":
+        """This file's fix as writing it, its diff and its counts need it, without what fixing
+        it needed (its documents, their placers and round trips): light enough to send to
+        another process."""
+        light = object.__new__(FileFix)
+        light.__dict__.update({name: getattr(self, name) for name in _SETTLED})
+        light.placers = dict.fromkeys(self.placers)
+        return light
 
     def take_refused(self) -> list[tuple[int, str]]:
         """The documents refused since the last call: (first line, why)."""

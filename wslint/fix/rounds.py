@@ -1,4 +1,4 @@
-"""The run of `--fix`: lint, apply the edits of the applicable fixes, re-lint, and repeat until no
+"""The rounds of `--fix`: lint, apply the edits of the applicable fixes, re-lint, and repeat until no
 fix applies (at most `MAX_ROUNDS` rounds): one fix can call for another (a preStop sleep
 lengthens the shutdown, so the grace period may become too short)."""
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from wslint.fix.errors import FixError
 from wslint.fix.file import FileFix
-from wslint.load.sources import STDIN, LoadedSource, load_source
+from wslint.load.sources import LoadedSource, load_source
 from wslint.model import Finding, LintResult, Source, applicable
 
 MAX_ROUNDS = 10
@@ -48,36 +48,58 @@ class FixOutcome:
 
 
 @dataclass
-class _Session:
+class Session:
+    """The state of one run of `--fix`. `run` is the whole run in this process; the steps it
+    takes are also those of a process that fixes only the files it `owns` (`wslint.fix.run`)."""
+
     linter: Any
     loaded: list[LoadedSource]
     context: list[LoadedSource]
     unsafe: bool
     roots: list[str] | None  # the real paths a file must be in to be written; None: any
+    max_rounds: int = MAX_ROUNDS
+    # The places in `loaded` of the files this session fixes; None: all of them.
+    owns: range | None = None
     files: dict[str, FileFix] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
     notices: dict[str, None] = field(default_factory=dict)
-    applied: list[tuple[Finding, frozenset[str]]] = field(default_factory=list)
+    # The notices of the current round, each with where one process would have said it: at its
+    # finding (fixes are applied in the order of the findings), then at its file (rendering).
+    said: list[tuple[tuple, str]] = field(default_factory=list)
+    applied: list[tuple[Finding | None, frozenset[str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.original = list(self.loaded)
         self.position = {item.source.path: index for index, item in enumerate(self.loaded)}
 
-    def run(self, max_rounds: int) -> FixOutcome:
-        for rounds in range(1, max_rounds + 1):
+    def _notice(self, message: str, at: tuple) -> None:
+        self.notices[message] = None
+        self.said.append((at, message))
+
+    def run(self) -> FixOutcome:
+        for rounds in range(1, self.max_rounds + 1):
             result = self.linter.lint_loaded(self.loaded, self.context)
-            changed = self._apply(result.findings)
-            if not changed:
-                return self._outcome(result, rounds, True)
-            self._render(changed)
-        result = self.linter.lint_loaded(self.loaded, self.context)
+            if not self.round(result.findings):
+                return self.outcome(result, rounds)
+        return self.outcome(self.linter.lint_loaded(self.loaded, self.context), self.max_rounds + 1)
+
+    def outcome(self, result: LintResult, rounds: int) -> FixOutcome:
+        """The outcome of a run whose lint after its last round gave `result`; `rounds`: that
+        lint's round (past the last one allowed: the fixes did not settle)."""
+        if rounds <= self.max_rounds:
+            return self._outcome(result, rounds, True)
         left = [f for f in result.findings if applicable(f, self.unsafe)]
         if left:
-            self.notices[f"fixes did not settle after {max_rounds} rounds; "
+            self.notices[f"fixes did not settle after {self.max_rounds} rounds; "
                          f"{len(left)} fixable finding(s) left"] = None
-        return self._outcome(result, max_rounds, not left)
+        return self._outcome(result, self.max_rounds, not left)
 
-    def _file(self, path: str) -> FileFix | None:
+    def round(self, findings: list[Finding]) -> set[str]:
+        """Apply the fixes of `findings` (those of a lint of the current text) and render the
+        files they change; the paths of those files (none when no fix applied)."""
+        return self._render(self._apply(findings))
+
+    def _file(self, path: str, at: tuple) -> FileFix | None:
         if path in self.failed:
             return None
         if path not in self.files:
@@ -92,7 +114,7 @@ class _Session:
                                            self.original[self.position[path]])
             except Exception as error:  # one file that cannot be fixed never stops the others
                 self.failed.add(path)
-                self.notices[f"{path}: not fixed: {_why(error)}"] = None
+                self._notice(f"{path}: not fixed: {_why(error)}", at)
                 return None
         return self.files[path]
 
@@ -112,7 +134,8 @@ class _Session:
             if any(e.obj.source.path not in self.position for e in edits):
                 continue  # an object of a file this run did not read
             paths = frozenset(e.obj.source.path for e in edits)
-            files = {path: self._file(path) for path in sorted(paths)}
+            at = (0, finding.sort_key())
+            files = {path: self._file(path, at) for path in sorted(paths)}
             if None in files.values():
                 continue
             did = False
@@ -123,25 +146,26 @@ class _Session:
                         did = True
                         changed.add(path)
                 except Exception as error:
-                    self.notices[f"{finding.file}:{finding.line}:{finding.column}: "
-                                 f"{finding.code} not fixed: {_why(error)}"] = None
+                    self._notice(f"{finding.file}:{finding.line}:{finding.column}: "
+                                 f"{finding.code} not fixed: {_why(error)}", at)
             if did:
                 self.applied.append((finding, paths))
         return changed
 
-    def _render(self, paths: set[str]) -> None:
+    def _render(self, paths: set[str]) -> set[str]:
         settings = self.linter.settings
         for path in sorted(paths):
             file = self.files[path]
+            at = (1, path)
             try:
                 text = file.render()
             except Exception as error:
-                self.notices[f"{path}: not fixed: {_why(error)}"] = None
+                self._notice(f"{path}: not fixed: {_why(error)}", at)
                 self._give_up(path)
                 continue
             refused = file.take_refused()
             for line, reason in refused:
-                self.notices[f"{path}:{line}: document not fixed: {reason}"] = None
+                self._notice(f"{path}:{line}: document not fixed: {reason}", at)
             if refused:
                 self.applied = [(finding, paths) for finding, paths in self.applied
                                 if not any(e.obj.source.path == path
@@ -151,6 +175,7 @@ class _Session:
             self.loaded[self.position[path]] = load_source(
                 Source(source.path, text, is_stdin=source.is_stdin), settings.max_depth,
                 settings.max_alias_expansion, stream=file.parsed)
+        return paths
 
     def _give_up(self, path: str) -> None:
         """The file stays as it was read."""
@@ -201,20 +226,3 @@ def _why(error: Exception) -> str:
     text = str(error).strip()
     detail = f": {text.splitlines()[0]}" if text else ""
     return f"an internal error ({type(error).__name__}{detail})"
-
-
-def fix(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource] = (),
-        unsafe: bool = False, max_rounds: int = MAX_ROUNDS,
-        roots: list[str] | None = None) -> FixOutcome:
-    """Apply the fixes `--fix` may apply (with `unsafe`, also the unsafe ones) to the loaded
-    inputs until none is left; `context` joins the graph and is never changed. With `roots`
-    (the paths given), a file whose real path is outside them all (a symlink pointing out of
-    the tree) is not fixed. Nothing is written here (see FixOutcome.write)."""
-    real_roots = None if roots is None else [os.path.realpath(r) for r in roots if r != STDIN]
-    return _Session(linter, list(loaded), list(context), unsafe, real_roots).run(max_rounds)
-
-
-def fix_text(linter: Any, text: str, path: str = "<string>", unsafe: bool = False) -> FixOutcome:
-    """Fix YAML given as a string (tests, editors): the outcome's files hold the fixed text."""
-    source = Source(path, text, is_stdin=True)
-    return fix(linter, [load_source(source, max_depth=linter.settings.max_depth)], unsafe=unsafe)
