@@ -257,7 +257,7 @@ def test_a_view_fills_in_what_was_cut(tmp_path, monkeypatch):
     linter = Linter(Settings())
     loaded = linter.load(str(path))
     obj: KObject = loaded.objects[0]
-    view = pickle.loads(parallel.dump(parallel.make_view(loaded, 0, 0, None, linter)))
+    view = pickle.loads(parallel.dump_views(parallel.make_view(loaded, 0, 0, None, linter)))
     data = view.objects[0].data
     spec = data["spec"]["template"]["spec"]
     container = spec["containers"][0]
@@ -290,7 +290,7 @@ def test_a_view_travels_without_positions_and_locates_as_the_object(tmp_path, mo
     path.write_text("---\n".join([SERVICE, INGRESS, WORKLOAD]))
     linter = Linter(Settings())
     loaded = linter.load(str(path))
-    view = pickle.loads(parallel.dump(parallel.make_view(loaded, 0, 0, None, linter)))
+    view = pickle.loads(parallel.dump_views(parallel.make_view(loaded, 0, 0, None, linter)))
     monkeypatch.setattr(parallel, "_run", [linter, [str(path)]])
     monkeypatch.setattr(parallel, "_reloaded", {})
     for obj, seen in zip(loaded.objects, view.objects):
@@ -473,7 +473,7 @@ def test_a_view_of_a_part_fills_in_from_its_document(tmp_path, monkeypatch):
     filled = 0
     for number, entry in enumerate(entries):
         loaded, = parallel.load_entry(linter, entry)
-        view = pickle.loads(parallel.dump(parallel.make_view(loaded, number, 0, None, linter)))
+        view = pickle.loads(parallel.dump_views(parallel.make_view(loaded, number, 0, None, linter)))
         for obj, seen in zip(loaded.objects, view.objects):
             spec = seen.data.get("spec", {})
             template = spec.get("template") if isinstance(spec, dict) else None

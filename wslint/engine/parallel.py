@@ -445,34 +445,46 @@ class ViewObject(KObject):
         return locate(_full_object(self.locator, self.data.line), path)
 
 
-def _plain_map(node: dict) -> dict:
-    plain = {}
-    for key, value in dict.items(node):
-        kind = type(value)
-        plain[key] = _plain_map(value) if kind is Map else _plain_seq(value) if kind is Seq \
-            else _plain_partial(value) if kind is PartialMap else value
-    return plain
+def _view_object(state: dict, items: dict, line: int, column: int, key_pos: dict) -> ViewObject:
+    seen = object.__new__(ViewObject)
+    seen.__dict__.update(state)
+    seen.data = root = Map(items)
+    root.line, root.column, root.key_pos = line, column, key_pos
+    return seen
 
 
-def _plain_seq(node: list) -> list:
-    return [_plain_map(value) if type(value) is Map else _plain_seq(value) if type(value) is Seq
-            else _plain_partial(value) if type(value) is PartialMap else value for value in node]
+def _travelling_view(seen: ViewObject) -> tuple:
+    """A view object as it travels: its top level with its positions, the rest plain."""
+    state = dict(seen.__dict__)
+    data = state.pop("data")
+    if type(data) is not Map:
+        state["data"] = data
+        return _view_object_as_is, (state,)
+    return _view_object, (state, dict(dict.items(data)), data.line, data.column, data.key_pos)
 
 
-def _plain_partial(node: PartialMap) -> PartialMap:
-    """A cut-down mapping keeps its own positions (which keys it had, `_needs`), not those of
-    what it holds."""
-    plain = PartialMap(_plain_map(node))
-    plain.line, plain.column, plain.key_pos, plain.locator = \
-        node.line, node.column, node.key_pos, node.locator
-    return plain
+def _view_object_as_is(state: dict) -> ViewObject:
+    seen = object.__new__(ViewObject)
+    seen.__dict__.update(state)
+    return seen
 
 
-def _view_root(data: Map) -> Map:
-    """The top of a view's data: a mapping with its own positions, holding plain ones."""
-    root = Map(_plain_map(data))
-    root.line, root.column, root.key_pos = data.line, data.column, data.key_pos
-    return root
+# How views travel (`dump_views`): below each object's top level, mappings and lists go as plain
+# ones, written straight from the loaded tree (a cut-down mapping keeps its own positions).
+_VIEW_REDUCERS = {
+    Map: lambda node: (dict, (), None, None, iter(dict.items(node))),
+    Seq: lambda node: (list, (), None, iter(node)),
+    ViewObject: _travelling_view,
+}
+
+
+def dump_views(views: Any) -> bytes:
+    """Pickle views (see `make_view`) for another process."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _VIEW_REDUCERS
+    pickler.dump(views)
+    return buffer.getvalue()
 
 
 def make_view(item: LoadedSource, entry: int, index: int, shared: Source | None,
@@ -486,8 +498,7 @@ def make_view(item: LoadedSource, entry: int, index: int, shared: Source | None,
         seen = object.__new__(ViewObject)  # a shallow copy, without copy.copy's detour via pickling
         seen.__dict__.update(obj.__dict__)
         seen.locator = Locator(entry, index, number, (), obj.item_index)
-        data = view_data(obj, (entry, index, number), obj.item_index, linter)
-        seen.data = _view_root(data) if type(data) is Map else data
+        seen.data = view_data(obj, (entry, index, number), obj.item_index, linter)
         if obj.source is shared:
             seen.source = None
         view.objects.append(seen)
@@ -643,7 +654,7 @@ class _Process:
                 report(done)
                 last = now
         report(done)
-        return dump(views)
+        return dump_views(views)
 
     def everything(self, views: list[bytes]) -> tuple[list[LoadedSource], list[list[LoadedSource]]]:
         """Every source in input order (this process's whole, the others' views), and the same
