@@ -554,9 +554,9 @@ def shared_fixes(monkeypatch):
     runs = []
     spread = fix_run._run
 
-    def recording(sessions):
+    def recording(sessions, write):
         try:
-            outcome = spread(sessions)
+            outcome = spread(sessions, write)
         except fix_run._Foreign:
             runs.append("one")
             raise
@@ -606,6 +606,61 @@ spec:
   selector: {app: socketio}
   ports: [{name: ws, port: 80, targetPort: ws}]
 """
+
+
+def _tree(directory):
+    return {str(path.relative_to(directory)): path.read_bytes()
+            for path in sorted(directory.rglob("*")) if path.is_file()}
+
+
+def test_fix_shared_out_writes_what_one_process_writes(tmp_path, shared_fixes):
+    cases = tmp_path / "cases"
+    _fixture_inputs(cases)
+    trees, outcomes = [], []
+    for jobs in (1, 2):
+        copy = tmp_path / f"written-{jobs}"
+        shutil.copytree(cases, copy)
+        linter = Linter(Settings(jobs=jobs))
+        loaded, context = linter.load_inputs([str(copy)])
+        outcome = fix(linter, loaded, context, roots=[str(copy)], write=True)
+        assert outcome.written
+        trees.append(_tree(copy))
+        outcomes.append((len(outcome.files), outcome.fixed, outcome.errors,
+                         rendered(outcome.result).replace(str(copy), "ROOT")
+                         .replace(copy.name, "COPY")))
+    assert trees[0] == trees[1] and trees[0] != _tree(cases)
+    assert outcomes[0] == outcomes[1] and outcomes[0][0] > 50
+    assert shared_fixes == [2]
+
+
+def test_a_worker_that_fails_while_writing_leaves_each_file_fixed_or_said(tmp_path, shared_fixes,
+                                                                         monkeypatch):
+    from wslint.fix import run as fix_run
+
+    cases = tmp_path / "cases"
+    _fixture_inputs(cases)
+    first, write_files = os.getpid(), fix_run.write_files
+
+    def one_then_fail(files):
+        if os.getpid() == first:
+            return write_files(files)
+        write_files(files[:1])
+        os._exit(3)
+
+    monkeypatch.setattr(fix_run, "write_files", one_then_fail)
+    linter = Linter(Settings(jobs=2))
+    loaded, context = linter.load_inputs([str(cases)])
+    before = _tree(cases)
+    outcome = fix(linter, loaded, context, roots=[str(cases)], write=True)
+    after = _tree(cases)
+    said = [error for error in outcome.errors if "the worker process writing it failed" in error]
+    assert said and len(said) == len(outcome.errors)
+    unwritten = {error.split(": not written")[0] for error in said}
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed and not {str(cases / name) for name in changed} & unwritten
+    # The findings are those of the files as they are now: the unwritten ones as they were.
+    assert not any(str(f.source.path) in unwritten for f in outcome.files)
+    assert shared_fixes == [2]
 
 
 def test_a_fix_across_the_files_of_two_processes_is_made_by_one(tmp_path, shared_fixes):

@@ -296,9 +296,8 @@ def lint(paths, output_format, output, fail_on, select, ignore, extend_select, s
             from wslint.fix import fix
 
             loaded, context_loaded = linter.load_inputs(targets, excluded, context)
-            outcome = fix(linter, loaded, context_loaded, unsafe=unsafe_fixes, roots=targets)
-            if apply_fixes:
-                outcome.write()
+            outcome = fix(linter, loaded, context_loaded, unsafe=unsafe_fixes, roots=targets,
+                          write=apply_fixes)
             result = outcome.result
         else:
             from wslint.engine.progress import Progress

@@ -28,6 +28,7 @@ class FixOutcome:
     converged: bool
     errors: list[str] = field(default_factory=list)  # files that could not be written: why
     session: Any = field(default=None, repr=False)
+    written: bool = False  # whether `write` ran
 
     @property
     def documents_placed(self) -> int:
@@ -41,10 +42,11 @@ class FixOutcome:
 
     def write(self) -> None:
         """Write the changed files (standard input aside: its fixed text is the caller's to
-        print). A file that cannot be written stays as it is, with an error; then the run is
-        linted once more, so that the findings and the counts are those of the files as they
-        are on disk."""
-        self.session.write(self)
+        print), once. A file that cannot be written stays as it is, with an error; then the
+        run is linted once more, so that the findings and the counts are those of the files
+        as they are on disk."""
+        if not self.written:
+            self.session.write(self)
 
 
 @dataclass
@@ -192,13 +194,16 @@ class Session:
         return FixOutcome(result, files, self._fixed(), list(self.notices), rounds, converged,
                           session=self)
 
-    def write(self, outcome: FixOutcome) -> None:
-        files = [file for file in outcome.files if not file.source.is_stdin]
-        # Each write waits for its file to reach the disk (fsync): the waits overlap in threads.
-        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-            failures = list(pool.map(_write, files))
+    def write(self, outcome: FixOutcome, failures: dict[str, str | None] | None = None) -> None:
+        """Write the outcome's files and settle what could not be written (see
+        `FixOutcome.write`); `failures`: the files written already, and why each could not be
+        (None: it was), when they were written elsewhere (`wslint.fix.run`)."""
+        outcome.written = True
+        if failures is None:
+            failures = write_files(outcome.files)
         unwritten = []
-        for file, failure in zip(files, failures):
+        for file in outcome.files:
+            failure = failures.get(file.source.path)
             if failure is not None:
                 outcome.errors.append(f"{file.source.path}: not written: {failure}")
                 unwritten.append(file.source.path)
@@ -209,6 +214,15 @@ class Session:
         outcome.files = [f for f in outcome.files if f.source.path not in self.failed]
         outcome.fixed = self._fixed()
         outcome.result = self.linter.lint_loaded(self.loaded, self.context)
+
+
+def write_files(files: list[FileFix]) -> dict[str, str | None]:
+    """Write the files (standard input aside); why each could not be written, by path (None:
+    it was)."""
+    files = [file for file in files if not file.source.is_stdin]
+    # Each write waits for its file to reach the disk (fsync): the waits overlap in threads.
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        return dict(zip([file.source.path for file in files], pool.map(_write, files)))
 
 
 def _write(file: FileFix) -> str | None:

@@ -18,7 +18,8 @@ fixes are applied in the order of the findings, and each notice goes with its fi
 
 A fix that another process's file would have to take (an edit of an object in another file,
 or a finding a check reports at another file's object) hands the whole run to one process,
-from the start; so does a worker that fails. Nothing is written before the outcome is known.
+from the start; so does a worker that fails. Nothing is written before the outcome is known;
+then, when the run writes its files, each process writes those it fixed.
 """
 
 from __future__ import annotations
@@ -32,24 +33,31 @@ from typing import Any, Callable
 
 from wslint.engine.parallel import (WorkerFailed, bounds_by_size, dump, load, names_of,
                                     worth_processes)
-from wslint.fix.rounds import MAX_ROUNDS, FixOutcome, Session
+from wslint.fix.file import FileFix
+from wslint.fix.rounds import MAX_ROUNDS, FixOutcome, Session, write_files
 from wslint.load.sources import STDIN, LoadedSource, load_source
 from wslint.model import Finding, LintResult, Source, applicable
 
 
 def fix(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource] = (),
         unsafe: bool = False, max_rounds: int = MAX_ROUNDS,
-        roots: list[str] | None = None) -> FixOutcome:
+        roots: list[str] | None = None, write: bool = False) -> FixOutcome:
     """Apply the fixes `--fix` may apply (with `unsafe`, also the unsafe ones) to the loaded
     inputs until none is left; `context` joins the graph and is never changed. With `roots`
     (the paths given), a file whose real path is outside them all (a symlink pointing out of
-    the tree) is not fixed. Nothing is written here (see FixOutcome.write)."""
+    the tree) is not fixed. With `write`, the fixed files are written (`FixOutcome.write`;
+    shared out, each process writes its own); otherwise nothing is written here."""
     real_roots = None if roots is None else [os.path.realpath(r) for r in roots if r != STDIN]
 
     def session(owns: range | None = None) -> Session:
         return Session(linter, list(loaded), list(context), unsafe, real_roots, max_rounds, owns)
 
-    return _in_processes(linter, loaded, context, session) or session().run()
+    outcome = _in_processes(linter, loaded, context, session, write)
+    if outcome is None:
+        outcome = session().run()
+        if write:
+            outcome.write()
+    return outcome
 
 
 def fix_text(linter: Any, text: str, path: str = "<string>", unsafe: bool = False) -> FixOutcome:
@@ -73,7 +81,7 @@ class _Lint:
 
 
 def _in_processes(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource],
-                  session_of: Callable[[range], Session]) -> FixOutcome | None:
+                  session_of: Callable[[range], Session], write: bool) -> FixOutcome | None:
     """What a session of `loaded` and `context` gives when it runs in this process, its files
     shared out over up to `--jobs` processes when they are worth it (`session_of(owns)`: a
     session fixing only the files at those places in `loaded`); None when one process should
@@ -87,7 +95,8 @@ def _in_processes(linter: Any, loaded: list[LoadedSource], context: list[LoadedS
         return None
     bounds = bounds_by_size(sizes, [1.0] * workers)
     try:
-        return _run([session_of(range(bounds[n], bounds[n + 1])) for n in range(workers)])
+        return _run([session_of(range(bounds[n], bounds[n + 1])) for n in range(workers)],
+                    write)
     except _Foreign:
         return None
     except WorkerFailed as error:
@@ -96,7 +105,7 @@ def _in_processes(linter: Any, loaded: list[LoadedSource], context: list[LoadedS
         return None
 
 
-def _run(sessions: list[Session]) -> FixOutcome:
+def _run(sessions: list[Session], write: bool) -> FixOutcome:
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
@@ -145,6 +154,19 @@ def _run(sessions: list[Session]) -> FixOutcome:
             connection.send_bytes(dump(("final",)))
         parts = [(lint.inputs, lint.checks, lint.result, {}, [], set())]
         parts += [receive(child, this.loaded)[0] for child in range(len(children))]
+        outcome = _outcome(this, parts, lint.graph, notices, rounds)
+        if write:
+            # Each process writes the files it fixed, once every process has sent its part.
+            for connection in connections:
+                connection.send_bytes(dump(("write",)))
+            failures = write_files([file for file in _changed(this.files.values())
+                                    if this.position[file.source.path] in this.owns])
+            for child, (part, connection) in enumerate(zip(parts[1:], connections)):
+                try:
+                    failures.update(receive(child)[0])
+                except WorkerFailed as error:  # what it wrote, if anything, is on the disk
+                    failures.update(_written_by_failed(part[3].values(), error))
+            this.write(outcome, failures)
     finally:
         for child in children:
             if child.is_alive():
@@ -152,7 +174,26 @@ def _run(sessions: list[Session]) -> FixOutcome:
             child.join()
         for connection in connections:
             connection.close()
-    return _outcome(this, parts, lint.graph, notices, rounds)
+    return outcome
+
+
+def _changed(files: Any) -> list[FileFix]:
+    return [file for file in files if file.fixed != file.text]
+
+
+def _written_by_failed(files: Any, error: WorkerFailed) -> dict[str, str | None]:
+    """Whether each of the files of a worker that failed while writing them holds its fix:
+    None where it does, why not where it does not."""
+    failures: dict[str, str | None] = {}
+    for file in _changed(files):
+        try:
+            with open(os.path.realpath(file.source.path), "rb") as handle:
+                done = handle.read() == file.data()
+        except OSError:
+            done = False
+        failures[file.source.path] = None if done else \
+            f"the worker process writing it failed ({error}); check the file"
+    return failures
 
 
 def _step(session: Session, rounds: int) -> tuple[_Lint, bytes, list, bool]:
@@ -223,6 +264,12 @@ def _serve(session: Session, connection: Any) -> None:
         connection.send_bytes(dump(
             ("done", (lint.inputs, lint.checks, lint.result, files, applied, session.failed)),
             names_of(session.loaded)))
+        try:
+            message = load(connection.recv_bytes())
+        except EOFError:  # the first process needs nothing more
+            return
+        if message[0] == "write":
+            connection.send_bytes(dump(("written", write_files(_changed(session.files.values())))))
     except KeyboardInterrupt:
         pass
     except BaseException:  # the first process reports it
