@@ -259,12 +259,13 @@ def read_rule_files(directory: Any) -> Iterator[Rule]:
 def builtin_rules_dir() -> Any:
     """The rules shipped with wslint: `wslint/_rules` in an installed wheel, `rules/` in a
     source checkout (an editable install)."""
-    from importlib.resources import files
+    package = Path(__file__).resolve().parents[1]
+    if package.is_dir():  # on the file system (importlib.resources, 5 ms to import, not needed)
+        packaged = package / "_rules"
+        return packaged if packaged.is_dir() else package.parent / "rules"
+    from importlib.resources import files  # inside a zip: only its loader can read it
 
-    packaged = files("wslint").joinpath("_rules")
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "rules"
+    return files("wslint").joinpath("_rules")
 
 
 class SelectionError(ValueError):

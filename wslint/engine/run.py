@@ -342,12 +342,13 @@ def _clipped(finding: Finding) -> Finding:
     every finding passes, whichever rule or step made it). A finding that needs clipping is
     copied, so that finishing findings twice (`--fix` in several processes) clips them once."""
     ref, fix = finding.object, finding.fix
-    long_name = ref is not None and any(len(part or "") > MAX_NAME for part in
-                                        (ref.api_version, ref.kind, ref.namespace, ref.name))
+    long_name = ref is not None and (
+        len(ref.name or "") > MAX_NAME or len(ref.kind or "") > MAX_NAME
+        or len(ref.api_version or "") > MAX_NAME or len(ref.namespace or "") > MAX_NAME)
     long_fix = fix is not None and (len(fix.description) > MAX_TEXT
                                     or len(fix.snippet or "") > MAX_TEXT)
     if not (long_name or long_fix or len(finding.message) > MAX_TEXT
-            or len(finding.path or "") > MAX_TEXT):
+            or len(finding.path) > MAX_TEXT):
         return finding
     finding = replace(finding, message=clip(finding.message), path=clip(finding.path))
     if long_name:

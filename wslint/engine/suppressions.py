@@ -194,6 +194,7 @@ class Suppressions:
         # Where each copy of an object starts, for a file that holds one object several times.
         self._starts: dict[tuple[str, ObjRef], list[int]] = {}
         scanned: set[str] = set()
+        every_object: list[KObject] = []
         for source, objects in sources:
             # A rendered input (kustomize) keeps each object's own file as its source: the
             # comments to honour are in those files.
@@ -202,10 +203,15 @@ class Suppressions:
                     scanned.add(text_source.path)
                     for directive in comment_directives(text_source):
                         self._add(directive)
+            every_object += objects
             for obj in objects:
-                self._starts.setdefault((obj.source.path, obj.ref), []).append(obj.data.line)
                 for directive in annotation_directives(obj, workload_kinds):
                     self._add(directive)
+        if self._by_object:  # only objects with directives are asked where their copies start
+            for obj in every_object:
+                key = (obj.source.path, obj.ref)
+                if key in self._by_object:
+                    self._starts.setdefault(key, []).append(obj.data.line)
 
     def _add(self, directive: Directive) -> None:
         self.directives.append(directive)
