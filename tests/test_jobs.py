@@ -531,7 +531,7 @@ def _fix_outcome(directory, jobs, unsafe=False):
     shutil.copytree(directory, copy)
     linter = Linter(Settings(jobs=jobs))
     loaded, context = linter.load_inputs([str(copy)])
-    outcome = fix(linter, loaded, context, unsafe=unsafe, roots=[str(copy)])
+    outcome = fix(linter, loaded, context, unsafe=unsafe, roots=[str(copy)], share=True)
 
     def named(text):
         # Messages may name the copy by a path relative to the working directory (WS906's
@@ -578,6 +578,12 @@ def test_fix_shared_out_over_processes_has_the_outcome_of_one(tmp_path, shared_f
         assert _fix_outcome(cases, 2, unsafe) == one
         assert _fix_outcome(cases, 3, unsafe) == one
     assert shared_fixes == [2, 3, 2, 3]
+    # Unless asked to, a run stays in one process: a caller's linter may report otherwise
+    # than its steps do (the language server keeps one finding).
+    linter = Linter(Settings(jobs=2))
+    loaded, context = linter.load_inputs([str(cases)])
+    fix(linter, loaded, context)
+    assert shared_fixes == [2, 3, 2, 3]
 
 
 NLB_DEPLOYMENT = """\
@@ -622,7 +628,7 @@ def test_fix_shared_out_writes_what_one_process_writes(tmp_path, shared_fixes):
         shutil.copytree(cases, copy)
         linter = Linter(Settings(jobs=jobs))
         loaded, context = linter.load_inputs([str(copy)])
-        outcome = fix(linter, loaded, context, roots=[str(copy)], write=True)
+        outcome = fix(linter, loaded, context, roots=[str(copy)], write=True, share=True)
         assert outcome.written
         trees.append(_tree(copy))
         outcomes.append((len(outcome.files), outcome.fixed, outcome.errors,
@@ -651,7 +657,7 @@ def test_a_worker_that_fails_while_writing_leaves_each_file_fixed_or_said(tmp_pa
     linter = Linter(Settings(jobs=2))
     loaded, context = linter.load_inputs([str(cases)])
     before = _tree(cases)
-    outcome = fix(linter, loaded, context, roots=[str(cases)], write=True)
+    outcome = fix(linter, loaded, context, roots=[str(cases)], write=True, share=True)
     after = _tree(cases)
     said = [error for error in outcome.errors if "the worker process writing it failed" in error]
     assert said and len(said) == len(outcome.errors)

@@ -297,7 +297,7 @@ def lint(paths, output_format, output, fail_on, select, ignore, extend_select, s
 
             loaded, context_loaded = linter.load_inputs(targets, excluded, context)
             outcome = fix(linter, loaded, context_loaded, unsafe=unsafe_fixes, roots=targets,
-                          write=apply_fixes)
+                          write=apply_fixes, share=True)
             result = outcome.result
         else:
             from wslint.engine.progress import Progress

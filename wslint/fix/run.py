@@ -41,18 +41,21 @@ from wslint.model import Finding, LintResult, Source, applicable
 
 def fix(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource] = (),
         unsafe: bool = False, max_rounds: int = MAX_ROUNDS,
-        roots: list[str] | None = None, write: bool = False) -> FixOutcome:
+        roots: list[str] | None = None, write: bool = False, share: bool = False) -> FixOutcome:
     """Apply the fixes `--fix` may apply (with `unsafe`, also the unsafe ones) to the loaded
     inputs until none is left; `context` joins the graph and is never changed. With `roots`
     (the paths given), a file whose real path is outside them all (a symlink pointing out of
-    the tree) is not fixed. With `write`, the fixed files are written (`FixOutcome.write`;
-    shared out, each process writes its own); otherwise nothing is written here."""
+    the tree) is not fixed. With `write`, the fixed files are written (`FixOutcome.write`);
+    otherwise nothing is written here. With `share`, a large input is shared out over the
+    linter's `jobs` processes; their lints take the linter's steps (`new_result`,
+    `run_checks`, `finish`...) rather than `lint_loaded`, which a caller that changes what
+    `lint_loaded` reports (an editor keeping one finding) must not share."""
     real_roots = None if roots is None else [os.path.realpath(r) for r in roots if r != STDIN]
 
     def session(owns: range | None = None) -> Session:
         return Session(linter, list(loaded), list(context), unsafe, real_roots, max_rounds, owns)
 
-    outcome = _in_processes(linter, loaded, context, session, write)
+    outcome = _in_processes(linter, loaded, context, session, write) if share else None
     if outcome is None:
         outcome = session().run()
         if write:
