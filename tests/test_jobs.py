@@ -639,6 +639,40 @@ def test_fix_shared_out_writes_what_one_process_writes(tmp_path, shared_fixes):
     assert shared_fixes == [2]
 
 
+def test_a_file_a_worker_cannot_write_is_reported_as_one_process_reports_it(tmp_path,
+                                                                          shared_fixes,
+                                                                          monkeypatch):
+    from wslint.fix import rounds
+
+    cases = tmp_path / "cases"
+    _fixture_inputs(cases)
+    # The last file with a fix, which the second process owns: it cannot be written.
+    last = sorted(cases.rglob("*.yaml"))[-40:]
+    write = rounds._write
+
+    def refusing(file):
+        if file.source.path in refused:
+            return "it changed on disk during the run"
+        return write(file)
+
+    monkeypatch.setattr(rounds, "_write", refusing)
+    outcomes = []
+    for jobs in (1, 2):
+        copy = tmp_path / f"refused-{jobs}"
+        shutil.copytree(cases, copy)
+        refused = {str(copy / path.relative_to(cases)) for path in last}
+        linter = Linter(Settings(jobs=jobs))
+        loaded, context = linter.load_inputs([str(copy)])
+        outcome = fix(linter, loaded, context, roots=[str(copy)], write=True, share=True)
+        assert any(path in error for error in outcome.errors for path in refused)
+        outcomes.append(([f.source.path.replace(str(copy), "ROOT") for f in outcome.files],
+                         outcome.fixed, [e.replace(str(copy), "ROOT") for e in outcome.errors],
+                         rendered(outcome.result).replace(str(copy), "ROOT")
+                         .replace(copy.name, "COPY"), _tree(copy)))
+    assert outcomes[0] == outcomes[1]
+    assert shared_fixes == [2]
+
+
 def test_a_worker_that_fails_while_writing_leaves_each_file_fixed_or_said(tmp_path, shared_fixes,
                                                                          monkeypatch):
     from wslint.fix import run as fix_run
