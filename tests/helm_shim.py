@@ -11,22 +11,20 @@ as Helm built it. Supported: `helm version [--short]`, `helm template [NAME] CHA
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import stat
 import sys
 from pathlib import Path
-
-try:
-    import helm_python
-except ImportError:  # pragma: no cover - tests skip before they use the shim
-    helm_python = None
 
 DEFAULT_RELEASE = "release-name"  # what helm calls a release it is given no name for
 LOG_VARIABLE = "HELM_SHIM_LOG"
 
 
 def available() -> bool:
-    return helm_python is not None
+    # Found, not imported: importing it starts Go's runtime threads, and a test process that
+    # forks (`--jobs`) should not be one with threads.
+    return importlib.util.find_spec("helm_python") is not None
 
 
 def install(directory: Path) -> Path:
@@ -40,6 +38,8 @@ def install(directory: Path) -> Path:
 
 
 def _template(arguments: list[str]) -> int:
+    import helm_python
+
     positional, namespace, value_files, sets = [], None, [], []
     items = iter(arguments)
     for argument in items:
@@ -90,9 +90,11 @@ def main(arguments: list[str]) -> int:
     if os.environ.get(LOG_VARIABLE):  # tests count the calls
         with open(os.environ[LOG_VARIABLE], "a", encoding="utf-8") as log:
             log.write(" ".join(arguments[:1]) + "\n")
-    if helm_python is None:
+    if not available():
         print("Error: helm-python-sdk is not installed", file=sys.stderr)
         return 1
+    import helm_python
+
     if arguments[:1] == ["version"]:
         print(f"{helm_python.helm_sdk_version()}+helm-python-sdk.{helm_python.__version__}")
         return 0
