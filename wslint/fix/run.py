@@ -109,11 +109,13 @@ def _in_processes(linter: Any, loaded: list[LoadedSource], context: list[LoadedS
 
 
 def _run(sessions: list[Session], write: bool) -> FixOutcome:
+    """The run of `sessions[0]` in this process, each other session in a process forked now."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     children, connections = [], []
     this = sessions[0]
+    writing = False
 
     def receive(child: int, names: list | None = None) -> tuple:
         try:
@@ -160,6 +162,7 @@ def _run(sessions: list[Session], write: bool) -> FixOutcome:
         outcome = _outcome(this, parts, lint.graph, notices, rounds)
         if write:
             # Each process writes the files it fixed, once every process has sent its part.
+            writing = True
             for connection in connections:
                 connection.send_bytes(dump(("write",)))
             failures = write_files([file for file in _changed(this.files.values())
@@ -171,12 +174,13 @@ def _run(sessions: list[Session], write: bool) -> FixOutcome:
                     failures.update(_written_by_failed(part[3].values(), error))
             this.write(outcome, failures)
     finally:
-        for child in children:
-            if child.is_alive():
-                child.terminate()
-            child.join()
         for connection in connections:
             connection.close()
+        for child in children:
+            # A process writing files finishes them (each is replaced whole or not at all).
+            if child.is_alive() and not writing:
+                child.terminate()
+            child.join()
     return outcome
 
 
