@@ -771,10 +771,7 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
     joined = _joined(entries, by_entry)
     result = linter.new_result(joined)
     for part in found:
-        for item in fields(LintResult):
-            value = getattr(part.result, item.name)
-            if isinstance(value, list) and item.name != "findings":
-                getattr(result, item.name).extend(value)
+        add_collected(result, part.result)
     findings = [f for part in found for f in part.input_findings]
     findings += [f for part in found for f in part.check_findings]
     findings += linter.relations_refused(graph)
@@ -826,12 +823,7 @@ def _run_part(run: Callable[[int], Any], send: Callable[[Any], bytes], number: i
     except BaseException:
         pass  # the first process runs this part itself
     finally:
-        connection.close()
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(0)
+        end_worker(connection)
 
 
 def worth_processes(linter: "Linter", size: int, items: int) -> int:
@@ -952,11 +944,23 @@ def _work(process: _Process, connection: Any) -> None:
     except BaseException:  # the parent reports it
         connection.send(("error", traceback.format_exc()))
     finally:
-        connection.close()
-    # Done: end without freeing what this worker parsed one object at a time (the parent
-    # waits for its exit).
+        end_worker(connection)
+
+
+def end_worker(connection: Any) -> None:
+    """End a forked worker once it has sent what it had to: without freeing what it built, one
+    object at a time (the parent waits for its exit)."""
+    connection.close()
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     finally:
         os._exit(0)
+
+
+def add_collected(result: LintResult, part: LintResult) -> None:
+    """What a process's checks collected besides findings (internal errors), into `result`."""
+    for item in fields(LintResult):
+        value = getattr(part, item.name)
+        if isinstance(value, list) and item.name not in ("findings", "notices"):
+            getattr(result, item.name).extend(value)

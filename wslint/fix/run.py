@@ -28,11 +28,11 @@ import gc
 import os
 import sys
 import traceback
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from wslint.engine.parallel import (WorkerFailed, bounds_by_size, dump, load, names_of,
-                                    worth_processes)
+from wslint.engine.parallel import (WorkerFailed, add_collected, bounds_by_size, dump,
+                                    end_worker, load, names_of, worth_processes)
 from wslint.fix.file import FileFix
 from wslint.fix.rounds import MAX_ROUNDS, FixOutcome, Session, write_files
 from wslint.load.sources import STDIN, LoadedSource, load_source
@@ -285,12 +285,7 @@ def _serve(session: Session, connection: Any) -> None:
         except BaseException:
             pass
     finally:
-        connection.close()
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(0)  # without freeing what it loaded, one object at a time
+        end_worker(connection)
 
 
 def _outcome(this: Session, parts: list, graph: Any, notices: dict[str, None],
@@ -303,10 +298,7 @@ def _outcome(this: Session, parts: list, graph: Any, notices: dict[str, None],
     for number, (part_inputs, part_checks, part_result, files, applied, failed) in enumerate(parts):
         inputs += part_inputs
         checks += part_checks
-        for item in fields(LintResult):
-            value = getattr(part_result, item.name)
-            if isinstance(value, list) and item.name not in ("findings", "notices"):
-                getattr(result, item.name).extend(value)
+        add_collected(result, part_result)
         if number:
             this.files.update(files)
             this.applied += applied
