@@ -252,3 +252,38 @@ def test_entry_points_are_read_only_where_a_distribution_may_declare_the_group(t
     (tmp_path / "bundle.zip").write_bytes(b"PK")
     monkeypatch.setattr(sys, "path", [str(tmp_path / "bundle.zip")])
     assert plugins._others_may_declare()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_command_keeps_what_its_run_built_until_the_process_ends(tmp_path, monkeypatch, jobs):
+    """The `wslint` command ends its process right after the report, without freeing anything:
+    its run leaves what it loaded in the linter rather than freeing it first. Called otherwise
+    (a test, a program), a run frees what it built as it ends."""
+    from click.testing import CliRunner
+
+    import wslint.cli
+    import wslint.engine
+    from wslint.cli import ENDS_WITH_RUN
+    from wslint.engine import parallel
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
+    made = []
+
+    class Recorded(wslint.engine.Linter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(wslint.engine, "Linter", Recorded)
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.yaml").write_text(GOOD.replace("name: chat}", f"name: {name}}}"))
+    args = ["--no-config", "--jobs", jobs, "--format", "json", str(tmp_path)]
+    for obj in (ENDS_WITH_RUN, None):
+        result = CliRunner().invoke(wslint.cli.main, args, obj=obj)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["summary"]["objects"] == 2
+    ending, returning = made
+    kept = [item for part in ending.kept if isinstance(part, list) for item in part
+            if hasattr(item, "objects")]
+    assert sorted({Path(item.source.path).name for item in kept}) == ["a.yaml", "b.yaml"]
+    assert returning.kept == []

@@ -15,10 +15,10 @@ def main() -> None:
     # document, kept to the end) holds no reference cycles worth collecting: the cyclic
     # collector stays off (`wslint server` turns it on between lints), imports included.
     gc.disable()
-    from wslint.cli import main as cli
+    from wslint.cli import ENDS_WITH_RUN, main as cli
 
     try:
-        cli()
+        cli(obj=ENDS_WITH_RUN)
     except SystemExit as done:
         _leave(done)
 

@@ -169,6 +169,11 @@ def _discard_stdout() -> None:
         pass  # not a file descriptor (tests capture output)
 
 
+# What the `wslint` command (wslint.__main__) tells its subcommands, as click's context object:
+# the process ends with the run, without freeing what the run built first.
+ENDS_WITH_RUN = "process-ends-with-run"
+
+
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="wslint", message="%(prog)s %(version)s")
 def main() -> None:
@@ -285,6 +290,7 @@ def lint(paths, output_format, output, fail_on, select, ignore, extend_select, s
     outcome = None
     try:
         linter = Linter(settings, plugins)
+        linter.keep_last_run = click.get_current_context().obj == ENDS_WITH_RUN
         reporters = linter.plugins.reporters()
         if output_format not in reporters:
             _fail(f"unknown format {output_format!r} (choose from {', '.join(sorted(reporters))})")

@@ -775,6 +775,7 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
     findings = [f for part in found for f in part.input_findings]
     findings += [f for part in found for f in part.check_findings]
     findings += linter.relations_refused(graph)
+    linter.keep(this, everything, by_entry, graph, found, joined)
     return linter.finish(joined, findings, result)
 
 

@@ -49,6 +49,12 @@ class Linter:
         # The standard input, when a run read it before its turn (to spread it over processes):
         # what the next read of `-` gives.
         self.stdin: tuple[Source, InputProblem | None] | None = None
+        # Set where the process ends as soon as the run is reported (the `wslint` command, which
+        # ends without freeing anything, see wslint.__main__): what `lint_paths` loaded and built
+        # is then kept in `kept` rather than freed one object at a time (0.02 s on 1000 files)
+        # just before the end. Elsewhere (the language server) a run's data goes when it ends.
+        self.keep_last_run = False
+        self.kept: list = []
 
     # --- inputs -------------------------------------------------------------------------------
 
@@ -68,8 +74,14 @@ class Linter:
             if result is not None:
                 return result
         context = self.load_files(expanded.context_files) + expanded.context_rendered
-        return self.lint_loaded(self.load_files(expanded.files, progress) + expanded.rendered,
-                                context)
+        loaded = self.load_files(expanded.files, progress) + expanded.rendered
+        self.keep(loaded, context)
+        return self.lint_loaded(loaded, context)
+
+    def keep(self, *built: Any) -> None:
+        """Keep what `lint_paths` built until the process ends, where `keep_last_run` asks."""
+        if self.keep_last_run:
+            self.kept[:] = built
 
     def load_inputs(self, paths: list[str], excluded=None, context_paths: list[str] | Context = ()
                     ) -> tuple[list[LoadedSource], list[LoadedSource]]:
