@@ -153,9 +153,26 @@ def _is_identifier(step: str) -> bool:
     return bool(step) and (not rest or rest.isalnum())
 
 
+# Paths written already: rules report at a few dozen paths, thousands of times in a large run.
+_FORMATTED: dict[tuple, str] = {}
+_FORMATTED_MAX = 4096
+
+
 def format_path(path: tuple) -> str:
     """`("spec", "containers", 0, "name")` -> `spec.containers[0].name`; keys that are not plain
     identifiers are quoted: `metadata.annotations["nginx.org/websocket-services"]`."""
+    # Only paths of text and whole numbers are looked up: True and 1.0 equal 1 as keys.
+    if not all(type(step) is str or type(step) is int for step in path):
+        return _format_path(path)
+    written = _FORMATTED.get(path)
+    if written is None:
+        written = _format_path(path)
+        if len(_FORMATTED) < _FORMATTED_MAX:
+            _FORMATTED[path] = written
+    return written
+
+
+def _format_path(path: tuple) -> str:
     out = []
     for step in path:
         if type(step) is int:

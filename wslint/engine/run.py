@@ -345,7 +345,7 @@ class Linter:
         return Finding(rule.code, rule.name, self._severity(rule), problem.message,
                        target.source.path, line, column, target.ref, format_path(problem.path),
                        _bound_fix(problem.fix, rule, target),
-                       tuple(item if item.at else replace(item, at=item.obj.locate(item.path))
+                       tuple(item if item.at else _with(item, at=item.obj.locate(item.path))
                              for item in problem.related), controller)
 
 
@@ -407,7 +407,16 @@ def _bound_fix(fix: Fix | None, rule: Rule, obj: KObject) -> Fix | None:
     """The fix with each edit bound to the object it changes and its applicability settled."""
     if fix is None:
         return None
-    edits = tuple(edit if edit.obj is not None else replace(edit, obj=obj) for edit in fix.edits)
+    edits = tuple(edit if edit.obj is not None else _with(edit, obj=obj) for edit in fix.edits)
     applicability = max(fix.applicability or rule.fix_safety, rule.fix_safety,
                         key=_SAFETY_ORDER.index) if edits else Applicability.DISPLAY_ONLY
-    return replace(fix, edits=edits, applicability=applicability)
+    return _with(fix, edits=edits, applicability=applicability)
+
+
+def _with(value: Any, **changes: Any) -> Any:
+    """`dataclasses.replace(value, **changes)` for a Fix, an Edit or a Related (dataclasses
+    with no `__post_init__` and no slots), in a fraction of its time: a large run makes
+    thousands."""
+    changed = object.__new__(type(value))
+    changed.__dict__.update(value.__dict__, **changes)
+    return changed
