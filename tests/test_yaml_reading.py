@@ -180,3 +180,49 @@ def test_a_parser_that_passes_other_fields_is_read_the_composer_way(monkeypatch)
     assert yamlevents._works == [False]
     assert stream_shape(parse_stream(text)) == stream_shape(by_composer(text))
     assert _ruamel_yaml.ScalarEvent is ScalarEvent
+
+
+def test_a_reader_that_starts_no_thread_gets_tuples_without_a_thread_check(monkeypatch):
+    """`tuple_events(starts_no_thread=True)` in a process of one thread: the parser makes tuples
+    without asking which thread calls it, and the documents read are the same; with another
+    thread alive, it asks, and that thread still gets the usual objects."""
+    text = "a: &x [b, {c: d}]\ne: *x\n---\n- 1\n"
+    with yamlevents.tuple_events(starts_no_thread=True) as ready:
+        assert ready
+        alone = _ruamel_yaml.ScalarEvent is yamlevents._MAKERS_ALONE["ScalarEvent"]
+        parser = _ruamel_yaml.CParser(text)
+        events = []
+        while (event := parser.get_event()) is not None:
+            events.append(_comparable(event))
+        parser.dispose()
+    with yamlevents.tuple_events() as ready:
+        checked = [_comparable(event) for event in yamlevents._events(text)]
+    assert alone == (threading.active_count() == 1)
+    assert events == checked
+    assert stream_shape(parse_stream(text)) == stream_shape(by_composer(text))
+    assert _ruamel_yaml.ScalarEvent is ScalarEvent
+
+    seen = []
+    release = threading.Event()
+
+    def other_thread():
+        release.wait(10)
+        parser = _ruamel_yaml.CParser("a: b\n")
+        seen.extend(type(parser.get_event()).__name__ for _ in range(2))
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    try:
+        with yamlevents.tuple_events(starts_no_thread=True) as ready:
+            assert ready
+            assert _ruamel_yaml.ScalarEvent is yamlevents._MAKERS["ScalarEvent"]
+            release.set()
+            worker.join()
+    finally:
+        release.set()
+        worker.join()
+    assert seen == ["StreamStartEvent", "DocumentStartEvent"]
+
+
+def _comparable(event):
+    return yamlevents._comparable(event) if isinstance(event, tuple) else event

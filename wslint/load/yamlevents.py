@@ -76,6 +76,31 @@ def _constant(name: str, event: tuple):
     return make
 
 
+# The same where the reading thread is the process's only one (`tuple_events(starts_no_thread)`).
+def _scalar_alone(anchor, tag, implicit, value, start_mark, end_mark, style):
+    return (SCALAR, anchor, tag, value, start_mark, style)
+
+
+def _mapping_start_alone(anchor, tag, implicit, start_mark, end_mark, flow_style):
+    return (MAPPING_START, anchor, tag, flow_style, start_mark)
+
+
+def _sequence_start_alone(anchor, tag, implicit, start_mark, end_mark, flow_style):
+    return (SEQUENCE_START, anchor, tag, flow_style, start_mark)
+
+
+def _alias_alone(anchor, start_mark, end_mark):
+    return (ALIAS, anchor, start_mark)
+
+
+def _constant_alone(name: str, event: tuple):
+    def make(*args):
+        return event
+
+    make.__name__ = name
+    return make
+
+
 _MAKERS = {
     "ScalarEvent": _scalar, "MappingStartEvent": _mapping_start,
     "SequenceStartEvent": _sequence_start, "AliasEvent": _alias,
@@ -85,6 +110,16 @@ _MAKERS = {
     "DocumentEndEvent": _constant("DocumentEndEvent", DOCUMENT_END),
     "StreamStartEvent": _constant("StreamStartEvent", STREAM_START),
     "StreamEndEvent": _constant("StreamEndEvent", STREAM_END),
+}
+
+
+_MAKERS_ALONE = {
+    "ScalarEvent": _scalar_alone, "MappingStartEvent": _mapping_start_alone,
+    "SequenceStartEvent": _sequence_start_alone, "AliasEvent": _alias_alone,
+    **{name: _constant_alone(name, event) for name, event in (
+        ("MappingEndEvent", END), ("SequenceEndEvent", END),
+        ("DocumentStartEvent", DOCUMENT_START), ("DocumentEndEvent", DOCUMENT_END),
+        ("StreamStartEvent", STREAM_START), ("StreamEndEvent", STREAM_END))},
 }
 
 
@@ -151,10 +186,12 @@ def _events(text: str) -> list:
 
 
 @contextmanager
-def tuple_events() -> Iterator[bool]:
+def tuple_events(starts_no_thread: bool = False) -> Iterator[bool]:
     """While active, ruamel.yaml's C parser gives this thread events as tuples; yields False
     (and changes nothing) where it cannot: another thread is in here, or the parser does not
-    pass what this module expects."""
+    pass what this module expects. `starts_no_thread`: the caller starts no thread while it is
+    active; where this thread is the process's only one, no other can then read events, and
+    the parser makes tuples without asking which thread calls it."""
     if not _lock.acquire(blocking=False):
         yield False
         return
@@ -164,6 +201,8 @@ def tuple_events() -> Iterator[bool]:
         _reader[0] = _get_ident()
         if not _works:
             _works.append(_check())
+        if _works[0] and starts_no_thread and threading.active_count() == 1:
+            module.update(_MAKERS_ALONE)
         yield _works[0]
     finally:
         _reader[0] = 0

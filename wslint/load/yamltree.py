@@ -577,7 +577,7 @@ def _read_simple(text: str, max_depth: int, max_alias_expansion: int,
     nearly every manifest takes."""
     if other_line_breaks(text):
         return None
-    with tuple_events() as ready:
+    with tuple_events(starts_no_thread=True) as ready:
         if not ready:
             return None
         parser = CParser(text)
