@@ -4,6 +4,7 @@ bench/run.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -171,6 +172,70 @@ def test_every_fixture_case_at_once(tmp_path, any_size):
     assert one.findings and rendered(one) == rendered(many)
     assert (one.files, one.objects, one.skipped_documents, one.suppressed) == \
         (many.files, many.objects, many.skipped_documents, many.suppressed)
+
+
+def test_each_process_finishes_the_findings_in_its_files(tmp_path, any_size):
+    """Every rule fixture case (suppressions used, unused and malformed among them), with
+    configured exemptions: each process finishes the findings of its own files, and merged they
+    are what finishing them together gives."""
+    from wslint.model import Exemption
+
+    _fixture_inputs(tmp_path)
+    exemptions = [Exemption(("WS202",), kind="Deployment", name="chat*"),
+                  Exemption(("WS201", "WS404"), namespace="rt")]
+    one = lint([tmp_path], jobs=1, kustomize=False, exemptions=exemptions)
+    many = lint([tmp_path], jobs=3, kustomize=False, exemptions=exemptions)
+    assert any_size == [3] and parallel._stats["finished apart"] is True
+    assert rendered(one) == rendered(many)
+    assert one.suppressed == many.suppressed > 10
+    assert {"WS903", "WS201", "WS202"} <= {finding.code for finding in many.findings}
+
+
+def test_a_finding_in_another_process_file_is_finished_with_the_others(tmp_path, any_size,
+                                                                       monkeypatch):
+    """A check may report at another object than the one it checks (`Problem.obj`), in a file
+    another process loaded: then the findings are finished together, as one process does,
+    a duplicate of another process's finding dropped and the other file's suppressions
+    applied."""
+    from wslint.engine.run import Linter as Base
+
+    (tmp_path / "a-deployment.yaml").write_text(
+        DEPLOYMENT.format(env="        - {name: A}") + "# " + "padding " * 200 + "\n")
+    (tmp_path / "b-service.yaml").write_text(
+        "# wslint: disable-file=WS202\n" + SERVICE + "# " + "padding " * 200 + "\n")
+    checks = Base.run_checks
+
+    def with_one_at_the_service(self, objects, graph, result):
+        found = checks(self, objects, graph, result)
+        for finding in list(found):
+            if finding.file.endswith("a-deployment.yaml"):
+                service = str(tmp_path / "b-service.yaml")
+                found.append(dataclasses.replace(finding, file=service, line=3, column=1))
+        return found
+
+    monkeypatch.setattr(Base, "run_checks", with_one_at_the_service)
+    one, two = lint([tmp_path], jobs=1), lint([tmp_path], jobs=2)
+    assert any_size == [2] and parallel._stats["finished apart"] is False
+    assert rendered(one) == rendered(two) and one.suppressed == two.suppressed > 0
+    assert any(finding.file.endswith("b-service.yaml") for finding in two.findings)
+
+
+@pytest.mark.parametrize("directive", ["", "# wslint: disable=WS201\n"])
+def test_a_file_two_processes_read_parts_of_is_finished_together_if_it_matters(
+        tmp_path, any_size, directive):
+    """A large file is read in parts, by both processes: when it holds neither findings nor
+    suppressions, each process still finishes the findings of its other files; when it holds
+    a suppression (or findings), they are finished together."""
+    settings = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n"
+                       f"data: {{key: '{'x' * 200}'}}\n" for i in range(60))
+    (tmp_path / "a-settings.yaml").write_text(directive + settings)
+    (tmp_path / "b-deployment.yaml").write_text(DEPLOYMENT.format(env="        - {name: A}"))
+    (tmp_path / "c-service.yaml").write_text(SERVICE)
+    one, two = lint([tmp_path], jobs=1), lint([tmp_path], jobs=2)
+    assert any_size == [2] and any_size.parts[0] > 2
+    assert parallel._stats["finished apart"] is (not directive)
+    assert rendered(one) == rendered(two) and len(one.findings) > 2
+    assert any(f.code == "WS903" for f in two.findings) is bool(directive)
 
 
 def test_real_world_corpus(any_size):

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import heapq
 import io
 import os
 import pickle
@@ -43,9 +44,10 @@ import traceback
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 
+from wslint.engine.suppressions import MARKER, annotation_directives
 from wslint.k8s.objects import workload_kind_of
 from wslint.k8s.ownership import owned_in_input
-from wslint.model import KObject, LintResult, Source
+from wslint.model import Finding, KObject, LintResult, Source
 from wslint.load.sources import STDIN, InputProblem, LoadedSource, load_part, splittable
 from wslint.load.yamltree import Map, Seq, locate, parse_part
 
@@ -351,7 +353,7 @@ for _name in ("__iter__", "__len__", "__repr__", "__reversed__", "__or__", "__io
 
 # Entries loaded again in this process, by their index in `_run` (for PartialMap._fill).
 _reloaded: dict[int, list[LoadedSource]] = {}
-_stats = {"filled": 0}
+_stats: dict[str, Any] = {"filled": 0, "finished apart": None}  # of the last run, for tests
 
 
 def _full_object(locator: Locator, line: int) -> Map:
@@ -604,6 +606,14 @@ class ChunkResult:
     result: LintResult  # what checks collect besides findings (internal errors, ...)
 
 
+class Finished(NamedTuple):
+    """A process's findings finished on their own (`_Process.finish_own`): what finishing every
+    process's findings together keeps of them, in order, and how many it suppresses."""
+
+    findings: list
+    suppressed: int
+
+
 class WorkerFailed(Exception):
     """A worker stopped without a result (a crash, or killed by the system)."""
 
@@ -671,8 +681,9 @@ class _Process:
         return [item for items in by_entry for item in items], by_entry
 
     def check(self, everything: list[LoadedSource], by_entry: list[list[LoadedSource]]
-              ) -> tuple[list[ChunkResult], "Graph"]:
-        """The findings of this process's chunks, and the graph."""
+              ) -> tuple[list[ChunkResult], "Graph", Finished | None]:
+        """The findings of this process's chunks, the graph, and the findings finished here
+        where that gives what finishing them with the others' would (`finish_own`)."""
         linter = self.linter
         _, graph = linter.graph_of(everything)
         # As one process leaves them out of the checks (`Linter._linted`).
@@ -685,7 +696,44 @@ class _Process:
             objects = [obj for item in items for obj in item.objects if id(obj) not in owned]
             found.append(ChunkResult(chunk, linter.input_findings(items),
                                      linter.run_checks(objects, graph, result), result))
-        return found, graph
+        finished = None if owned or graph.relations_refused is not None else \
+            self.finish_own(found, by_entry)
+        return found, graph, finished
+
+    def finish_own(self, found: list[ChunkResult], by_entry: list[list[LoadedSource]]
+                   ) -> Finished | None:
+        """This process's findings finished here as finishing every process's together would
+        finish them, where that gives the same: when each is in a file of which only this
+        process loaded objects. Finishing then looks at nothing else: duplicates are in one
+        file, a suppression silences findings in its own file only, and the order is by file
+        first. A file others loaded objects of too (a file cut in parts, a kustomize base two
+        renderings use) must then hold neither findings nor suppressions: every process sees
+        to its own objects there. None where this cannot be done (a finding in another
+        process's file, or in one it shares); also None, from `check`, where a workload owned
+        by another or the limit of relations makes findings depend on others' objects."""
+        linter = self.linter
+        mine: dict[str, Source] = {}
+        theirs: set[str] = set()
+        for index, items in enumerate(by_entry):
+            for item in items:
+                for source in (item.source, *(obj.source for obj in item.objects)):
+                    if index in self.own:
+                        mine[source.path] = source
+                    else:
+                        theirs.add(source.path)
+        findings = [f for part in found for f in part.input_findings]
+        findings += [f for part in found for f in part.check_findings]
+        shared = theirs.intersection(mine)
+        if any(finding.file not in mine or finding.file in shared for finding in findings):
+            return None
+        own = [item for index in sorted(self.own) for item in self.own[index]]
+        if shared and (any(MARKER in mine[path].text for path in shared) or any(
+                obj.source.path in shared and annotation_directives(
+                    obj, linter.settings.workload_kinds)
+                for item in own for obj in item.objects)):
+            return None
+        result = linter.finish_findings(own, findings, LintResult())
+        return Finished(result.findings, result.suppressed)
 
 
 def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], workers: int,
@@ -699,7 +747,7 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
     counter = context.Value("i", 0)
     _run[:] = [linter, entries]
     _reloaded.clear()
-    _stats["filled"] = 0
+    _stats.update(filled=0, **{"finished apart": None})
     children, connections = [], []
     done = [0] * workers
 
@@ -754,9 +802,12 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
                                         for index, view in enumerate(views)]))
         everything, by_entry = this.everything(views[1:])
         del views
-        found, graph = this.check(everything, by_entry)
+        found, graph, finished = this.check(everything, by_entry)
+        each_finished = [finished]
         for child in range(len(children)):
-            found += load(receive(child)[1], everything)
+            child_found, child_finished = load(receive(child)[1], everything)
+            found += child_found
+            each_finished.append(child_finished)
     finally:
         for child in children:
             if child.is_alive():
@@ -765,17 +816,27 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
         for connection in connections:
             connection.close()
     found.sort(key=lambda part: part.chunk)
+    apart = _stats["finished apart"] = all(part is not None for part in each_finished)
     if os.environ.get("WSLINT_PARALLEL_STATS"):
         print(f"wslint: {workers} processes, {len(chunks)} chunks of {len(entries)} inputs; "
-              f"{_stats['filled']} cut-down mappings loaded in full", file=sys.stderr)
+              f"{_stats['filled']} cut-down mappings loaded in full; findings finished "
+              f"{'in each process' if apart else 'together'}", file=sys.stderr)
     joined = _joined(entries, by_entry)
     result = linter.new_result(joined)
     for part in found:
         add_collected(result, part.result)
+    linter.keep(this, everything, by_entry, graph, found, joined)
+    if apart:
+        # Each process finished its own findings, in files no other has: merged in order,
+        # they are what finishing them together gives (`_Process.finish_own`).
+        result.notices = linter.notices(joined)
+        result.findings = list(heapq.merge(*(part.findings for part in each_finished),
+                                           key=Finding.sort_key))
+        result.suppressed = sum(part.suppressed for part in each_finished)
+        return result
     findings = [f for part in found for f in part.input_findings]
     findings += [f for part in found for f in part.check_findings]
     findings += linter.relations_refused(graph)
-    linter.keep(this, everything, by_entry, graph, found, joined)
     return linter.finish(joined, findings, result)
 
 
@@ -936,8 +997,8 @@ def _work(process: _Process, connection: Any) -> None:
         connection.send(("view", view))
         del view
         everything, by_entry = process.everything(load(connection.recv_bytes()))
-        found, _ = process.check(everything, by_entry)
-        connection.send(("result", dump(found, names_of(everything))))
+        found, _, finished = process.check(everything, by_entry)
+        connection.send(("result", dump((found, finished), names_of(everything))))
     except KeyboardInterrupt:
         pass
     except _Unsplittable:

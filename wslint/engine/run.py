@@ -255,10 +255,22 @@ class Linter:
         dropped, suppressions applied, sorted (with `reported_only`, only those in `loaded`)."""
         if reported_only:
             findings = [f for f in findings if f.file in result.sources]
-        result.notices = list(dict.fromkeys(
+        result.notices = self.notices(loaded, result.sources if reported_only else None)
+        return self.finish_findings(loaded, findings, result)
+
+    def notices(self, loaded: list[LoadedSource], reported: dict | None = None) -> list[str]:
+        """What the run could not lint that is not the files' fault (kubectl missing, ...), once
+        each, in input order (of the files in `reported` only, when given)."""
+        return list(dict.fromkeys(
             f"{item.source.path}: {problem.message}" + (f"; {problem.hint}" if problem.hint else "")
             for item in loaded for problem in item.problems
-            if problem.notice and (not reported_only or item.source.path in result.sources)))
+            if problem.notice and (reported is None or item.source.path in reported)))
+
+    def finish_findings(self, loaded: list[LoadedSource], findings: list[Finding],
+                        result: LintResult) -> LintResult:
+        """`finish` but for the notices: the findings, duplicates dropped, the suppressions of
+        `loaded` applied, sorted and clipped, into the result (with how many were
+        suppressed)."""
         unique = {(f.code, f.file, f.line, f.column, f.message): f for f in findings}
         findings = sorted(unique.values(), key=Finding.sort_key)
         result.findings = [_clipped(f) for f in self._suppress(findings, loaded, result)]
