@@ -191,6 +191,32 @@ def test_each_process_finishes_the_findings_in_its_files(tmp_path, any_size):
     assert {"WS903", "WS201", "WS202"} <= {finding.code for finding in many.findings}
 
 
+def test_each_process_writes_its_findings_as_the_report_does(tmp_path, any_size):
+    """Where the report's format writes finding by finding (JSON), each process writes its
+    own findings after finishing them, and the report takes what they wrote: the same report,
+    also once a baseline has dropped some of the findings."""
+    from wslint.engine.baseline import load_baseline, write_baseline
+
+    cases = tmp_path / "cases"
+    _fixture_inputs(cases)
+    linter = Linter(Settings(jobs=3, kustomize=False))
+    linter.finding_text = JsonReporter.finding_text
+    many = linter.lint_paths([str(cases)])
+    one = lint([cases], jobs=1, kustomize=False)
+    assert any_size == [3] and parallel._stats["finished apart"] is True
+    assert [many.text_of(finding) for finding in many.findings] == \
+        [JsonReporter.finding_text(finding) for finding in many.findings]
+    assert rendered(one) == rendered(many)
+    # A baseline of the findings of half the cases.
+    half = sorted(cases.iterdir())[::2]
+    baseline = tmp_path / "baseline.json"
+    write_baseline(str(baseline), lint(half, jobs=1, kustomize=False))
+    for result in (one, many):
+        load_baseline(str(baseline)).apply(result)
+    assert 0 < many.baselined == one.baselined and many.findings
+    assert rendered(one) == rendered(many)
+
+
 def test_a_finding_in_another_process_file_is_finished_with_the_others(tmp_path, any_size,
                                                                        monkeypatch):
     """A check may report at another object than the one it checks (`Problem.obj`), in a file

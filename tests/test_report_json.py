@@ -113,3 +113,32 @@ def test_findings_of_every_shape_are_written_as_the_standard_library_writes_them
     for finding in findings:
         assert finding_json(finding, "") == standard(finding_dict(finding))
         assert finding_json(finding, "    ") == standard(finding_dict(finding)).replace("\n", "\n    ")
+
+
+def test_a_report_takes_the_findings_written_already_and_only_those():
+    """The findings a run wrote already (`LintResult.finding_texts`, by the processes that found
+    them) go into the report as written; a finding that is another object, equal or not, is
+    written anew."""
+    import dataclasses
+    import io
+
+    def report(result) -> str:
+        out = io.StringIO()
+        JsonReporter(out, ReportSettings(tool_version="1")).report(result)
+        return out.getvalue()
+
+    def lint():
+        return Linter(Settings(jobs=1)).lint_paths([str(ROOT / "docs" / "examples")])
+
+    result = lint()
+    first, second = result.findings[:2]
+    result.finding_texts[id(first)] = (first, '{"written": "already"}')
+    result.finding_texts[id(second)] = (dataclasses.replace(second), '{"stale": true}')
+    assert result.text_of(first) == '{"written": "already"}' and result.text_of(second) is None
+    written = json.loads(report(result))["findings"]
+    assert written[0] == {"written": "already"}
+    assert written[1:] == [finding_dict(finding) for finding in result.findings[1:]]
+    # Written already as the report writes them: the same report.
+    texts = lint()
+    texts.finding_texts = {id(f): (f, JsonReporter.finding_text(f)) for f in texts.findings}
+    assert report(texts) == report(lint())

@@ -294,6 +294,7 @@ def lint(paths, output_format, output, fail_on, select, ignore, extend_select, s
         reporters = linter.plugins.reporters()
         if output_format not in reporters:
             _fail(f"unknown format {output_format!r} (choose from {', '.join(sorted(reporters))})")
+        linter.finding_text = getattr(reporters[output_format], "finding_text", None)
         baseline = load_baseline(baseline_file) if baseline_file and not write_baseline else None
         targets = list(paths) or ["."]
         context = (partial_context(targets, context_root, excluded, settings.gitignore)

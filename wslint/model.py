@@ -324,6 +324,14 @@ class LintResult:
     notices: list[str] = field(default_factory=list)
     # The inputs by reported path: reporters that show source positions read the text from here.
     sources: dict[str, Source] = field(default_factory=dict, repr=False)
+    # Findings written already in the report's format (`Reporter.finding_text`), where the
+    # processes of a run wrote their own: by id() of the finding, with the finding itself.
+    finding_texts: dict[int, tuple[Finding, str]] = field(default_factory=dict, repr=False)
+
+    def text_of(self, finding: Finding) -> str | None:
+        """`finding` as written already in the report's format, if it was."""
+        written = self.finding_texts.get(id(finding))
+        return written[1] if written is not None and written[0] is finding else None
 
     def counts(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0}

@@ -612,6 +612,7 @@ class Finished(NamedTuple):
 
     findings: list
     suppressed: int
+    texts: list[str] | None  # the findings as the report writes them (`Linter.finding_text`)
 
 
 class WorkerFailed(Exception):
@@ -733,7 +734,9 @@ class _Process:
                 for item in own for obj in item.objects)):
             return None
         result = linter.finish_findings(own, findings, LintResult())
-        return Finished(result.findings, result.suppressed)
+        write = linter.finding_text
+        return Finished(result.findings, result.suppressed,
+                        None if write is None else [write(finding) for finding in result.findings])
 
 
 def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], workers: int,
@@ -833,6 +836,10 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
         result.findings = list(heapq.merge(*(part.findings for part in each_finished),
                                            key=Finding.sort_key))
         result.suppressed = sum(part.suppressed for part in each_finished)
+        for part in each_finished:
+            if part.texts is not None:
+                result.finding_texts.update(
+                    (id(finding), (finding, text)) for finding, text in zip(part.findings, part.texts))
         return result
     findings = [f for part in found for f in part.input_findings]
     findings += [f for part in found for f in part.check_findings]

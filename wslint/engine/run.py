@@ -6,7 +6,7 @@ from __future__ import annotations
 import traceback
 from collections import defaultdict
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 from wslint.api import CheckContext
 from wslint.catalog.declarative import BudgetExceeded
@@ -55,6 +55,9 @@ class Linter:
         # just before the end. Elsewhere (the language server) a run's data goes when it ends.
         self.keep_last_run = False
         self.kept: list = []
+        # How the report will write each finding (`Reporter.finding_text`), where it does so
+        # finding by finding: the processes of a run then write their own findings.
+        self.finding_text: Callable[[Finding], str] | None = None
 
     # --- inputs -------------------------------------------------------------------------------
 

@@ -7,6 +7,10 @@ for text (the text format, standard error, diff headers), `workflow_escape` in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from wslint.model import Finding
 
 
 def _visible(character: str) -> str:
@@ -57,7 +61,12 @@ class ReportSettings:
 
 
 class Reporter:
-    """Base class: a reporter writes one run's result to a text stream."""
+    """Base class: a reporter writes one run's result to a text stream. `finding_text`, where
+    a format writes each finding on its own, is that writing (a function of the finding alone):
+    a run in several processes then has each write its own findings, and the report uses what
+    they wrote (`LintResult.text_of`)."""
+
+    finding_text: Callable[[Finding], str] | None = None
 
     def __init__(self, stream, settings: ReportSettings) -> None:
         self.stream = stream

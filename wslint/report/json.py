@@ -75,13 +75,24 @@ def _related_dict(related: Related) -> dict:
             "line": line, "column": column, "message": related.message}
 
 
+# Where findings are written in the report: items of its top-level "findings" list.
+FINDING_INDENT = "    "
+
+
+def _finding_in_report(finding: Finding) -> str:
+    return finding_json(finding, FINDING_INDENT)
+
+
 class JsonReporter(Reporter):
+    finding_text = staticmethod(_finding_in_report)
+
     def report(self, result: LintResult) -> None:
         counts = result.counts()
         document = {
             "version": FORMAT_VERSION,
             "tool": {"name": "wslint", "version": self.settings.tool_version},
-            "findings": [Rendered(finding_json(f, "    ")) for f in result.findings],
+            "findings": [Rendered(result.text_of(f) or finding_json(f, FINDING_INDENT))
+                         for f in result.findings],
             "summary": {
                 "files": result.files,
                 "objects": result.objects,
