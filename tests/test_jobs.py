@@ -393,11 +393,23 @@ def test_a_view_travels_without_positions_and_locates_as_the_object(tmp_path, mo
         assert [seen.locate(p) for p in paths] == [obj.locate(p) for p in paths]
 
 
-def test_chunks_are_contiguous_runs_of_about_a_size():
+def test_chunks_are_contiguous_runs_large_first_then_smaller():
+    # Each about half of what is left per process, never under the smallest size.
+    # 40 // 4 = 10, then 30 // 4 = 7, 23 // 4 = 5, ...: the last ones of 2, and what is left.
+    assert parallel.chunks([1] * 40, 2, 2) == [
+        range(0, 10), range(10, 17), range(17, 22), range(22, 26), range(26, 29),
+        range(29, 31), range(31, 33), range(33, 35), range(35, 37), range(37, 39),
+        range(39, 40)]
     assert parallel.chunks([1] * 10, 5) == [range(0, 5), range(5, 10)]
-    assert parallel.chunks([100, 1, 1, 1], 3) == [range(0, 1), range(1, 4)]
-    assert parallel.chunks([1, 1, 1, 100], 3) == [range(0, 3), range(3, 4)]
-    assert parallel.chunks([1, 1, 1, 100, 1], 3) == [range(0, 3), range(3, 4), range(4, 5)]
+    # An entry larger than a chunk is one alone; what is left at the end is the last chunk.
+    assert parallel.chunks([100, 1, 1, 1], 3, 2) == [range(0, 1), range(1, 4)]
+    assert parallel.chunks([1, 1, 1, 100, 1], 3, 2) == [range(0, 4), range(4, 5)]
+    for sizes in ([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5] * 20, [1] * 7, [50]):
+        found = parallel.chunks(sizes, 4, 3)
+        assert [index for run in found for index in run] == list(range(len(sizes)))
+        totals = [sum(sizes[index] for index in run) for run in found]
+        assert all(total >= 4 for total in totals[:-1])
+        assert totals[0] >= min(sum(sizes), max(4, sum(sizes) // 6))  # half a share first
 
 
 def test_small_inputs_stay_in_one_process():

@@ -59,9 +59,10 @@ if TYPE_CHECKING:
 # The input a process should have to load (about 200 apps of the benchmark workload): below it,
 # forking and trading views cost about what another process saves.
 MIN_PARALLEL_BYTES = 1024 * 1024
-# Chunks per process: enough that a process on a faster CPU takes more of them, few enough that
-# each is worth taking (and a file is cut in parts only where it is larger than two).
-CHUNKS_PER_PROCESS = 8
+# How small the last chunks are, in chunks per process: the processes take large chunks first
+# and ever smaller ones (`chunks`), so that they end their shares at about the same time; a
+# file is cut in parts of this size where it is larger than two.
+SMALLEST_CHUNKS_PER_PROCESS = 32
 # What a view keeps of a pod spec and of each of its containers.
 POD_SPEC_KEEPS = ("containers", "restartPolicy")
 CONTAINER_KEEPS = ("name", "image", "ports", "args")
@@ -161,9 +162,9 @@ def lint_if_worthwhile(linter: "Linter", inputs: list[Input], jobs: int,
     workers = worker_count(sum(sizes), jobs)
     if workers <= 1:
         return None
-    chunk_size = max(1, sum(sizes) // (workers * CHUNKS_PER_PROCESS))
-    entries, sizes = _cut(linter, entries, sizes, chunk_size)
-    cut = chunks(sizes, chunk_size)
+    smallest = max(1, sum(sizes) // (workers * SMALLEST_CHUNKS_PER_PROCESS))
+    entries, sizes = _cut(linter, entries, sizes, smallest)
+    cut = chunks(sizes, smallest, workers)
     workers = min(workers, len(cut))
     if workers <= 1:
         return None
@@ -226,15 +227,19 @@ def _cut(linter: "Linter", entries: list, sizes: list[int], chunk_size: int
     return cut, cut_sizes
 
 
-def chunks(sizes: list[int], chunk_size: int) -> list[range]:
-    """Contiguous, non-empty ranges of entries of about `chunk_size` each (an entry larger than
-    that alone)."""
-    found, start, total = [], 0, 0
+def chunks(sizes: list[int], smallest: int, workers: int = 1) -> list[range]:
+    """Contiguous, non-empty ranges of entries for `workers` processes to take in turn, each of
+    about half of what is left per process but not under `smallest` (an entry larger than a
+    range alone): a few large chunks first, each worth taking, then smaller ones, so that no
+    process is left with a large one when the others are done (guided self-scheduling)."""
+    found, start, total, left = [], 0, 0, sum(sizes)
+    size_now = max(smallest, left // (2 * workers))
     for index, size in enumerate(sizes):
         total += size
-        if total >= chunk_size:
+        if total >= size_now:
             found.append(range(start, index + 1))
-            start, total = index + 1, 0
+            start, left, total = index + 1, left - total, 0
+            size_now = max(smallest, left // (2 * workers))
     if start < len(sizes):
         found.append(range(start, len(sizes)))
     return found
