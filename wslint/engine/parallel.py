@@ -208,8 +208,9 @@ def _cut(linter: "Linter", entries: list, sizes: list[int], chunk_size: int
         read = entry if isinstance(entry, Read) else Read(*linter.read(entry))
         source = read.source
         starts = [0]
-        while read.problem is None and splittable(source) and not (
-                source.is_stdin and linter.settings.helm and "# Source:" in source.text):
+        cuttable = read.problem is None and splittable(source) and not (
+            source.is_stdin and linter.settings.helm and "# Source:" in source.text)
+        while cuttable:
             marker = _PART_START.search(source.text, starts[-1] + chunk_size)
             if marker is None:
                 break
