@@ -11,7 +11,6 @@ same as no cache: every failure here is a miss.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -84,6 +83,8 @@ class Fingerprints:
             self.bytes_read += info.st_size
             if self.files_read > MAX_KEYED_FILES or self.bytes_read > MAX_KEYED_BYTES:
                 raise Uncacheable("too much to read")
+            import hashlib  # here: only runs with renderings pay for loading it
+
             digest = hashlib.blake2b(digest_size=20)
             # Non-blocking: a "regular" file of /proc or /sys may otherwise wait for data.
             flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -112,6 +113,8 @@ class Fingerprints:
 
 
 def _digest(data: bytes) -> str:
+    import hashlib
+
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 

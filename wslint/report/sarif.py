@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
@@ -59,6 +58,8 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|\'(?:[^\']|\'\')*\'?|(?:[^\s:,\[\]{}#]|
 def fingerprint(finding: Finding, uri: str) -> str:
     """What identifies a finding across runs, as a baseline matches it (rule, file, object,
     field path): never its line or column, nor its message, which quotes values that change."""
+    import hashlib  # here: other formats' runs do not pay for loading it
+
     identity = "\0".join([finding.code, uri, str(finding.object or ""), finding.path])
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
