@@ -264,6 +264,25 @@ def test_a_file_two_processes_read_parts_of_is_finished_together_if_it_matters(
     assert any(f.code == "WS903" for f in two.findings) is bool(directive)
 
 
+def test_objects_a_workload_of_another_process_owns_are_left_out_as_in_one(tmp_path, any_size):
+    """A live cluster's objects, each in a file of its own: the ReplicaSets and Pods a
+    Deployment in another process owns are left out of the checks and the suppressions as one
+    process leaves them out; the findings are then finished together."""
+    items = YAML(typ="safe").load((FIXTURES / "live" / "chat.yaml").read_text())["items"]
+    for index, item in enumerate(items):
+        # As the cluster copies a Deployment's pod annotations to its ReplicaSets and Pods.
+        item["metadata"].setdefault("annotations", {})["wslint.io/ignore"] = "WS202"
+        stream = io.StringIO()
+        YAML().dump(item, stream)
+        (tmp_path / f"{index:02d}-{item['kind'].lower()}.yaml").write_text(
+            stream.getvalue() + "# " + "padding " * 40 + "\n")
+    one, two = lint([tmp_path], jobs=1), lint([tmp_path], jobs=2)
+    assert any_size == [2] and parallel._stats["finished apart"] is False
+    assert one.findings and rendered(one) == rendered(two)
+    assert not {f.file for f in one.findings if "replicaset" in f.file or "pod" in f.file}
+    assert any(f.code == "WS903" for f in one.findings)  # where nothing owns the object
+
+
 def test_real_world_corpus(any_size):
     corpus = shared_dir("corpus")
     # Its kustomizations are left out: rendering them takes most of the time, once per run. Every

@@ -46,7 +46,6 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 
 from wslint.engine.suppressions import MARKER, annotation_directives
 from wslint.k8s.objects import workload_kind_of
-from wslint.k8s.ownership import owned_in_input
 from wslint.model import Finding, KObject, LintResult, Source
 from wslint.load.sources import STDIN, InputProblem, LoadedSource, load_part, splittable
 from wslint.load.yamltree import Map, Seq, locate, parse_part
@@ -692,15 +691,16 @@ class _Process:
         """The findings of this process's chunks, the graph, and the findings finished here
         where that gives what finishing them with the others' would (`finish_own`)."""
         linter = self.linter
-        _, graph = linter.graph_of(everything)
-        # As one process leaves them out of the checks (`Linter._linted`).
-        owned = owned_in_input([obj for item in everything for obj in item.objects],
-                               linter.settings.workload_kinds)
+        linted, graph = linter.graph_of(everything)
+        # As one process leaves out of the checks what another workload owns (`Linter._linted`).
+        owned = len(linted) < sum(len(item.objects) for item in everything)
+        checked = {id(obj) for obj in linted} if owned else None
         found = []
         for chunk in sorted(self.taken):
             items = [item for index in self.chunks[chunk] for item in by_entry[index]]
             result = LintResult()
-            objects = [obj for item in items for obj in item.objects if id(obj) not in owned]
+            objects = [obj for item in items for obj in item.objects
+                       if checked is None or id(obj) in checked]
             found.append(ChunkResult(chunk, linter.input_findings(items),
                                      linter.run_checks(objects, graph, result), result))
         finished = None if owned or graph.relations_refused is not None else \
