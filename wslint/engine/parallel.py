@@ -756,7 +756,7 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
     counter = context.Value("i", 0)
     _run[:] = [linter, entries]
     _reloaded.clear()
-    _stats.update(filled=0, **{"finished apart": None})
+    _stats["filled"], _stats["finished apart"] = 0, None
     children, connections = [], []
     done = [0] * workers
 
