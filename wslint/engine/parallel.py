@@ -1,9 +1,9 @@
 """Linting in several processes (`--jobs N`) with the same result as in one.
 
-The input is cut into chunks of about equal size: runs of whole files, a large file (or the
-standard input) cut into runs of whole documents (`Part`s, read before the processes fork). This
-process and forked workers each take the next chunk left until none is: a process on a busier
-CPU takes fewer. Checks need the whole input (a route in one file, its Service in another, an
+The input is cut into chunks, large ones first and ever smaller ones (`chunks`): runs of whole
+files, a large file (or the standard input) cut into runs of whole documents (`Part`s, read
+before the processes fork). This process and forked workers each take the next chunk left until
+none is: a process on a busier CPU takes fewer, and they end at about the same time. Checks need the whole input (a route in one file, its Service in another, an
 HPA in a third), but shipping every parsed tree between processes costs more than parsing it.
 So each process:
 
@@ -15,12 +15,15 @@ So each process:
    process has from before the fork (renderings, the text of what was read then) is not sent;
 2. builds the graph over every object (its own whole, the others' as views, all in input order)
    and runs the checks on its own objects only, a chunk at a time;
-3. sends its findings to the first process, by chunk, naming objects by their place in the input
-   rather than copying them.
+3. finishes its own findings (duplicates, suppressions, order) where that gives what finishing
+   every process's together gives (`_Process.finish_own`), writing them as the report will
+   (JSON), and sends its findings to the first process, by chunk, naming objects by their
+   place in the input rather than copying them.
 
-The first process then puts the findings in input order, joins the parts of each file, and
+The first process then joins the parts of each file and merges the processes' finished findings
+in order; where a process could not finish its own, it puts every finding in input order and
 finishes the run over its own objects and the others' views exactly as a single process would
-(duplicates, suppressions, sorting), so the result does not depend on N. A cut-down mapping is a
+(duplicates, suppressions, sorting). Either way the result does not depend on N. A cut-down mapping is a
 `PartialMap`: asking it for something that was cut loads the full object again (by loading its
 file, or its part, again), as does asking a view where one of its fields is, so a check or a
 reporter that looks further than the view still sees what one process would have seen; only
