@@ -249,9 +249,9 @@ def test_a_finding_in_another_process_file_is_finished_with_the_others(tmp_path,
 @pytest.mark.parametrize("directive", ["", "# wslint: disable=WS201\n"])
 def test_a_file_two_processes_read_parts_of_is_finished_together_if_it_matters(
         tmp_path, any_size, directive):
-    """A large file is read in parts, by both processes: when it holds neither findings nor
-    suppressions, each process still finishes the findings of its other files; when it holds
-    a suppression (or findings), they are finished together."""
+    """A large file is read in parts, by both processes: when it holds no suppressions, each
+    process still finishes the findings of its own files; when it holds a suppression (which
+    may silence a finding in another part), they are finished together."""
     settings = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n"
                        f"data: {{key: '{'x' * 200}'}}\n" for i in range(60))
     (tmp_path / "a-settings.yaml").write_text(directive + settings)
@@ -262,6 +262,53 @@ def test_a_file_two_processes_read_parts_of_is_finished_together_if_it_matters(
     assert parallel._stats["finished apart"] is (not directive)
     assert rendered(one) == rendered(two) and len(one.findings) > 2
     assert any(f.code == "WS903" for f in two.findings) is bool(directive)
+
+
+def _apps_stream(count: int) -> str:
+    """`count` apps (a Deployment, its Service and Ingress) as one stream of documents."""
+    return "".join(
+        "---\n" + text.replace("name: chat", f"name: chat-{index}").replace("app: chat",
+                                                                          f"app: chat-{index}")
+        for index in range(count)
+        for text in (DEPLOYMENT.format(env="        - {name: A}"), SERVICE, INGRESS))
+
+
+def test_a_file_read_in_parts_has_its_findings_finished_in_each_process(tmp_path, any_size):
+    """One large file of apps, cut in parts that both processes read: each process finishes the
+    findings at the lines of its own parts, and merged they are what one process reports."""
+    path = tmp_path / "apps.yaml"
+    path.write_text(_apps_stream(40))
+    one, two = lint([path], jobs=1), lint([path], jobs=2)
+    assert any_size == [2] and any_size.parts[0] > 4
+    assert parallel._stats["finished apart"] is True
+    assert len(one.findings) > 40 and rendered(one) == rendered(two)
+
+
+def test_a_finding_at_another_process_part_of_a_file_is_finished_together(tmp_path, any_size,
+                                                                         monkeypatch):
+    """A check that reports, on every app, the very finding the first app has (duplicates, some
+    at a line of the other process's part of the same file): the findings are finished
+    together, and the duplicates dropped as one process drops them (the last one stays)."""
+    from wslint.engine.run import Linter as Base
+
+    path = tmp_path / "apps.yaml"
+    path.write_text(_apps_stream(40))
+    first = next(f for f in lint([path], jobs=1).findings if f.object.name == "chat-0")
+    checks = Base.run_checks
+
+    def also_the_first_apps(self, objects, graph, result):
+        found = checks(self, objects, graph, result)
+        return found + [dataclasses.replace(first, object=finding.object) for finding in found
+                        if finding.object.name != "chat-0" and finding.code == first.code
+                        and finding.object.kind == first.object.kind]
+
+    monkeypatch.setattr(Base, "run_checks", also_the_first_apps)
+    one, two = lint([path], jobs=1), lint([path], jobs=2)
+    assert any_size == [2] and parallel._stats["finished apart"] is False
+    assert rendered(one) == rendered(two)
+    at_first = [f for f in two.findings if (f.line, f.column, f.code) ==
+                (first.line, first.column, first.code)]
+    assert [f.object.name for f in at_first] == ["chat-39"]
 
 
 def test_objects_a_workload_of_another_process_owns_are_left_out_as_in_one(tmp_path, any_size):

@@ -717,10 +717,11 @@ class _Process:
         process loaded objects. Finishing then looks at nothing else: duplicates are in one
         file, a suppression silences findings in its own file only, and the order is by file
         first. A file others loaded objects of too (a file cut in parts, a kustomize base two
-        renderings use) must then hold neither findings nor suppressions: every process sees
-        to its own objects there. None where this cannot be done (a finding in another
-        process's file, or in one it shares); also None, from `check`, where a workload owned
-        by another or the limit of relations makes findings depend on others' objects."""
+        renderings use) must then hold no suppressions (every process sees to its own objects
+        there), and findings only at lines of this process's parts of it. None where this
+        cannot be done (a finding in another process's file, or elsewhere in one it shares);
+        also None, from `check`, where a workload owned by another or the limit of relations
+        makes findings depend on others' objects."""
         linter = self.linter
         mine: dict[str, Source] = {}
         theirs: set[str] = set()
@@ -734,7 +735,17 @@ class _Process:
         findings = [f for part in found for f in part.input_findings]
         findings += [f for part in found for f in part.check_findings]
         shared = theirs.intersection(mine)
-        if any(finding.file not in mine or finding.file in shared for finding in findings):
+        # The lines of the parts of files this process read: a finding there is its alone.
+        parts: dict[str, list[range]] = {}
+        for index in self.own:
+            entry = self.entries[index]
+            if isinstance(entry, Part):
+                text, first = entry.source.text, entry.lines_before + 1
+                lines = text.count("\n", entry.start, entry.end) + (entry.end == len(text))
+                parts.setdefault(entry.source.path, []).append(range(first, first + lines))
+        if any(finding.file not in mine or finding.file in shared and not any(
+                finding.line in lines for lines in parts.get(finding.file, ()))
+               for finding in findings):
             return None
         own = [item for index in sorted(self.own) for item in self.own[index]]
         if shared and (any(MARKER in mine[path].text for path in shared) or any(
