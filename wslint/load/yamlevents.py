@@ -113,19 +113,15 @@ _MAKERS = {
 }
 
 
-_MAKERS_ALONE = {
-    "ScalarEvent": _scalar_alone, "MappingStartEvent": _mapping_start_alone,
-    "SequenceStartEvent": _sequence_start_alone, "AliasEvent": _alias_alone,
-    **{name: _constant_alone(name, event) for name, event in (
-        ("MappingEndEvent", END), ("SequenceEndEvent", END),
-        ("DocumentStartEvent", DOCUMENT_START), ("DocumentEndEvent", DOCUMENT_END),
-        ("StreamStartEvent", STREAM_START), ("StreamEndEvent", STREAM_END))},
-}
-
-
 _CONSTANTS = {"MappingEndEvent": END, "SequenceEndEvent": END, "DocumentStartEvent": DOCUMENT_START,
               "DocumentEndEvent": DOCUMENT_END, "StreamStartEvent": STREAM_START,
               "StreamEndEvent": STREAM_END}
+
+_MAKERS_ALONE = {
+    "ScalarEvent": _scalar_alone, "MappingStartEvent": _mapping_start_alone,
+    "SequenceStartEvent": _sequence_start_alone, "AliasEvent": _alias_alone,
+    **{name: _constant_alone(name, event) for name, event in _CONSTANTS.items()},
+}
 
 
 def _expected(event: Any) -> tuple:

@@ -91,7 +91,7 @@ class JsonReporter(Reporter):
         document = {
             "version": FORMAT_VERSION,
             "tool": {"name": "wslint", "version": self.settings.tool_version},
-            "findings": [Rendered(result.text_of(f) or finding_json(f, FINDING_INDENT))
+            "findings": [Rendered(result.text_of(f) or _finding_in_report(f))
                          for f in result.findings],
             "summary": {
                 "files": result.files,
