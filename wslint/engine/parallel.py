@@ -47,6 +47,7 @@ import traceback
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 
+from wslint.engine import forked
 from wslint.engine.suppressions import MARKER, annotation_directives
 from wslint.k8s.objects import workload_kind_of
 from wslint.model import Finding, KObject, LintResult, Source
@@ -636,17 +637,14 @@ class _Process:
     linter: "Linter"
     entries: list[Entry]
     chunks: list[range]
-    counter: Any  # the next chunk to take, shared by the processes
+    counter: forked.Counter  # the next chunk to take, shared by the processes
     number: int  # 0 for the first process
     own: dict[int, list[LoadedSource]] = field(default_factory=dict)  # by entry
     taken: list[int] = field(default_factory=list)  # the chunks this process loaded
 
     def next_chunk(self) -> int:
         """The next chunk no process has taken (past the last when none is left)."""
-        with self.counter.get_lock():
-            chunk = self.counter.value
-            self.counter.value = chunk + 1
-        return chunk
+        return self.counter.take()
 
     def load(self, report: Any) -> bytes:
         """Load chunks until none is left, telling `report` how many inputs are done now and
@@ -763,11 +761,7 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
                 progress: "Progress | None" = None) -> LintResult:
     """Lint the entries, cut into `chunks`, in `workers` processes (this one and forked ones)
     with the same result as `linter.lint_loaded` of them all in one process."""
-    import multiprocessing
-    from multiprocessing.connection import wait
-
-    context = multiprocessing.get_context("fork")
-    counter = context.Value("i", 0)
+    counter = forked.Counter()
     _run[:] = [linter, entries]
     _reloaded.clear()
     _stats["filled"], _stats["finished apart"] = 0, None
@@ -803,13 +797,10 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
     views: list[bytes | None] = [None] * workers
     try:
         for number in range(1, workers):
-            parent_end, child_end = context.Pipe()
-            child = context.Process(target=_work, daemon=True, args=(
-                _Process(linter, entries, chunks, counter, number), child_end))
-            child.start()
-            child_end.close()
+            child, connection = forked.fork(_work, _Process(linter, entries, chunks, counter,
+                                                             number))
             children.append(child)
-            connections.append(parent_end)
+            connections.append(connection)
         this = _Process(linter, entries, chunks, counter, 0)
 
         def report_own(count: int) -> None:
@@ -818,7 +809,7 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
 
         views[0] = this.load(report_own)
         while any(view is None for view in views):
-            wait([connections[i - 1] for i, view in enumerate(views) if view is None])
+            forked.wait([connections[i - 1] for i, view in enumerate(views) if view is None])
             poll()
         for child, connection in enumerate(connections):
             connection.send_bytes(dump([view if index != child + 1 else b""
@@ -838,6 +829,7 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
             child.join()  # at once: a worker ends as soon as its findings are sent
         for connection in connections:
             connection.close()
+        counter.close()
     found.sort(key=lambda part: part.chunk)
     apart = _stats["finished apart"] = all(part is not None for part in each_finished)
     if os.environ.get("WSLINT_PARALLEL_STATS"):
@@ -874,19 +866,12 @@ def in_processes(parts: int, run: Callable[[int], Any], send: Callable[[Any], by
     """`[run(0), run(1), ...]` for `parts` parts: part 0 in this process, each other in a
     process forked now (which has everything this one has), which sends its result (`send`)
     for this one to `receive`. A part whose process fails is run here."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
     children, connections = [], []
     try:
         for number in range(1, parts):
-            parent_end, child_end = context.Pipe(duplex=False)
-            child = context.Process(target=_run_part, daemon=True,
-                                    args=(run, send, number, child_end))
-            child.start()
-            child_end.close()
+            child, connection = forked.fork(_run_part, run, send, number)
             children.append(child)
-            connections.append(parent_end)
+            connections.append(connection)
         results = [run(0)]
         for number, connection in enumerate(connections, 1):
             try:

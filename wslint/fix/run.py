@@ -31,6 +31,7 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
+from wslint.engine import forked
 from wslint.engine.parallel import (WorkerFailed, add_collected, bounds_by_size, dump,
                                     end_worker, load, names_of, worth_processes)
 from wslint.fix.file import FileFix
@@ -110,9 +111,6 @@ def _in_processes(linter: Any, loaded: list[LoadedSource], context: list[LoadedS
 
 def _run(sessions: list[Session], write: bool) -> FixOutcome:
     """The run of `sessions[0]` in this process, each other session in a process forked now."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
     children, connections = [], []
     this = sessions[0]
     writing = False
@@ -132,12 +130,9 @@ def _run(sessions: list[Session], write: bool) -> FixOutcome:
 
     try:
         for session in sessions[1:]:
-            parent_end, child_end = context.Pipe()
-            child = context.Process(target=_serve, daemon=True, args=(session, child_end))
-            child.start()
-            child_end.close()
+            child, connection = forked.fork(_serve, session)
             children.append(child)
-            connections.append(parent_end)
+            connections.append(connection)
         notices: dict[str, None] = {}
         rounds = 0
         while True:
