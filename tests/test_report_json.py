@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import ROOT
 from wslint.engine import Linter
@@ -13,6 +14,8 @@ from wslint.settings import Settings
 from wslint.report import ReportSettings
 from wslint.report.json import JsonReporter, dumps, finding_dict
 from wslint.load.yamltree import parse_stream
+from wslint.model import (Applicability, Edit, EditOp, Finding, Fix, KObject, ObjRef, Related,
+                          Severity, Source)
 
 ODD = {
     "scalars": ["", "é ü \u2028 \U0001f600", 'quote " backslash \\ tab \t nl \n', 0, -1, 10**30,
@@ -113,6 +116,43 @@ def test_findings_of_every_shape_are_written_as_the_standard_library_writes_them
     for finding in findings:
         assert finding_json(finding, "") == standard(finding_dict(finding))
         assert finding_json(finding, "    ") == standard(finding_dict(finding)).replace("\n", "\n    ")
+
+
+_TEXTS = st.one_of(st.none(), st.text(max_size=8), st.integers(-3, 3), st.booleans(),
+                  st.floats(allow_nan=False))
+_SCALARS = st.one_of(_TEXTS, st.lists(st.integers(), max_size=2),
+                     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["WS101", "X1"]), st.sampled_from(list(Severity)), st.text(max_size=6),
+    st.integers(0, 2), st.one_of(st.none(), st.tuples(_TEXTS, _TEXTS, _TEXTS, _TEXTS)),
+    st.one_of(st.none(), st.tuples(st.text(max_size=4), st.one_of(st.none(), st.text(max_size=4)),
+                                   st.sampled_from(list(Applicability) + [None]),
+                                   st.lists(st.tuples(st.sampled_from(list(EditOp)), _SCALARS,
+                                                      st.booleans()), max_size=2))),
+    st.lists(st.tuples(st.text(max_size=3), st.integers(0, 2)), max_size=2),
+    _TEXTS), max_size=6), st.sampled_from(["", "    ", "\t"]))
+def test_findings_written_one_after_another_as_the_standard_library_writes_them(cases, indent):
+    """Whatever the fields hold, and whether a finding's rule or object was written just before
+    (what the writer keeps from one finding to the next)."""
+    from wslint.report.json import finding_json
+
+    service = KObject(parse_stream("kind: Service\nmetadata: {name: s}\n").documents[0],
+                      Source("a.yaml", ""), 0)
+    refs = [ObjRef("v1", "Service", None, "s"), ObjRef("v1", "Service", None, "s")]
+    for code, severity, message, ref, odd_ref, fix, related, controller in cases:
+        edits = tuple(Edit(op, ("spec", "x"), value, service if bound else None)
+                      for op, value, bound in (fix[3] if fix else ()))
+        finding = Finding(
+            code, "name", severity, message, "f.yaml", 3, 1,
+            ObjRef(*odd_ref) if odd_ref else (refs[ref] if ref < 2 else None), "spec",
+            Fix(fix[0], fix[1], fix[2], edits) if fix else None,
+            tuple(Related(service, (), text, (line, 1) if line else None)
+                  for text, line in related), controller)
+        expected = standard(finding_dict(finding))
+        assert finding_json(finding, indent) == expected.replace("\n", "\n" + indent)
 
 
 def test_a_report_takes_the_findings_written_already_and_only_those():

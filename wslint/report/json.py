@@ -8,7 +8,8 @@ from collections import Counter
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-from wslint.model import Applicability, Finding, LintResult, Related
+from wslint.model import (Applicability, EditOp, Finding, Fix, LintResult, ObjRef, Related,
+                          Severity, format_path)
 from wslint.report import Reporter
 
 FORMAT_VERSION = 1
@@ -33,28 +34,118 @@ def finding_dict(finding: Finding) -> dict:
 
 def finding_json(finding: Finding, indent: str) -> str:
     """`dumps(finding_dict(finding))` written at `indent`, field by field: a report is mostly
-    findings, all of one shape, and most of their fields are text."""
-    i1, i2, i3 = indent + "  ", indent + "    ", indent + "      "
-    ref, fix = finding.object, finding.fix
-    written_object = "null" if ref is None else (
-        f'{{\n{i2}"apiVersion": {_text(ref.api_version, i1)},\n{i2}"kind": {_text(ref.kind, i1)},'
-        f'\n{i2}"namespace": {_text(ref.namespace, i1)},\n{i2}"name": {_text(ref.name, i1)}\n{i1}}}')
-    written_fix = "null" if fix is None else (
-        f'{{\n{i2}"description": {_text(fix.description, i1)},'
-        f'\n{i2}"snippet": {_text(fix.snippet, i1)},'
-        f'\n{i2}"applicability": {_text(str(fix.applicability or Applicability.DISPLAY_ONLY), i1)},'
-        f'\n{i2}"edits": '
-        f'{dumps([edit.as_dict() for edit in fix.edits], i2) if fix.edits else "[]"}\n{i1}}}')
-    related = dumps([_related_dict(r) for r in finding.related], i1) if finding.related else "[]"
+    findings, all of one shape, and most of their fields are text. What every finding of a rule
+    starts with, and the object of the finding before (checks find an object's findings one
+    after another), are written once."""
+    i1, i2, _ = _indents(indent)
+    code, name, severity = finding.code, finding.name, finding.severity
+    key = (code, name, severity, indent)
+    usual = type(code) is str and type(name) is str and type(severity) is Severity
+    head = _HEADS.get(key) if usual else None
+    if head is None:
+        head = (f'{{\n{i1}"rule": {_text(code, indent)},\n{i1}"name": {_text(name, indent)},'
+                f'\n{i1}"severity": {_text(str(severity), indent)},\n{i1}"message": ')
+        if usual and len(_HEADS) < 1000:
+            _HEADS[key] = head
+    message, file, line, column = finding.message, finding.file, finding.line, finding.column
+    path, fix, controller = finding.path, finding.fix, finding.controller
     return (
-        f'{{\n{i1}"rule": {_text(finding.code, indent)},\n{i1}"name": {_text(finding.name, indent)},'
-        f'\n{i1}"severity": {_text(str(finding.severity), indent)},'
-        f'\n{i1}"message": {_text(finding.message, indent)},'
-        f'\n{i1}"file": {_text(finding.file, indent)},\n{i1}"line": {_text(finding.line, indent)},'
-        f'\n{i1}"column": {_text(finding.column, indent)},\n{i1}"object": {written_object},'
-        f'\n{i1}"path": {_text(finding.path, indent)},\n{i1}"fix": {written_fix},'
-        f'\n{i1}"controller": {_text(finding.controller, indent)},\n{i1}"related": {related}'
+        f'{head}{_ascii(message) if type(message) is str else _text(message, indent)},'
+        f'\n{i1}"file": {_ascii(file) if type(file) is str else _text(file, indent)},'
+        f'\n{i1}"line": {int.__repr__(line) if type(line) is int else _text(line, indent)},'
+        f'\n{i1}"column": '
+        f'{int.__repr__(column) if type(column) is int else _text(column, indent)},'
+        f'\n{i1}"object": {_last_object_json(finding.object, i1)},'
+        f'\n{i1}"path": {_ascii(path) if type(path) is str else _text(path, indent)},'
+        f'\n{i1}"fix": {"null" if fix is None else _fix_json(fix, i1, i2)},'
+        f'\n{i1}"controller": '
+        f'{_ascii(controller) if type(controller) is str else _text(controller, indent)},'
+        f'\n{i1}"related": {_related_json(finding.related, i1) if finding.related else "[]"}'
         f'\n{indent}}}')
+
+
+_ascii = encode_basestring_ascii
+# What findings start with, by rule (code, name, severity) and indentation; bounded, as plugins
+# may name rules without end.
+_HEADS: dict[tuple, str] = {}
+_INDENTS: dict[str, tuple[str, str, str]] = {}
+_APPLICABILITIES = {applicability: _ascii(str(applicability)) for applicability in Applicability}
+# The object of the finding written last, its indentation and its text.
+_LAST_OBJECT: list[tuple] = [(None, None, "null")]
+
+
+def _indents(indent: str) -> tuple[str, str, str]:
+    """The indentations one, two and three levels below `indent`."""
+    found = _INDENTS.get(indent)
+    if found is None:
+        found = (indent + "  ", indent + "    ", indent + "      ")
+        if len(_INDENTS) < 100:
+            _INDENTS[indent] = found
+    return found
+
+
+def _last_object_json(ref: ObjRef | None, at: str) -> str:
+    last = _LAST_OBJECT[0]
+    if last[0] is ref and last[1] == at:
+        return last[2]
+    text = _object_json(ref, at)
+    _LAST_OBJECT[0] = (ref, at, text)
+    return text
+
+
+def _object_json(ref: ObjRef | None, at: str) -> str:
+    """`ref.as_dict()` written as the value of a key on a line indented by `at`."""
+    if ref is None:
+        return "null"
+    inner = at + "  "
+    api_version, kind, namespace, name = ref.api_version, ref.kind, ref.namespace, ref.name
+    return (f'{{\n{inner}"apiVersion": '
+            f'{_ascii(api_version) if type(api_version) is str else _text(api_version, at)},'
+            f'\n{inner}"kind": {_ascii(kind) if type(kind) is str else _text(kind, at)},'
+            f'\n{inner}"namespace": '
+            f'{_ascii(namespace) if type(namespace) is str else _text(namespace, at)},'
+            f'\n{inner}"name": {_ascii(name) if type(name) is str else _text(name, at)}\n{at}}}')
+
+
+def _fix_json(fix: Fix, i1: str, i2: str) -> str:
+    description, snippet = fix.description, fix.snippet
+    applicability = fix.applicability or Applicability.DISPLAY_ONLY
+    return (f'{{\n{i2}"description": '
+            f'{_ascii(description) if type(description) is str else _text(description, i1)},'
+            f'\n{i2}"snippet": {_ascii(snippet) if type(snippet) is str else _text(snippet, i1)},'
+            f'\n{i2}"applicability": '
+            f'{_APPLICABILITIES.get(applicability) or _text(str(applicability), i1)},'
+            f'\n{i2}"edits": {_edits_json(fix.edits, i2) if fix.edits else "[]"}\n{i1}}}')
+
+
+def _edits_json(edits: tuple, at: str) -> str:
+    """`[edit.as_dict() for edit in edits]` written as the value of a key on a line at `at`."""
+    item, inner = at + "  ", at + "    "
+    written = []
+    for edit in edits:
+        fields = [f'\n{inner}"op": {_text(str(edit.op), item)}',
+                  f'\n{inner}"path": {_text(format_path(edit.path), item)}']
+        if edit.op is not EditOp.REMOVE:
+            fields.append(f'\n{inner}"value": {_text(edit.value, item)}')
+        if edit.obj is not None:
+            fields.append(f'\n{inner}"object": {_object_json(edit.obj.ref, inner)}')
+            fields.append(f'\n{inner}"file": {_text(edit.obj.source.path, item)}')
+        written.append(f'\n{item}{{{",".join(fields)}\n{item}}}')
+    return f'[{",".join(written)}\n{at}]'
+
+
+def _related_json(related: tuple, at: str) -> str:
+    """`[_related_dict(r) for r in related]` written as the value of a key on a line at `at`."""
+    item, inner = at + "  ", at + "    "
+    written = []
+    for entry in related:
+        line, column = entry.position()
+        written.append(
+            f'\n{item}{{\n{inner}"object": {_object_json(entry.obj.ref, inner)},'
+            f'\n{inner}"file": {_text(entry.obj.source.path, item)},'
+            f'\n{inner}"line": {_text(line, item)},\n{inner}"column": {_text(column, item)},'
+            f'\n{inner}"message": {_text(entry.message, item)}\n{item}}}')
+    return f'[{",".join(written)}\n{at}]'
 
 
 def _text(value: Any, indent: str) -> str:
