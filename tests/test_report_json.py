@@ -3,6 +3,7 @@ writes."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -58,6 +59,23 @@ def test_written_in_batches(monkeypatch):
     out = Stream()
     module.write_json(document, out)
     assert Stream.writes > 10 and out.getvalue() == standard(document)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5])
+def test_items_written_already_go_in_as_they_are(monkeypatch, count):
+    """A report's findings, written by the processes that found them (`WrittenItems`), in
+    batches; and read back where the standard library writes the document instead."""
+    import wslint.report.json as module
+
+    monkeypatch.setattr(module, "_WRITTEN_BATCH", 2)
+    items = [{"n": n, "text": "é" * n, "list": [n, {}]} for n in range(count)]
+    written = module.WrittenItems(dumps(item, "    ") for item in items)  # where they go
+    assert dumps({"findings": written, "after": 1}) == standard({"findings": items, "after": 1})
+    deeper = module.WrittenItems(dumps(item, "      ") for item in items)
+    assert dumps({"inner": {"findings": deeper}}) == standard({"inner": {"findings": items}})
+    with pytest.raises(TypeError, match="not JSON serializable"):  # as the standard library
+        module.write_json({"findings": written, "set": {1, 2}}, io.StringIO())
+    assert module._unwritten({"findings": written, "set": ()}) == {"findings": items, "set": ()}
 
 
 def test_yaml_values_as_parsed():

@@ -182,8 +182,8 @@ class JsonReporter(Reporter):
         document = {
             "version": FORMAT_VERSION,
             "tool": {"name": "wslint", "version": self.settings.tool_version},
-            "findings": [Rendered(result.text_of(f) or _finding_in_report(f))
-                         for f in result.findings],
+            "findings": WrittenItems(result.text_of(f) or _finding_in_report(f)
+                                     for f in result.findings),
             "summary": {
                 "files": result.files,
                 "objects": result.objects,
@@ -204,8 +204,9 @@ class JsonReporter(Reporter):
         self.stream.write("\n")
 
 
-class Rendered(str):
-    """A value written already, as `write_json` would write it where it goes."""
+class WrittenItems(list):
+    """A list whose items are written already, each as `write_json` would write it where it
+    goes."""
 
 
 class _Unusual(Exception):
@@ -213,8 +214,10 @@ class _Unusual(Exception):
 
 
 # Pieces of text written to the stream at a time: the whole report as small strings would take
-# several times its size in memory (10000 apps: a 60 MB report).
+# several times its size in memory (10000 apps: a 60 MB report). Items written already are
+# larger (a finding: about 1.3 kB).
 _BATCH = 20_000
+_WRITTEN_BATCH = 1000
 
 
 # What goes before a key, by (key, indent, whether it is the first): every finding has the same
@@ -276,8 +279,19 @@ def write_json(document: Any, stream: Any, indent: str = "") -> None:
     def write(value: Any, indent: str) -> None:
         if type(value) is str:
             add(encode_basestring_ascii(value))
-        elif type(value) is Rendered:
-            add(value)
+        elif type(value) is WrittenItems:
+            if not value:
+                add("[]")
+                return
+            inner = "\n" + indent + "  "
+            separator = "," + inner
+            add("[" + inner)
+            for start in range(0, len(value), _WRITTEN_BATCH):
+                if start:
+                    flush()
+                    add(separator)
+                add(separator.join(value[start:start + _WRITTEN_BATCH]))
+            add("\n" + indent + "]")
         elif isinstance(value, dict):
             if not value:
                 add("{}")
@@ -320,10 +334,20 @@ def write_json(document: Any, stream: Any, indent: str = "") -> None:
     except (_Unusual, RecursionError):
         # What json cannot encode either (it raises its own error, as json.dump would after
         # writing part of the document), or nesting too deep for this function.
-        text = json.dumps(document, indent=2, ensure_ascii=True)
+        text = json.dumps(_unwritten(document), indent=2, ensure_ascii=True)
         if indent:
             text = text.replace("\n", "\n" + indent)
         if written[0]:
             raise ValueError("document nested too deep to write") from None
         parts[:] = [text]
     flush()
+
+
+def _unwritten(document: Any) -> Any:
+    """`document` with the items written already of its top-level lists (a report's findings)
+    read back, for the standard library to write."""
+    if not isinstance(document, dict) or \
+            not any(type(item) is WrittenItems for item in document.values()):
+        return document
+    return {key: [json.loads(text) for text in item] if type(item) is WrittenItems else item
+            for key, item in document.items()}
