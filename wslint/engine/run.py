@@ -186,8 +186,10 @@ class Linter:
         result.objects = sum(len(item.objects) for item in loaded)
         result.sources = {item.source.path: item.source for item in loaded}
         for item in loaded:  # a rendered object (kustomize) reports at its own file
+            source = item.source
             for obj in item.objects:
-                result.sources.setdefault(obj.source.path, obj.source)
+                if obj.source is not source:
+                    result.sources.setdefault(obj.source.path, obj.source)
         result.skipped_documents = sum(item.skipped_documents for item in loaded)
         return result
 

@@ -4,7 +4,8 @@ KEP-3726, and wslint's own annotation."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Any, Callable
 
 WEBSOCKET_ANNOTATION = "wslint.io/websocket"
 
@@ -17,10 +18,25 @@ _WS_PATH = re.compile(
 WEBSOCKET_APP_PROTOCOLS = ("kubernetes.io/ws", "kubernetes.io/wss")
 
 
+def _remembered(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """`test`, remembering its answer for each text: the same few names (of ports, environment
+    variables, workloads) and paths come up across thousands of objects, and a regular
+    expression search takes several times a lookup."""
+    cached = lru_cache(maxsize=65536)(test)
+
+    @wraps(test)
+    def remembered(name: Any) -> bool:
+        return cached(name) if type(name) is str else test(name)
+
+    return remembered
+
+
+@_remembered
 def is_websocket_port_name(name: str | None) -> bool:
     return bool(name) and bool(_WS_PORT_NAME.search(name))
 
 
+@_remembered
 def is_websocket_path(path: str | None) -> bool:
     return bool(path) and bool(_WS_PATH.search(path))
 
@@ -119,6 +135,7 @@ def _repository_matches(repository: str, repositories: tuple[str, ...]) -> str |
     return None
 
 
+@_remembered
 def is_websocket_env_name(name: object) -> bool:
     return isinstance(name, str) and bool(_WS_ENV.search(name)) and "CONNECTIONSTRING" not in \
         name.upper().replace("_", "").replace(":", "")
@@ -136,6 +153,7 @@ def websocket_host(env_name: object) -> str | None:
     return HANDED_OFF_ENV.get(env_name.lower()) if isinstance(env_name, str) else None
 
 
+@_remembered
 def is_websocket_name(name: str | None) -> bool:
     return bool(name) and (bool(_WS_NAME.search(name)) or bool(
         _WS_NAME_PART.search(name) and not _FRONTEND_PART.search(name)))
@@ -147,10 +165,12 @@ _POLLING = re.compile(r"socket[-_.]?io|sockjs|signalr", re.I)
 _POLLING_PATH = re.compile(r"(?:^|/)(?:socket\.io|sockjs(?:-node)?|signalr|hubs?)(?:$|[/.?])", re.I)
 
 
+@_remembered
 def is_polling_name(name: object) -> bool:
     """A port, environment variable or object name of Socket.IO, SockJS or SignalR."""
     return isinstance(name, str) and bool(_POLLING.search(name))
 
 
+@_remembered
 def is_polling_path(path: str | None) -> bool:
     return bool(path) and bool(_POLLING_PATH.search(path))
