@@ -639,6 +639,7 @@ class _Process:
     chunks: list[range]
     counter: forked.Counter  # the next chunk to take, shared by the processes
     number: int  # 0 for the first process
+    processes: int  # how many there are
     own: dict[int, list[LoadedSource]] = field(default_factory=dict)  # by entry
     taken: list[int] = field(default_factory=list)  # the chunks this process loaded
 
@@ -785,6 +786,13 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
             raise _Unsplittable
         return kind, payload
 
+    def send_views(child: int, data: bytes) -> None:
+        try:
+            connections[child].send_bytes(data)
+        except BrokenPipeError:  # it ended: why is in what it sent before
+            while True:
+                receive(child)
+
     def poll() -> None:
         for child, connection in enumerate(connections):
             while views[child + 1] is None and connection.poll():
@@ -798,22 +806,27 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
     try:
         for number in range(1, workers):
             child, connection = forked.fork(_work, _Process(linter, entries, chunks, counter,
-                                                             number))
+                                                             number, workers))
             children.append(child)
             connections.append(connection)
-        this = _Process(linter, entries, chunks, counter, 0)
+        this = _Process(linter, entries, chunks, counter, 0, workers)
 
         def report_own(count: int) -> None:
             report(0, count)
             poll()
 
         views[0] = this.load(report_own)
+        # Each worker gets this process's views at once (it reads them when it has loaded its
+        # own, and only then sends its own), and the other workers' once they are here.
+        for child in range(len(connections)):
+            send_views(child, views[0])
         while any(view is None for view in views):
             forked.wait([connections[i - 1] for i, view in enumerate(views) if view is None])
             poll()
-        for child, connection in enumerate(connections):
-            connection.send_bytes(dump([view if index != child + 1 else b""
-                                        for index, view in enumerate(views)]))
+        if workers > 2:
+            for child in range(len(connections)):
+                send_views(child, dump([view for index, view in enumerate(views)
+                                        if index not in (0, child + 1)]))
         everything, by_entry = this.everything(views[1:])
         del views
         found, graph, finished = this.check(everything, by_entry)
@@ -1006,9 +1019,12 @@ def _work(process: _Process, connection: Any) -> None:
     gc.disable()
     try:
         view = process.load(lambda count: connection.send(("progress", count)))
+        views = [connection.recv_bytes()]  # the first process's, before this one's is sent
         connection.send(("view", view))
         del view
-        everything, by_entry = process.everything(load(connection.recv_bytes()))
+        if process.processes > 2:
+            views += load(connection.recv_bytes())  # the other workers'
+        everything, by_entry = process.everything(views)
         found, _, finished = process.check(everything, by_entry)
         connection.send(("result", dump((found, finished), names_of(everything))))
     except KeyboardInterrupt:
