@@ -49,6 +49,10 @@ def owned_in_input(objects: list[KObject], workload_kinds: dict[str, WorkloadKin
     """The ids of the workloads in `objects` whose controlling owner is a workload in `objects`
     too (directly, or through a missing owner its name points past)."""
     workloads = [obj for obj in objects if workload_kind_of(obj, workload_kinds) is not None]
+    owning = [(obj, reference) for obj in workloads
+              if (reference := _controller_reference(obj)) is not None]
+    if not owning:  # manifests, as opposed to what a cluster lists
+        return set()
     by_uid: dict[str, KObject] = {}
     by_name: dict[tuple, KObject] = {}
     for obj in workloads:
@@ -57,10 +61,7 @@ def owned_in_input(objects: list[KObject], workload_kinds: dict[str, WorkloadKin
             by_uid[uid] = obj
         by_name[(obj.api_group, obj.kind, obj.namespace, obj.name)] = obj
     owned: set[int] = set()
-    for obj in workloads:
-        reference = _controller_reference(obj)
-        if reference is None:
-            continue
+    for obj, reference in owning:
         kind, name = reference["kind"], reference["name"]
         uid = reference.get("uid")
         owner = by_uid.get(uid) if isinstance(uid, str) and uid in by_uid else \
