@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from ruamel.yaml import YAML
 
 from cli_helpers import NO_PROBE, git_repo, invoke as run
@@ -103,3 +104,64 @@ def test_a_custom_code_or_name_taken_twice_is_refused(tmp_path):
     assert result.returncode == 2 and b"rule ACME101 is declared by both" in result.stderr
     taken = run("--rules-dir", tmp_path / "nowhere", tmp_path / "app.yaml")
     assert taken.returncode == 2 and b"rule directory not found" in taken.stderr
+
+
+# --- selectors of plain fields, read without jsonpath-ng -----------------------------------
+
+_WORDS = ["a", "b", "spec", "x_1", "_", "true", "false", "null", "where", "wherenot", "len",
+          "sorted", "keys", "this", "trueish", "nullable", "@a", "a-b", "a@b", "中", "1a", "*"]
+_QUOTED = st.builds(lambda quote, text: quote + text + quote, st.sampled_from(['"', "'"]),
+                    st.text(alphabet='ab.-/* "\'\\\n中', max_size=5))
+_SELECTORS = st.builds(
+    lambda root, parts, separators: root + parts[0] + "".join(
+        (separators[i] if i < len(separators) else ".") + part
+        for i, part in enumerate(parts[1:])),
+    st.sampled_from(["", "", "$.", "$", "@."]),
+    st.lists(st.one_of(st.sampled_from(_WORDS), _QUOTED), min_size=1, max_size=4),
+    st.lists(st.sampled_from([".", ".", ".", "..", " . ", "[0]", "-"]), max_size=4))
+_DATA = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=3)),
+    lambda inner: st.one_of(st.lists(inner, max_size=2),
+                            st.dictionaries(st.sampled_from(["a", "b", "spec", "x.y", "a b", "*",
+                                                             "true", "中"]), inner, max_size=3)),
+    max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SELECTORS, st.lists(_DATA, min_size=1, max_size=3),
+       st.sampled_from(["present", "missing", "equals"]))
+def test_plain_fields_are_read_as_jsonpath_ng_reads_them(select, documents, condition):
+    """A selector wslint reads itself (`plain_fields`) is one jsonpath-ng reads as the same
+    fields, and a check with it finds what the check through jsonpath-ng finds."""
+    from dataclasses import replace
+
+    from wslint.catalog import declarative, selectors
+    from wslint.load.yamltree import Map
+    from wslint.model import KObject, Source
+
+    fields = declarative.plain_fields(select)
+    if fields is None:
+        return
+    expression = selectors.parse(select)
+    steps = [step for step in _flatten(expression) if not isinstance(step, selectors.jp.Root)]
+    assert [(type(step).__name__, step.fields) for step in steps] == \
+        [("Fields", (name,)) for name in fields]
+    node = Map({"select": select, "condition": condition, "message": "{object} at {path}"})
+    if condition == "equals":
+        node["value"] = 1
+    plain = declarative.compile_check("rule.yaml", node)
+    assert plain.expression is None and plain.tail == fields
+    through_jsonpath = replace(plain, expression=expression, prefix=None)
+    for data in documents:
+        obj = KObject(Map({"kind": "Service", "metadata": Map({"name": "s"}), "spec": data,
+                           **(data if isinstance(data, dict) else {})}), Source("f.yaml", ""), 0)
+        found = [(p.path, p.message) for p in plain(obj)]
+        assert found == [(p.path, p.message) for p in through_jsonpath(obj)]
+
+
+def _flatten(expression):
+    from wslint.catalog import selectors
+
+    if isinstance(expression, selectors.jp.Child):
+        return _flatten(expression.left) + _flatten(expression.right)
+    return [expression]

@@ -19,7 +19,7 @@ LAYERS = [
      "wslint.__init__"],
     ["wslint.model"],
     ["wslint.load", "wslint.catalog.errors", "wslint.catalog.patterns", "wslint.catalog.rules",
-     "wslint.catalog.declarative"],
+     "wslint.catalog.declarative", "wslint.catalog.selectors"],
     ["wslint.k8s"],
     ["wslint.controllers"],
     ["wslint.clouds"],

@@ -38,18 +38,10 @@ import string
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from jsonpath_ng import jsonpath as jp
-from jsonpath_ng.ext import parse as parse_jsonpath
-
 from wslint.model import Fix, KObject, Problem, format_path
 from wslint.catalog.errors import RuleDefinitionError
 from wslint.catalog.patterns import PatternError, PatternTimeout, compile_pattern, search
 from wslint.load.yamltree import Map
-
-try:  # `sub(/regex/, ...)` in a selector: matched with re, which no budget can stop
-    from jsonpath_ng.ext.string import Sub as _RegexSubstitution
-except ImportError:  # pragma: no cover - every jsonpath-ng wslint supports has it
-    _RegexSubstitution = ()
 
 CONDITIONS = ("missing", "present", "equals", "not-equals", "matches", "not-matches", "less-than",
               "greater-than")
@@ -57,9 +49,8 @@ VALUELESS = ("missing", "present")
 PLACEHOLDERS = ("object", "kind", "name", "namespace", "path", "value", "expected")
 CHECK_KEYS = {"select", "condition", "value", "message", "fix"}
 RESERVED_PREFIX = "WS"  # wslint's own codes; rules from rule-dirs use their own prefix
-# What a selector may be: a handful of steps in practice. jsonpath-ng recurses once a step.
+# What a selector may be: a handful of steps in practice (see `wslint.catalog.selectors`).
 MAX_SELECT_LENGTH = 10_000
-MAX_SELECT_STEPS = 100
 # The work a selector with wildcards, filters or `..` may do on one object, in mappings and
 # lists entered and items looked at: `$..image` looks at each node a few times, while
 # `$..*..*..*` on a list nested 200 deep would take minutes and gigabytes.
@@ -122,7 +113,7 @@ class DeclaredCheck:
     """A rule's `check` section, compiled."""
 
     select: str
-    expression: Any  # the parsed JSONPath
+    expression: Any  # the parsed JSONPath; None for plain fields (`plain_fields`), all in `tail`
     prefix: Any  # the JSONPath before `tail`, or None for the object itself
     tail: tuple  # trailing plain fields and indexes
     condition: str
@@ -149,16 +140,26 @@ class DeclaredCheck:
         yield from problems
 
     def _evaluate(self, obj: KObject) -> Iterator[Problem]:
+        from wslint.catalog.selectors import path_of
+
         data = _metered(obj.data) if self.metered else obj.data
         if self.condition == "missing":
             yield from self._missing(obj, data)
             return
+        if self.expression is None:  # plain fields: one place, read as jsonpath-ng reads it
+            for step in self.tail:
+                data = data.get(step, _ABSENT) if isinstance(data, dict) else _ABSENT
+            if data is not _ABSENT and data is not None and self._fires(data):
+                yield self._problem(obj, self.tail, data)
+            return
         for match in self.expression.find(data):
             if match.value is None or not self._fires(match.value):
                 continue
-            yield self._problem(obj, jsonpath_tuple(match.full_path), match.value)
+            yield self._problem(obj, path_of(match.full_path), match.value)
 
     def _missing(self, obj: KObject, data: Any) -> Iterator[Problem]:
+        from wslint.catalog.selectors import path_of
+
         if not self.tail:  # no plain fields at the end: missing means nothing matches at all
             if all(match.value is None for match in self.expression.find(data)):
                 yield self._problem(obj, (), None)
@@ -166,7 +167,7 @@ class DeclaredCheck:
         if self.prefix is None:
             bases = [((), data)]
         else:
-            bases = [(jsonpath_tuple(m.full_path), m.value) for m in self.prefix.find(data)]
+            bases = [(path_of(m.full_path), m.value) for m in self.prefix.find(data)]
         for base_path, base in bases:
             value = base
             for step in self.tail:
@@ -332,68 +333,39 @@ def _metered(data: Any) -> Any:
     return copies.get(id(data), data)
 
 
-# --- JSONPath ---------------------------------------------------------------------------------
+# --- selectors of plain fields --------------------------------------------------------------
 
-def jsonpath_tuple(path: Any) -> tuple:
-    """jsonpath-ng's full path of a match (`Child(Fields('spec'), Index(0))`) as wslint's path
-    tuple (`("spec", 0)`), which `locate()` and `format_path()` understand."""
-    if isinstance(path, jp.Child):
-        return jsonpath_tuple(path.left) + jsonpath_tuple(path.right)
-    if isinstance(path, jp.Fields) and len(path.fields) == 1:
-        return (path.fields[0],)
-    if isinstance(path, jp.Index):
-        indices = getattr(path, "indices", None) or (path.index,)
-        return tuple(indices)
-    if isinstance(path, (jp.Root, jp.This)):
-        return ()
-    raise ValueError(f"no field path for {path!r}")
+# A selector of plain fields (`metadata.annotations."example.com/key"`) is read here, without
+# jsonpath-ng (`wslint.catalog.selectors`), which then need not be loaded. Only what jsonpath-ng
+# certainly reads as fields: names without `-` or `@` that are none of its words, and quoted names
+# without escapes; anything else goes to jsonpath-ng.
+_PLAIN_FIELD = re.compile(r'[A-Za-z_][A-Za-z0-9_]*|"[^"\\]+"|\'[^\'\\]+\'')
+_JSONPATH_WORDS = {"true", "false", "null", "where", "wherenot"}
+_ABSENT = object()
 
 
-def _flatten(expression: Any) -> list:
-    if isinstance(expression, jp.Child):
-        return _flatten(expression.left) + _flatten(expression.right)
-    return [expression]
-
-
-def _plain_step(step: Any) -> Any:
-    """The key or index of a step that names exactly one place, else None."""
-    if isinstance(step, jp.Fields) and len(step.fields) == 1 and step.fields[0] != "*":
-        return step.fields[0]
-    if isinstance(step, jp.Index):
-        indices = getattr(step, "indices", None) or (step.index,)
-        if len(indices) == 1:
-            return indices[0]
-    return None
-
-
-def _split(expression: Any) -> tuple[Any, tuple]:
-    steps = [s for s in _flatten(expression) if not isinstance(s, (jp.Root, jp.This))]
-    tail: list = []
-    while steps and _plain_step(steps[-1]) is not None:
-        tail.insert(0, _plain_step(steps.pop()))
-    prefix = None
-    for step in steps:
-        prefix = step if prefix is None else jp.Child(prefix, step)
-    return prefix, tuple(tail)
-
-
-def _refused_selector(expression: Any) -> str | None:
-    """Why a parsed selector cannot be evaluated safely, or None: too many steps (jsonpath-ng
-    recurses once a step), or a regular expression (`=~`, `sub()`) that re would match
-    without a time budget."""
-    stack = [(expression, 1)]
-    while stack:
-        step, depth = stack.pop()
-        if depth > MAX_SELECT_STEPS:
-            return f"'select' nests more than {MAX_SELECT_STEPS} steps"
-        if getattr(step, "op", None) == "=~" or isinstance(step, _RegexSubstitution):
-            return ("a regular expression inside 'select' (=~, sub()) is not supported: select "
-                    "the field and use condition: matches")
-        for part in getattr(step, "__dict__", {}).values():
-            for item in part if isinstance(part, (list, tuple)) else (part,):
-                if isinstance(item, jp.JSONPath):
-                    stack.append((item, depth + 1))
-    return None
+def plain_fields(select: str) -> tuple[str, ...] | None:
+    """The fields of a selector that is a chain of plain fields (`a.b."c/d"`, `$.a`), or None."""
+    at = 2 if select.startswith("$.") else 0
+    fields = []
+    while True:
+        found = _PLAIN_FIELD.match(select, at)
+        if found is None:
+            return None
+        name = found.group()
+        if name[0] in "\"'":
+            name = name[1:-1]
+            if name == "*":  # jsonpath-ng's wildcard, quoted or not
+                return None
+        elif name in _JSONPATH_WORDS:
+            return None
+        fields.append(name)
+        at = found.end()
+        if at == len(select):
+            return tuple(fields)
+        if select[at] != ".":
+            return None
+        at += 1
 
 
 # --- reading the `check` section --------------------------------------------------------------
@@ -433,13 +405,18 @@ def compile_check(path: str, node: Any) -> DeclaredCheck:
     if len(select) > MAX_SELECT_LENGTH:
         raise _fail(path, node, "select", f"'select' is longer than {MAX_SELECT_LENGTH} "
                                           f"characters")
-    try:
-        expression = parse_jsonpath(select)
-    except Exception as error:  # JSONPathError, and plain exceptions from ply on odd input
-        raise _fail(path, node, "select", f"'select' is not a valid JSONPath: {error}") from None
-    refused = _refused_selector(expression)
-    if refused:
-        raise _fail(path, node, "select", refused)
+    fields = plain_fields(select.strip())
+    if fields is None:
+        from wslint.catalog import selectors
+
+        try:
+            expression = selectors.parse(select)
+        except Exception as error:  # JSONPathError, and plain exceptions from ply on odd input
+            raise _fail(path, node, "select", f"'select' is not a valid JSONPath: {error}") \
+                from None
+        refused = selectors.refused(expression)
+        if refused:
+            raise _fail(path, node, "select", refused)
     condition = node.get("condition")
     if condition not in CONDITIONS:
         raise _fail(path, node, "condition" if "condition" in node else None,
@@ -477,7 +454,10 @@ def compile_check(path: str, node: Any) -> DeclaredCheck:
                       _template(path, given, "snippet", snippet) if snippet is not None else None)
         else:
             fix = Fix(_template(path, node, "fix", given))
-    prefix, tail = _split(expression)
+    if fields is not None:
+        expression, prefix, tail = None, None, fields
+    else:
+        prefix, tail = selectors.split(expression)
     return DeclaredCheck(select.strip(), expression, prefix, tail, condition, value, message, fix,
                          pattern, metered=prefix is not None)
 
