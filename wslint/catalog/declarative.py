@@ -140,8 +140,6 @@ class DeclaredCheck:
         yield from problems
 
     def _evaluate(self, obj: KObject) -> Iterator[Problem]:
-        from wslint.catalog.selectors import path_of
-
         data = _metered(obj.data) if self.metered else obj.data
         if self.condition == "missing":
             yield from self._missing(obj, data)
@@ -152,14 +150,14 @@ class DeclaredCheck:
             if data is not _ABSENT and data is not None and self._fires(data):
                 yield self._problem(obj, self.tail, data)
             return
+        from wslint.catalog.selectors import path_of
+
         for match in self.expression.find(data):
             if match.value is None or not self._fires(match.value):
                 continue
             yield self._problem(obj, path_of(match.full_path), match.value)
 
     def _missing(self, obj: KObject, data: Any) -> Iterator[Problem]:
-        from wslint.catalog.selectors import path_of
-
         if not self.tail:  # no plain fields at the end: missing means nothing matches at all
             if all(match.value is None for match in self.expression.find(data)):
                 yield self._problem(obj, (), None)
@@ -167,6 +165,8 @@ class DeclaredCheck:
         if self.prefix is None:
             bases = [((), data)]
         else:
+            from wslint.catalog.selectors import path_of
+
             bases = [(path_of(m.full_path), m.value) for m in self.prefix.find(data)]
         for base_path, base in bases:
             value = base

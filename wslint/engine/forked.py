@@ -14,9 +14,7 @@ import mmap
 import os
 import pickle
 import select
-import signal
 import sys
-import traceback
 from typing import Any, Callable
 
 _LENGTH = 8  # bytes of a message's length, before it
@@ -88,6 +86,8 @@ class Worker:
             self._reaped(0)
 
     def terminate(self) -> None:
+        import signal
+
         if self.exitcode is None:
             try:
                 os.kill(self.pid, signal.SIGTERM)
@@ -125,6 +125,8 @@ def fork(target: Callable[..., Any], *args: Any) -> tuple[Worker, Connection]:
         except SystemExit as end:
             code = end.code if isinstance(end.code, int) else 1
         except BaseException:
+            import traceback
+
             traceback.print_exc()
         finally:
             try:

@@ -43,7 +43,6 @@ import pickle
 import re
 import sys
 import time
-import traceback
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 
@@ -1032,6 +1031,8 @@ def _work(process: _Process, connection: Any) -> None:
     except _Unsplittable:
         connection.send(("unsplittable", None))
     except BaseException:  # the parent reports it
+        import traceback
+
         connection.send(("error", traceback.format_exc()))
     finally:
         end_worker(connection)

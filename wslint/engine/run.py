@@ -3,7 +3,6 @@ its kinds, and turn what the checks yield into located, sorted findings."""
 
 from __future__ import annotations
 
-import traceback
 from collections import defaultdict
 from dataclasses import replace
 from typing import Any, Callable
@@ -410,6 +409,8 @@ def _describe(error: BaseException) -> str:
         text = f"{type(error).__name__}: {error}"
     except Exception:  # an exception whose str() fails too
         text = type(error).__name__
+    import traceback  # only where a check failed
+
     frames = traceback.extract_tb(error.__traceback__)
     where = f" (at {frames[-1].filename}:{frames[-1].lineno})" \
         if frames and not isinstance(error, BudgetExceeded) else ""  # says all there is
