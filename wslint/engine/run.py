@@ -327,11 +327,19 @@ class Linter:
                     for rule in self.rules}
         findings = []
         for obj in objects:
-            in_scope = None  # asked once per object, by the first rule that needs it
+            # Asked once per object, by the first rule that needs to know.
+            in_scope = is_workload = is_route = None
             for rule, family in by_kind.get(obj.kind, ()):
-                if (family == WORKLOADS and graph.workload(obj) is None
-                        or family == ROUTES and graph.route(obj) is None):
-                    continue  # a Deployment of another API group is not a workload
+                if family == WORKLOADS:
+                    if is_workload is None:
+                        is_workload = graph.workload(obj) is not None
+                    if not is_workload:
+                        continue  # a Deployment of another API group is not a workload
+                elif family == ROUTES:
+                    if is_route is None:
+                        is_route = graph.route(obj) is not None
+                    if not is_route:
+                        continue
                 if rule.websocket_scope:
                     if in_scope is None:
                         in_scope = graph.in_scope(obj)
