@@ -165,3 +165,19 @@ def _flatten(expression):
     if isinstance(expression, selectors.jp.Child):
         return _flatten(expression.left) + _flatten(expression.right)
     return [expression]
+
+
+@pytest.mark.parametrize("count", [99, 100, 101])
+@pytest.mark.parametrize("root", ["", "$."])
+def test_plain_fields_nest_as_far_as_jsonpath_ng_is_allowed_to(count, root):
+    from wslint.catalog import declarative, selectors
+    from wslint.load.yamltree import parse_stream
+
+    select = root + ".".join(["a"] * count)
+    refused = selectors.refused(selectors.parse(select), declarative.MAX_SELECT_STEPS)
+    node = parse_stream(f"select: {select}\ncondition: present\nmessage: m\n").documents[0]
+    if refused is None:
+        assert declarative.compile_check("rule.yaml", node).expression is None
+    else:
+        with pytest.raises(RuleDefinitionError, match=refused):
+            declarative.compile_check("rule.yaml", node)

@@ -49,8 +49,10 @@ VALUELESS = ("missing", "present")
 PLACEHOLDERS = ("object", "kind", "name", "namespace", "path", "value", "expected")
 CHECK_KEYS = {"select", "condition", "value", "message", "fix"}
 RESERVED_PREFIX = "WS"  # wslint's own codes; rules from rule-dirs use their own prefix
-# What a selector may be: a handful of steps in practice (see `wslint.catalog.selectors`).
+# What a selector may be: a handful of steps in practice. jsonpath-ng recurses once a step
+# (`wslint.catalog.selectors`); a selector of plain fields is held to the same.
 MAX_SELECT_LENGTH = 10_000
+MAX_SELECT_STEPS = 100
 # The work a selector with wildcards, filters or `..` may do on one object, in mappings and
 # lists entered and items looked at: `$..image` looks at each node a few times, while
 # `$..*..*..*` on a list nested 200 deep would take minutes and gigabytes.
@@ -406,6 +408,8 @@ def compile_check(path: str, node: Any) -> DeclaredCheck:
         raise _fail(path, node, "select", f"'select' is longer than {MAX_SELECT_LENGTH} "
                                           f"characters")
     fields = plain_fields(select.strip())
+    if fields is not None and len(fields) + select.strip().startswith("$.") > MAX_SELECT_STEPS:
+        raise _fail(path, node, "select", f"'select' nests more than {MAX_SELECT_STEPS} steps")
     if fields is None:
         from wslint.catalog import selectors
 
@@ -414,7 +418,7 @@ def compile_check(path: str, node: Any) -> DeclaredCheck:
         except Exception as error:  # JSONPathError, and plain exceptions from ply on odd input
             raise _fail(path, node, "select", f"'select' is not a valid JSONPath: {error}") \
                 from None
-        refused = selectors.refused(expression)
+        refused = selectors.refused(expression, MAX_SELECT_STEPS)
         if refused:
             raise _fail(path, node, "select", refused)
     condition = node.get("condition")

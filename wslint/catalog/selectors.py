@@ -14,10 +14,7 @@ try:  # `sub(/regex/, ...)` in a selector: matched with re, which no budget can 
 except ImportError:  # pragma: no cover - every jsonpath-ng wslint supports has it
     _RegexSubstitution = ()
 
-# The steps a selector may nest: a handful in practice. jsonpath-ng recurses once a step.
-MAX_SELECT_STEPS = 100
-
-__all__ = ["MAX_SELECT_STEPS", "parse", "path_of", "refused", "split"]
+__all__ = ["parse", "path_of", "refused", "split"]
 
 
 def path_of(path: Any) -> tuple:
@@ -65,15 +62,15 @@ def split(expression: Any) -> tuple[Any, tuple]:
     return prefix, tuple(tail)
 
 
-def refused(expression: Any) -> str | None:
-    """Why a parsed selector cannot be evaluated safely, or None: too many steps (jsonpath-ng
-    recurses once a step), or a regular expression (`=~`, `sub()`) that re would match
-    without a time budget."""
+def refused(expression: Any, max_steps: int) -> str | None:
+    """Why a parsed selector cannot be evaluated safely, or None: more than `max_steps` steps
+    (jsonpath-ng recurses once a step), or a regular expression (`=~`, `sub()`) that re would
+    match without a time budget."""
     stack = [(expression, 1)]
     while stack:
         step, depth = stack.pop()
-        if depth > MAX_SELECT_STEPS:
-            return f"'select' nests more than {MAX_SELECT_STEPS} steps"
+        if depth > max_steps:
+            return f"'select' nests more than {max_steps} steps"
         if getattr(step, "op", None) == "=~" or isinstance(step, _RegexSubstitution):
             return ("a regular expression inside 'select' (=~, sub()) is not supported: select "
                     "the field and use condition: matches")
