@@ -68,8 +68,8 @@ def discover(paths: list[str], excluded=None, gitignore: bool = True) -> list[st
     found: list[str] = []
     seen: set[object] = set()
 
-    def add(path: str) -> None:
-        key = _identity(path)
+    def add(path: str, key: object = None) -> None:
+        key = _identity(path) if key is None else key
         if key not in seen and not (excluded and excluded(path)):
             seen.add(key)
             found.append(path)
@@ -85,8 +85,8 @@ def discover(paths: list[str], excluded=None, gitignore: bool = True) -> list[st
         except OSError as error:
             raise InputError(f"{given}: {error.strerror or error}") from None
         if stat.S_ISDIR(info.st_mode):
-            for path in _walk(given, ignored):
-                add(path)
+            for path, key in _walk(given, ignored):
+                add(path, key)
         else:
             add(given)  # named explicitly: read whatever it is called
     return found
@@ -120,14 +120,15 @@ def walk_once(top: str, onerror=None):
         yield root, dirs, names
 
 
-def _walk(top: str, ignored: GitIgnored | None = None) -> list[str]:
-    files = []
+def _walk(top: str, ignored: GitIgnored | None = None) -> list[tuple[str, object]]:
+    """The files to read below `top`, each with its identity (`_identity`)."""
+    files: list[tuple[str, object]] = []
     if ignored is not None and ignored(top, True):
         ignored = None  # an ignored directory named outright: all of it is wanted
 
     def unlisted(error: OSError) -> None:
         if error.filename:  # a directory that cannot be listed: reading it reports why
-            files.append(error.filename)
+            files.append((error.filename, _identity(error.filename)))
 
     for root, dirs, names in walk_once(top, onerror=unlisted):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
@@ -139,11 +140,13 @@ def _walk(top: str, ignored: GitIgnored | None = None) -> list[str]:
             if ignored is not None and ignored(path, False):
                 continue
             try:
-                if not stat.S_ISREG(os.stat(path).st_mode):
+                info = os.stat(path)
+                if not stat.S_ISREG(info.st_mode):
                     continue  # FIFOs, sockets, devices: never opened
-            except OSError:
-                pass  # a dangling link or unreadable entry: reading it reports the problem
-            files.append(path)
+                key: object = (info.st_dev, info.st_ino)
+            except OSError:  # a dangling link or unreadable entry: reading it reports the problem
+                key = os.path.normpath(path)
+            files.append((path, key))
     return files
 
 
