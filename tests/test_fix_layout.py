@@ -17,7 +17,7 @@ LAYERS = ["errors", "scan", "edit", "place", "patch", "diff", "write", "file", "
 # checks or the command line above it; of the engine, only `run` uses its helpers for work
 # shared out over processes (forking, trading parsed trees). The linter is given.
 OUTSIDE = ("wslint.model", "wslint.load.")
-ENGINE_HELPERS = {"run": ("wslint.engine.parallel",)}
+ENGINE_HELPERS = {"run": ("wslint.engine.parallel", "wslint.engine.forked")}
 
 
 def _imports(path: Path) -> set[str]:

@@ -31,7 +31,7 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from wslint.engine import forked
+from wslint.engine.forked import fork
 from wslint.engine.parallel import (WorkerFailed, add_collected, bounds_by_size, dump,
                                     end_worker, load, names_of, worth_processes)
 from wslint.fix.file import FileFix
@@ -130,7 +130,7 @@ def _run(sessions: list[Session], write: bool) -> FixOutcome:
 
     try:
         for session in sessions[1:]:
-            child, connection = forked.fork(_serve, session)
+            child, connection = fork(_serve, session)
             children.append(child)
             connections.append(connection)
         notices: dict[str, None] = {}
