@@ -829,6 +829,9 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
         everything, by_entry = this.everything(views[1:])
         del views
         found, graph, finished = this.check(everything, by_entry)
+        # What needs nothing from the workers is done while they write their findings.
+        joined = _joined(entries, by_entry)
+        result = linter.new_result(joined)
         each_finished = [finished]
         for child in range(len(children)):
             child_found, child_finished = load(receive(child)[1], everything)
@@ -848,8 +851,6 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
         print(f"wslint: {workers} processes, {len(chunks)} chunks of {len(entries)} inputs; "
               f"{_stats['filled']} cut-down mappings loaded in full; findings finished "
               f"{'in each process' if apart else 'together'}", file=sys.stderr)
-    joined = _joined(entries, by_entry)
-    result = linter.new_result(joined)
     for part in found:
         add_collected(result, part.result)
     linter.keep(this, everything, by_entry, graph, found, joined)
