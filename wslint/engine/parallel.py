@@ -776,6 +776,8 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
     def receive(child: int) -> tuple[str, Any]:
         try:
             kind, payload = connections[child].recv()
+            if kind in _DATA:
+                payload = connections[child].recv_bytes()
         except EOFError:
             children[child].join()
             raise WorkerFailed(f"a worker exited with status {children[child].exitcode}") from None
@@ -1020,13 +1022,13 @@ def _work(process: _Process, connection: Any) -> None:
     try:
         view = process.load(lambda count: connection.send(("progress", count)))
         views = [connection.recv_bytes()]  # the first process's, before this one's is sent
-        connection.send(("view", view))
+        _send_data(connection, "view", view)
         del view
         if process.processes > 2:
             views += load(connection.recv_bytes())  # the other workers'
         everything, by_entry = process.everything(views)
         found, _, finished = process.check(everything, by_entry)
-        connection.send(("result", dump((found, finished), names_of(everything))))
+        _send_data(connection, "result", dump((found, finished), names_of(everything)))
     except KeyboardInterrupt:
         pass
     except _Unsplittable:
@@ -1037,6 +1039,16 @@ def _work(process: _Process, connection: Any) -> None:
         connection.send(("error", traceback.format_exc()))
     finally:
         end_worker(connection)
+
+
+# A worker's messages are pickled (kind, payload) pairs; views and findings, megabytes pickled
+# already, follow their kind as they are instead of being copied into another pickle.
+_DATA = ("view", "result")
+
+
+def _send_data(connection: Any, kind: str, data: bytes) -> None:
+    connection.send((kind, None))
+    connection.send_bytes(data)
 
 
 def end_worker(connection: Any) -> None:
