@@ -15,7 +15,7 @@ from wslint.controllers.detect import (controller_for_class_controller, detect_g
                                        detect_ingress_controller)
 from wslint.controllers.registry import (PROFILES, WORKLOAD_KINDS, platform_controller,
                                          proxy_controllers, route_kind_of)
-from wslint.k8s.objects import (Container, Workload, WorkloadKind, is_web_port,
+from wslint.k8s.objects import (Container, ServicePort, Workload, WorkloadKind, is_web_port,
                                 namespaces_match, selector_matches, service_ports,
                                 service_selector, workload_kind_of)
 from wslint.k8s.routes import Backend, Route
@@ -144,6 +144,7 @@ class Graph:
         self._memo: dict[tuple, object] = {}
         self._opted_out: dict[int, bool] = {}
         self._has_signal: dict[int, bool] = {}
+        self._ports: dict[int, tuple[ServicePort, ...]] = {}
 
     # --- what controller profiles ask -------------------------------------------------------
 
@@ -235,6 +236,14 @@ class Graph:
         return [s for s in self._services_by_name.get(name, ())
                 if namespaces_match(namespace, s.namespace)]
 
+    def service_ports(self, service: KObject) -> tuple[ServicePort, ...]:
+        """`service_ports(service)`, read once: rules and signals ask for a Service's ports
+        many times over."""
+        ports = self._ports.get(id(service))
+        if ports is None:
+            ports = self._ports[id(service)] = tuple(service_ports(service))
+        return ports
+
     def serving_containers(self, workload: Workload) -> list[Container]:
         """The containers that serve client traffic, which the container rules look at."""
         key = id(workload.obj)
@@ -253,7 +262,7 @@ class Graph:
         containers = workload.containers()
         services = [s for s in self.services_for(workload) if not self.opted_out(s)]
         if services:
-            ports = [p for s in services for p in service_ports(s) if p.may_carry_websockets()]
+            ports = [p for s in services for p in self.service_ports(s) if p.may_carry_websockets()]
             if not ports:
                 return []
             serving = [container for container in containers
@@ -577,7 +586,7 @@ class Graph:
             yield f'annotation {WEBSOCKET_ANNOTATION}: "true"'
         if is_websocket_name(service.name):
             yield f"named {service.name}"
-        for port in service_ports(service):
+        for port in self.service_ports(service):
             if port.app_protocol in WEBSOCKET_APP_PROTOCOLS:
                 yield f"port appProtocol {port.app_protocol}"
             elif is_websocket_port_name(port.name):
@@ -591,13 +600,12 @@ class Graph:
                     for signal in self._workload_own_signals(workload):
                         yield f"{workload.obj.kind} {workload.obj.name}: {signal}"
 
-    @staticmethod
-    def _reaches_web_port(service: KObject, workload: Workload) -> bool:
+    def _reaches_web_port(self, service: KObject, workload: Workload) -> bool:
         """Whether the Service reaches the port a workload's own signals (its image, name,
         environment) speak of: a port that may carry WebSockets, and of a workload listening on
         several client ports, one that looks like its web port or that the Service names
         without the workload declaring it."""
-        ports = [p for p in service_ports(service) if p.may_carry_websockets()]
+        ports = [p for p in self.service_ports(service) if p.may_carry_websockets()]
         declared = [p for c in workload.containers() for p in c.ports()
                     if p.may_carry_client_traffic()]
         if not ports or len(declared) <= 1:
@@ -679,7 +687,7 @@ class Graph:
                       if isinstance(item, dict) and is_polling_name(item.get("name"))]
         for service in self.services_for(workload):
             found += [f"Service {service.name}: port named {p.name}"
-                      for p in service_ports(service) if is_polling_name(p.name)]
+                      for p in self.service_ports(service) if is_polling_name(p.name)]
             found += [f"{route.obj.kind} {route.obj.name}: path {backend.http_path}"
                       for route, backend in self.routes_to(service)
                       if is_polling_path(backend.http_path)]

@@ -8,7 +8,7 @@ from typing import Iterator
 from wslint.api import CheckContext, CheckSet
 from wslint.clouds.registry import cloud_of, load_balancer_stickiness
 from wslint.controllers.registry import PROFILES, route_stickiness, service_stickiness
-from wslint.k8s.objects import is_headless, service_ports
+from wslint.k8s.objects import is_headless
 from wslint.model import Edit, Fix, KObject, Problem, Related
 from wslint.k8s.routes import Backend, Route
 
@@ -53,7 +53,7 @@ def missing_session_affinity(obj: KObject, ctx: CheckContext) -> Iterator[Proble
     # Services that balance connections that may be WebSockets (not headless, not Redis & co).
     services = [s for s in graph.services_for(workload)
                 if not graph.opted_out(s) and not is_headless(s)
-                and any(p.may_carry_websockets() for p in service_ports(s))]
+                and any(p.may_carry_websockets() for p in graph.service_ports(s))]
     if not services:
         return  # nothing in the input balances WebSocket connections to it
     routes = [pair for service in services for pair in graph.routes_to(service)]

@@ -15,7 +15,7 @@ from wslint.clouds.registry import cloud_of, pod_targets
 from wslint.controllers.durations import seconds_text
 from wslint.controllers.profile import IDLE_CUT
 from wslint.graph import Graph, placement
-from wslint.k8s.objects import Workload, service_ports
+from wslint.k8s.objects import Workload
 from wslint.k8s.routes import Route
 from wslint.model import Edit, Fix, KObject, Problem, Related
 
@@ -49,7 +49,7 @@ def carries_websockets(service: KObject, graph: Graph) -> tuple[bool, list]:
     workloads or routes say so), or its pods are a controller's proxy serving WebSocket routes
     (then the second item lists them, as `_fronted_routes` does)."""
     if graph.opted_out(service) or not any(p.may_carry_websockets()
-                                          for p in service_ports(service)):
+                                          for p in graph.service_ports(service)):
         return False, []
     if graph.in_scope(service):
         return True, []

@@ -11,7 +11,6 @@ from wslint.api import CheckContext, CheckSet
 from wslint.clouds.registry import cloud_problems
 from wslint.controllers.registry import carries_websockets, profile_of, profile_problems
 from wslint.graph import Graph
-from wslint.k8s.objects import service_ports
 from wslint.k8s.routes import Route
 from wslint.model import KObject, Problem
 
@@ -28,7 +27,8 @@ def _may_carry_websockets(route: Route, graph: Graph) -> bool:
     if not carries_websockets(route):
         return False
     services = [s for b in route.backends for s in graph.find_services(b.service, b.namespace)]
-    return not services or any(p.may_carry_websockets() for s in services for p in service_ports(s))
+    return not services or any(p.may_carry_websockets()
+                               for s in services for p in graph.service_ports(s))
 
 
 @checks("WS102")
