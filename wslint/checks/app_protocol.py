@@ -7,7 +7,7 @@ from typing import Iterator
 from wslint.api import CheckContext, CheckSet
 from wslint.controllers import istio
 from wslint.graph import Graph
-from wslint.k8s.objects import ServicePort, service_ports
+from wslint.k8s.objects import ServicePort
 from wslint.k8s.signals import WEBSOCKET_ANNOTATION, is_websocket_port_name
 from wslint.model import Edit, Fix, KObject, Problem
 
@@ -46,7 +46,7 @@ def _meshed(service: KObject, graph: Graph) -> bool:
 @checks("WS305")
 def missing_websocket_app_protocol(obj: KObject, ctx: CheckContext) -> Iterator[Problem]:
     graph = ctx.graph
-    ports = [p for p in service_ports(obj) if p.may_carry_websockets()]
+    ports = [p for p in graph.service_ports(obj) if p.may_carry_websockets()]
     if not ports or _meshed(obj, graph):
         return
     for port in ports:

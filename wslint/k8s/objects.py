@@ -4,7 +4,7 @@ ports, label selectors."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from wslint.k8s.signals import WEBSOCKET_APP_PROTOCOLS, is_websocket_port_name
@@ -75,6 +75,7 @@ class Container:
     index: int
     data: dict
     path: tuple  # path of the container within its object
+    _ports: list[Port] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -82,8 +83,10 @@ class Container:
         return name if isinstance(name, str) else f"#{self.index}"
 
     def ports(self) -> list[Port]:
-        return [_port(item, "containerPort") for item in dig_list(self.data, "ports")
-                if isinstance(item, dict)]
+        if self._ports is None:  # asked by most rules of every container
+            self._ports = [_port(item, "containerPort") for item in dig_list(self.data, "ports")
+                           if isinstance(item, dict)]
+        return list(self._ports)
 
 
 def _port(item: dict, number_key: str) -> Port:
