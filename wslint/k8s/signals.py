@@ -124,11 +124,13 @@ def image_matches(image: object, repositories: tuple[str, ...]) -> str | None:
     """The entry of `repositories` the image is (its repository ends with the entry's parts)."""
     if not isinstance(image, str):
         return None
-    return _repository_matches(image_repository(image), repositories)
+    return _image_matches(image, repositories)
 
 
+# Remembered, as rules ask of every container's image against several lists.
 @lru_cache(maxsize=65536)
-def _repository_matches(repository: str, repositories: tuple[str, ...]) -> str | None:
+def _image_matches(image: str, repositories: tuple[str, ...]) -> str | None:
+    repository = image_repository(image)
     for known in repositories:
         if repository == known or repository.endswith("/" + known):
             return known
