@@ -370,7 +370,8 @@ class Linter:
                        target.source.path, line, column, target.ref, format_path(problem.path),
                        _bound_fix(problem.fix, rule, target),
                        tuple(item if item.at else _with(item, at=item.obj.locate(item.path))
-                             for item in problem.related), controller)
+                             for item in problem.related) if problem.related else (),
+                       controller)
 
 
 def _clipped(finding: Finding) -> Finding:
@@ -403,7 +404,7 @@ def _check_problem(problem: Any) -> None:
     if not (isinstance(problem, Problem) and isinstance(problem.path, tuple)
             and isinstance(problem.message, str)
             and (problem.obj is None or isinstance(problem.obj, KObject))
-            and all(isinstance(item, Related) for item in problem.related)
+            and (problem.related == () or all(isinstance(item, Related) for item in problem.related))
             and (problem.controller is None or isinstance(problem.controller, str))
             and (fix is None or isinstance(fix, Fix) and isinstance(fix.description, str)
                  and (fix.snippet is None or isinstance(fix.snippet, str)))):
