@@ -817,15 +817,14 @@ def lint_chunks(linter: "Linter", entries: list[Entry], chunks: list[range], wor
             poll()
 
         views[0] = this.load(report_own)
-        # Each worker gets this process's views at once (it reads them when it has loaded its
-        # own, and only then sends its own), and the other workers' once they are here.
-        for child in range(len(connections)):
-            send_views(child, views[0])
         while any(view is None for view in views):
             forked.wait([connections[i - 1] for i, view in enumerate(views) if view is None])
             poll()
-        if workers > 2:
-            for child in range(len(connections)):
+        # Each worker sends its views as soon as it has loaded and then reads the others':
+        # this process's as they are, and (with more than two processes) the other workers'.
+        for child in range(len(connections)):
+            send_views(child, views[0])
+            if workers > 2:
                 send_views(child, dump([view for index, view in enumerate(views)
                                         if index not in (0, child + 1)]))
         everything, by_entry = this.everything(views[1:])
@@ -1021,9 +1020,9 @@ def _work(process: _Process, connection: Any) -> None:
     gc.disable()
     try:
         view = process.load(lambda count: connection.send(("progress", count)))
-        views = [connection.recv_bytes()]  # the first process's, before this one's is sent
         _send_data(connection, "view", view)
         del view
+        views = [connection.recv_bytes()]  # the first process's
         if process.processes > 2:
             views += load(connection.recv_bytes())  # the other workers'
         everything, by_entry = process.everything(views)
