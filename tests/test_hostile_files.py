@@ -263,3 +263,30 @@ def test_files_a_repository_names_by_convention_are_never_opened_unless_regular(
         result = run("--no-config", "--no-plugins", *renderers, "app", cwd=tmp_path)
         assert result.returncode in (1, 2) and b"Traceback" not in result.stderr
         assert b"app/app.yaml:" in result.stdout
+
+
+@pytest.mark.parametrize("size", [0, 1, 99, 100, 101, 4096])
+@pytest.mark.parametrize("told", ["as it is", "smaller", "none"])
+def test_a_file_is_read_whole_up_to_the_limit_whatever_its_size_said(tmp_path, monkeypatch,
+                                                                     size, told):
+    """A file is read whole up to the size limit, also where it grew after it was looked at
+    (its size then says less than it holds; a file of /proc says 0), and refused past it."""
+    from wslint.load import files
+
+    path = tmp_path / "manifest.yaml"
+    path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    real_fstat = os.fstat
+
+    def fstat(descriptor):
+        info = real_fstat(descriptor)
+        shown = {"as it is": info.st_size, "smaller": info.st_size // 2, "none": 0}[told]
+        return os.stat_result(info[:6] + (shown,) + info[7:])
+
+    monkeypatch.setattr(files.os, "fstat", fstat)
+    if size > 100:
+        with pytest.raises(files.FileRefused, match="larger than 100 bytes"):
+            files.read_regular_file(str(path), max_size=100)
+    else:
+        assert files.read_regular_file(str(path), max_size=100) == path.read_bytes()
+    if os.path.exists("/proc/self/status"):
+        assert files.read_regular_file("/proc/self/status").startswith(b"Name:")

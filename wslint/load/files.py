@@ -47,7 +47,13 @@ def read_regular_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes
         if not stat.S_ISREG(opened.st_mode):
             raise FileRefused(f"{file_type(opened.st_mode)}, not a regular file; not read",
                               opened.st_mode)
-        data = handle.read(max_size + 1)
+        # As many bytes as the file holds and one more, then the rest where there is one (a
+        # file that grew, one of /proc): reading up to `max_size` at once would allocate that
+        # much for every file, which took three times as long as the read.
+        size = min(opened.st_size, max_size) + 1
+        data = handle.read(size)
+        if len(data) == size <= max_size:
+            data += handle.read(max_size + 1 - size)
     if len(data) > max_size:  # it grew since it was looked at
         raise FileRefused(f"larger than {max_size} bytes; not read")
     return data
