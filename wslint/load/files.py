@@ -42,18 +42,24 @@ def read_regular_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> bytes
         raise FileRefused(f"larger than {max_size} bytes; not read")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     descriptor = os.open(path, flags | getattr(os, "O_BINARY", 0))
-    with os.fdopen(descriptor, "rb") as handle:
-        opened = os.fstat(handle.fileno())
+    try:
+        opened = os.fstat(descriptor)
         if not stat.S_ISREG(opened.st_mode):
             raise FileRefused(f"{file_type(opened.st_mode)}, not a regular file; not read",
                               opened.st_mode)
-        # As many bytes as the file holds and one more, then the rest where there is one (a
-        # file that grew, one of /proc): reading up to `max_size` at once would allocate that
+        # As many bytes as the file holds and one more, then on to its end (a file that grew,
+        # one of /proc whose size says 0): reading up to `max_size` at once would allocate that
         # much for every file, which took three times as long as the read.
-        size = min(opened.st_size, max_size) + 1
-        data = handle.read(size)
-        if len(data) == size <= max_size:
-            data += handle.read(max_size + 1 - size)
-    if len(data) > max_size:  # it grew since it was looked at
+        wanted = min(opened.st_size, max_size) + 1
+        parts, total = [], 0
+        while total <= max_size:
+            part = os.read(descriptor, max(wanted - total, 1 << 16))
+            if not part:
+                break
+            parts.append(part)
+            total += len(part)
+    finally:
+        os.close(descriptor)
+    if total > max_size:  # it grew since it was looked at
         raise FileRefused(f"larger than {max_size} bytes; not read")
-    return data
+    return parts[0] if len(parts) == 1 else b"".join(parts)
