@@ -64,7 +64,8 @@ def _hard_exit(code, connection):
 
 
 @pytest.mark.parametrize("target, args, status", [
-    (_values, (), 0), (_exits, (4,), 4), (_exits, ("text",), 1), (_raises, (), 1),
+    (_values, (), 0), (_exits, (4,), 4), (_exits, (None,), 0), (_exits, ("text",), 1),
+    (_raises, (), 1),
     (_hard_exit, (3,), 3)])
 def test_a_worker_always_ends_in_its_own_process_with_its_status(target, args, status, capfd):
     parent = os.getpid()

@@ -1,6 +1,6 @@
 """Processes forked from this one, the pipes between them, and a counter they share: what a run
 in several processes uses of `multiprocessing`, without the 10 ms that importing it and making
-its shared memory cost before every such run forks (a twentieth of linting 1000 files).
+its shared memory cost before every such run forks.
 
 A worker (`fork`) runs a function in a copy of this process and always ends there, with the
 function's exit status (1 and the traceback on standard error where it raised). A `Connection`
@@ -132,8 +132,8 @@ def fork(target: Callable[..., Any], *args: Any) -> tuple[Worker, Connection]:
         try:
             target(*args, Connection(child_reads, child_writes))
             code = 0
-        except SystemExit as end:
-            code = end.code if isinstance(end.code, int) else 1
+        except SystemExit as end:  # as the interpreter reads it: None is success
+            code = 0 if end.code is None else end.code if isinstance(end.code, int) else 1
         except BaseException:
             import traceback
 
