@@ -148,8 +148,8 @@ class DeclaredCheck:
             return
         if self.expression is None:  # plain fields: one place, read as jsonpath-ng reads it
             for step in self.tail:
-                data = data.get(step, _ABSENT) if isinstance(data, dict) else _ABSENT
-            if data is not _ABSENT and data is not None and self._fires(data):
+                data = _step(data, step)
+            if data is not None and self._fires(data):  # absent or null: no match to judge
                 yield self._problem(obj, self.tail, data)
             return
         from wslint.catalog.selectors import path_of
@@ -343,7 +343,6 @@ def _metered(data: Any) -> Any:
 # without escapes; anything else goes to jsonpath-ng.
 _PLAIN_FIELD = re.compile(r'[A-Za-z_][A-Za-z0-9_]*|"[^"\\]+"|\'[^\'\\]+\'')
 _JSONPATH_WORDS = {"true", "false", "null", "where", "wherenot"}
-_ABSENT = object()
 
 
 def plain_fields(select: str) -> tuple[str, ...] | None:

@@ -101,21 +101,16 @@ def _constant_alone(name: str, event: tuple):
     return make
 
 
-_MAKERS = {
-    "ScalarEvent": _scalar, "MappingStartEvent": _mapping_start,
-    "SequenceStartEvent": _sequence_start, "AliasEvent": _alias,
-    "MappingEndEvent": _constant("MappingEndEvent", END),
-    "SequenceEndEvent": _constant("SequenceEndEvent", END),
-    "DocumentStartEvent": _constant("DocumentStartEvent", DOCUMENT_START),
-    "DocumentEndEvent": _constant("DocumentEndEvent", DOCUMENT_END),
-    "StreamStartEvent": _constant("StreamStartEvent", STREAM_START),
-    "StreamEndEvent": _constant("StreamEndEvent", STREAM_END),
-}
-
-
+# The events that carry nothing but their kind, each always the same tuple.
 _CONSTANTS = {"MappingEndEvent": END, "SequenceEndEvent": END, "DocumentStartEvent": DOCUMENT_START,
               "DocumentEndEvent": DOCUMENT_END, "StreamStartEvent": STREAM_START,
               "StreamEndEvent": STREAM_END}
+
+_MAKERS = {
+    "ScalarEvent": _scalar, "MappingStartEvent": _mapping_start,
+    "SequenceStartEvent": _sequence_start, "AliasEvent": _alias,
+    **{name: _constant(name, event) for name, event in _CONSTANTS.items()},
+}
 
 _MAKERS_ALONE = {
     "ScalarEvent": _scalar_alone, "MappingStartEvent": _mapping_start_alone,
