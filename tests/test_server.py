@@ -379,7 +379,7 @@ async def test_the_range_is_the_field(client, root):
 @end_to_end
 async def test_a_change_that_fixes_the_problem_clears_it_and_unsaved_text_counts(client, root):
     path = root / "chat" / "ingress.yaml"
-    uri = from_fs_path(str(path))
+    uri, _ = await _open(client, path)  # (again, when an earlier test opened it: the same text)
     text = path.read_text()
     fixed = text.replace('proxy-http-version: "1.0"', 'proxy-http-version: "1.1"')
     assert await _change(client, uri, 2, fixed) == []
@@ -393,7 +393,7 @@ async def test_a_change_that_fixes_the_problem_clears_it_and_unsaved_text_counts
 @end_to_end
 async def test_a_quick_fix_and_fix_all_give_the_bytes_of_fix(client, root, tmp_path):
     path = root / "single" / "ingress.yaml"
-    uri = from_fs_path(str(path))
+    uri, _ = await _open(client, path)  # (again, when an earlier test opened it: the same text)
     text = path.read_text()
     actions = await _actions(client, uri)
     [quick] = [a for a in actions if a.kind == "quickfix" and a.title.startswith("Fix WS101")]
@@ -430,7 +430,7 @@ async def test_unsafe_fixes_are_offered_apart_and_marked(client, root):
 @end_to_end
 async def test_disable_on_this_line_silences_the_finding(client, root):
     path = root / "chat" / "deployment.yaml"
-    uri = from_fs_path(str(path))
+    uri, _ = await _open(client, path)  # (again, when an earlier test opened it: the same text)
     text = path.read_text()
     diagnostics = await _change(client, uri, 2, text)
     target = next(d for d in diagnostics if d.code == "WS203")
@@ -446,7 +446,7 @@ async def test_disable_on_this_line_silences_the_finding(client, root):
 @end_to_end
 async def test_hover_shows_the_rules_documentation(client, root):
     path = root / "single" / "ingress.yaml"
-    uri = from_fs_path(str(path))
+    uri, _ = await _open(client, path)  # (again, when an earlier test opened it: the same text)
     hover = await client.text_document_hover_async(types.HoverParams(
         types.TextDocumentIdentifier(uri), types.Position(7, 10)))
     explained = run("explain", "WS101").stdout.decode()
