@@ -58,19 +58,19 @@ def _unified_diff(old: list[str], new: list[str], name: str,
 
 
 def unified_diff(name: str, original: list[tuple[str, str]], fixed: list[tuple[str, str]],
-                 replaced: list[tuple[int, int, int, list[tuple[str, str]]]]) -> str:
+                 replaced: list[tuple[int, int, int, int]]) -> str:
     """A unified diff from the `original` lines to the `fixed` ones, where `replaced` holds the
     (start, end) of each edited document's original lines, where it starts in the fixed lines,
-    and its lines there. Only the edited documents are compared line by line: difflib over a
+    and how many lines it has there. Only the edited documents are compared line by line: difflib over a
     whole file of thousands of similar documents takes quadratic time."""
     old = [line + ending for line, ending in original]
     new = [line + ending for line, ending in fixed]
     opcodes: list[tuple[str, int, int, int, int]] = []
     done = 0
-    for start, end, new_start, patched in replaced:
+    for start, end, new_start, length in replaced:
         opcodes.append(("equal", done, start, new_start - (start - done), new_start))
         matcher = difflib.SequenceMatcher(None, old[start:end],
-                                          new[new_start:new_start + len(patched)], autojunk=False)
+                                          new[new_start:new_start + length], autojunk=False)
         opcodes += [(tag, start + i1, start + i2, new_start + j1, new_start + j2)
                     for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
         done = end

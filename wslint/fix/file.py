@@ -73,8 +73,8 @@ def _copied_along(root: Any, path: tuple, copies: set[int]) -> Any:
 
 
 # What a settled fix keeps (`FileFix.settled`).
-_SETTLED = ("source", "raw", "bom", "mtime_ns", "text", "lines", "ending", "fixed", "replaced",
-            "refused", "round_tripped")
+_SETTLED = ("source", "raw", "bom", "mtime_ns", "text", "ending", "fixed", "replaced", "refused",
+            "round_tripped")
 
 
 class FileFix:
@@ -139,8 +139,8 @@ class FileFix:
         self.fixed = self.text
         self.parsed: ParsedStream | None = None  # the fixed text's
         # (start, end) of each edited document's original lines, where it starts in the fixed
-        # text, and its lines there
-        self.replaced: list[tuple[int, int, int, list[tuple[str, str]]]] = []
+        # text, and how many lines it has there (enough for a diff, and light to send)
+        self.replaced: list[tuple[int, int, int, int]] = []
 
     def _read_whole(self) -> list[Any]:
         """The original text's documents; FixError when it may not be fixed."""
@@ -259,7 +259,7 @@ class FileFix:
                 self._refuse(index, str(error))
                 continue
             lines += self.lines[done:start]
-            replaced.append((start, end, len(lines), patched))
+            replaced.append((start, end, len(lines), len(patched)))
             edited[index] = patched
             lines += patched
             done = end
@@ -316,8 +316,8 @@ class FileFix:
 
     def settled(self) -> "FileFix":
         """This file's fix as writing it, its diff and its counts need it, without what fixing
-        it needed (its documents, their placers and round trips): light enough to send to
-        another process."""
+        it needed (its lines, documents, their placers and round trips): light enough to send
+        to another process."""
         light = object.__new__(FileFix)
         light.__dict__.update({name: getattr(self, name) for name in _SETTLED})
         light.placers = dict.fromkeys(self.placers)
@@ -335,8 +335,8 @@ class FileFix:
     def diff(self, shown: str | None = None) -> str:
         """A unified diff from the original to the fixed text, under the file name `shown` (the
         caller escapes the name for where it prints it), by default the file's path."""
-        return unified_diff(shown or self.source.path, self.lines, split_lines(self.fixed),
-                            self.replaced)
+        return unified_diff(shown or self.source.path, split_lines(self.text),
+                            split_lines(self.fixed), self.replaced)
 
     def write(self) -> None:
         """Replace the file atomically, keeping its permission bits; refuse (FixError) when it
