@@ -17,11 +17,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ruamel.yaml.error import YAMLError
 
 from cli_helpers import invoke
 from wslint.engine import Linter
 from wslint.fix import fix, fix_text
-from wslint.fix.scan import document_starts, scan
+from wslint.fix.scan import _read, _start_lines, document_starts, scan
 from wslint.settings import Settings
 
 # One WS202 finding (no preStop hook), at line 8, fixed by adding one.
@@ -316,3 +319,19 @@ def test_files_that_cannot_be_written_keep_their_findings_and_the_counts_say_so(
     assert b"locked/app.yaml:8:9: WS202" in result.stdout, "its finding is still reported"
     assert b"Fixed 1 problem in 1 file. Some files were not written" in result.stderr
     assert result.returncode == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["---", "--- # c", "---\t", "--- a: b", ""]),
+                          st.lists(st.sampled_from(["a: 1", "# note", "", "  ", "b: ---", "c: [x]",
+                                                    "---x: 1", "d: |", "  --- in a block"]),
+                                   max_size=4)),
+                min_size=1, max_size=5))
+def test_the_document_marker_lines_say_where_documents_start_as_libyaml_does(documents):
+    text = "".join("".join(line + "\n" for line in ([marker] if marker else []) + body)
+                   for marker, body in documents)
+    try:
+        read = [offset + line for offset, line in _read(text, _start_lines)]
+    except YAMLError:
+        return  # not a stream: the lines are only asked of valid ones
+    assert document_starts(text) == read  # from the `---` lines alone

@@ -51,6 +51,10 @@ CASES = [
      CONTAINER + "        resources:\n          <<: *labels\n        tty: true\n" + PRESTOP, 0),
     ("merge-key-last-in-the-container",
      CONTAINER + "        resources:\n          <<: *labels\n", None, 1),
+    ("tag-in-a-line", CONTAINER + "        workingDir: !!str /app\n", None, 1),
+    ("tag-starting-a-line", CONTAINER + "        args:\n          !!seq [run]\n", None, 1),
+    ("exclamation-mark-in-a-string", CONTAINER + "        workingDir: /app!x\n",
+     CONTAINER + "        workingDir: /app!x\n" + PRESTOP, 0),
     ("merge-key-is-the-container", CONTAINER.replace(
         "      - name: chat\n        image: chat:1\n",
         "      - <<: *labels\n        name: chat\n        image: chat:1\n"), None, 1),

@@ -105,7 +105,7 @@ class FileFix:
             raise FixError("it has line breaks other than LF, CRLF and CR (NEL, LS or PS)")
         self.limits = {"max_depth": max_depth, "max_alias_expansion": max_alias_expansion}
         self.lines = split_lines(self.text)
-        self.ending = dominant_ending(self.lines)
+        self.ending = dominant_ending(self.lines) if "\r" in self.text else "\n"
         # The documents as parsed, each read when an edit first goes to it (all of them when the
         # whole text was read), with the file line its positions' first line is.
         self.documents: dict[int, tuple[Any, int]] = {}

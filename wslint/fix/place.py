@@ -79,8 +79,9 @@ class Placer:
         if not isinstance(document, Map) or document.column != 1 or self._flow(document, lines,
                                                                                first):
             raise Unplaceable("the document is not a block mapping at the left margin")
-        if "\t" in text or any(_TAGS.search(line) for line, _ in lines) or any(
-                line.startswith(("...", "%")) for line, _ in lines):
+        # (Searched in the joined lines at once: a line break is the space a tag follows.)
+        if "\t" in text or _TAGS.search(text) or text.startswith(("...", "%")) \
+                or "\n..." in text or "\n%" in text:
             raise Unplaceable("tabs, tags or directives")
         # A merge key (`<<: *base`) puts the keys it merges in the mapping, with positions where
         # they are written: such a mapping is left to the round trip, and the votes are counted
@@ -386,20 +387,32 @@ class Placer:
             return self._indentation
         mapping_votes: Counter = Counter()
         sequence_votes: Counter = Counter()
+        lines, first = self.lines, self.first
+        # Whether each collection (by id) is written in flow style, as `_flow` says: asked of
+        # a mapping's values and again of each mapping reached, in every document of a fix.
+        flows: dict[int, bool] = {}
         seen: set[int] = set()
         stack: list[Any] = [self.document]
         while stack:
             node = stack.pop()
-            if id(node) in seen or not isinstance(node, (Map, Seq)):
+            if id(node) in seen:
                 continue
             seen.add(id(node))
             if isinstance(node, Seq):
-                stack += node
+                stack += [item for item in node if isinstance(item, (Map, Seq))]
                 continue
-            flow = self._flow(node)
+            flow = flows.get(id(node))
+            if flow is None:
+                flow = lines[node.line - 1 - first][0][node.column - 1:node.column] in ("{", "[")
             for key, value in node.items():
+                if not isinstance(value, (Map, Seq)):
+                    continue
                 stack.append(value)
-                if flow or not isinstance(value, (Map, Seq)) or not value or self._flow(value):
+                if flow or not value:
+                    continue
+                value_flow = flows[id(value)] = \
+                    lines[value.line - 1 - first][0][value.column - 1:value.column] in ("{", "[")
+                if value_flow:
                     continue
                 column = node.key_pos[key][1] - 1
                 if isinstance(value, Map):

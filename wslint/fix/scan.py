@@ -211,10 +211,14 @@ def document_starts(text: str, count: int | None = None) -> list[int]:
     token when it has none. The `---` lines say it without reading the text, unless a `...` or
     a directive may start a document otherwise, or they do not make `count` documents."""
     if "\n..." not in text and "\n%" not in text and not text.startswith(("...", "%")):
-        lines = text.split("\n")
-        starts = [number for number, line in enumerate(lines)
-                  if line.startswith("---") and line[3:4] in ("", " ", "\t")]
-        first = next((number for number, line in enumerate(lines[:starts[0] if starts else None])
+        markers = [marker.start() for marker in _DOCUMENT_START.finditer(text)]
+        starts, number, counted = [], 0, 0
+        for offset in markers:
+            number += text.count("\n", counted, offset)
+            counted = offset
+            starts.append(number)
+        head = text[:markers[0]] if markers else text
+        first = next((number for number, line in enumerate(head.split("\n"))
                       if line.strip() and not line.lstrip().startswith("#")), None)
         if first is not None:
             starts.insert(0, first)
