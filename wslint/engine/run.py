@@ -24,7 +24,7 @@ from wslint.load.sources import (STDIN, InputProblem, LoadedSource, discover, lo
                                  read_input)
 from wslint.load.yamltree import MAX_NAME, MAX_TEXT, clip
 from wslint.model import (Applicability, Finding, Fix, InternalError, KObject, LintResult, ObjRef,
-                          Problem, Related, Source, format_path)
+                          Problem, Related, Severity, Source, format_path)
 from wslint.settings import Settings
 
 

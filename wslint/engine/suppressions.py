@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import fnmatch
 import re
 from dataclasses import dataclass, field
 from typing import Iterable

@@ -31,7 +31,7 @@ from wslint import __version__
 from wslint.model import applicable
 from wslint.load.sources import YAML_SUFFIXES
 from wslint.model import Finding, LintResult, Source
-from wslint.server.protocol import SOURCE, Lines, contains, diagnostic, text_edit
+from wslint.server.protocol import Lines, contains, diagnostic, text_edit
 from wslint.workspace import Workspace, WorkspaceConfigError, disable_comment, finding_key
 
 LANGUAGES = ("yaml", "json", "jsonc")
