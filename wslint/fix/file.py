@@ -4,7 +4,6 @@ result verified before anything is written."""
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from typing import Any
 
@@ -27,7 +26,7 @@ _MAY_REFUSE = ("WS901", "WS904", "WS905", "WS907")
 
 # Line breaks of YAML 1.1 besides LF and CR, which libyaml counts as lines and the lines here do
 # not: such a file is not fixed.
-_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
+_OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
 def _comments(lines: list[tuple[str, str]]) -> Counter:
@@ -101,7 +100,7 @@ class FileFix:
         if self.raw is not None:
             self._check_encoding()
         self.text = source.text
-        if _OTHER_BREAKS.search(self.text):
+        if any(character in self.text for character in _OTHER_BREAKS):
             raise FixError("it has line breaks other than LF, CRLF and CR (NEL, LS or PS)")
         self.limits = {"max_depth": max_depth, "max_alias_expansion": max_alias_expansion}
         self.lines = split_lines(self.text)

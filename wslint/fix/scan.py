@@ -46,8 +46,15 @@ class _PureLoader(BaseLoader):
     max_depth = None  # the text was read with its depth bounded before it came here
 
 
-# A line that starts a document: libyaml and the pure-Python reader agree on where one ends.
-_DOCUMENT_START = re.compile(r"^---(?=[ \t\n]|$)", re.M)
+# A `---` line starts a document: libyaml and the pure-Python reader agree on where one ends.
+# Looked for after a line break: a pattern that starts with text is found fast.
+_DOCUMENT_START = re.compile(r"\n---(?=[ \t\n]|\Z)")
+
+
+def _document_markers(text: str) -> list[int]:
+    """Where each `---` line of the text starts."""
+    first = [0] if text.startswith("---") and text[3:4] in ("", " ", "\t", "\n") else []
+    return first + [marker.start() + 1 for marker in _DOCUMENT_START.finditer(text)]
 
 
 def _read(text: str, read: Callable[[Any], list[T]]) -> list[tuple[int, T]]:
@@ -60,7 +67,7 @@ def _read(text: str, read: Callable[[Any], list[T]]) -> list[tuple[int, T]]:
     except YAMLError:
         pass
     results: list[tuple[int, T]] = []
-    cuts = [0] + [m.start() for m in _DOCUMENT_START.finditer(text) if m.start()] + [len(text)]
+    cuts = [0] + [offset for offset in _document_markers(text) if offset] + [len(text)]
     first_line = 0
     for start, end in zip(cuts, cuts[1:]):
         part = text[start:end]
@@ -211,7 +218,7 @@ def document_starts(text: str, count: int | None = None) -> list[int]:
     token when it has none. The `---` lines say it without reading the text, unless a `...` or
     a directive may start a document otherwise, or they do not make `count` documents."""
     if "\n..." not in text and "\n%" not in text and not text.startswith(("...", "%")):
-        markers = [marker.start() for marker in _DOCUMENT_START.finditer(text)]
+        markers = _document_markers(text)
         starts, number, counted = [], 0, 0
         for offset in markers:
             number += text.count("\n", counted, offset)
