@@ -12,7 +12,7 @@ a list of `shape`, and the scalar kinds below.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 OBJECT = "object"
 LIST = "list"
@@ -107,58 +107,120 @@ def shape_of(data: dict) -> Shape:
     api_version = data.get("apiVersion")
     group = api_version.rsplit("/", 1)[0] if isinstance(api_version, str) and "/" in api_version \
         else ""
-    kind = KINDS.get(data.get("kind")) if group in CORE_GROUPS else None
-    fields = dict(kind[1]) if kind else {}
-    fields["metadata"] = METADATA
-    return obj(fields)
+    kind = data.get("kind") if group in CORE_GROUPS else None
+    return _SHAPES.get(kind, _METADATA_ONLY) if type(kind) is str else _METADATA_ONLY
+
+
+# Each kind's shape with `metadata`, made once.
+_SHAPES = {name: obj({**kind[1], "metadata": METADATA}) for name, kind in KINDS.items()}
+_METADATA_ONLY = obj({"metadata": METADATA})
 
 
 def wrong_types(data: dict) -> list[tuple[tuple, str]]:
     """(path, what was expected) for each field of the object that holds the wrong type."""
     found: list[tuple[tuple, str]] = []
-    _check(data, shape_of(data), (), found)
+    _checker(shape_of(data))(data, (), found)
     return found
 
 
-def _check(value: Any, shape: Any, path: tuple, found: list) -> None:
-    # Every field of every object passes here: scalar fields are judged in the loops below
-    # rather than in a call of their own each.
-    kind = shape if isinstance(shape, str) else shape[0]
-    if value is None:
-        if kind == OBJECT and not shape[2]:
-            found.append((path, EXPECTED[kind]))
-        return
-    if isinstance(value, str) and "${" in value:
-        return  # an envsubst placeholder: the file is a template, rendered before it is applied
-    if not _fits(value, kind):
-        found.append((path, EXPECTED[kind]))
-        return
-    if kind == OBJECT:
-        for name, field_shape in shape[1].items():
+# Every field of every object passes here, so each shape is turned once into a function that
+# checks a value against it (`_checker`), rather than read again for every value. A checker takes
+# the value, its path and the list of what was found. Null is absent (a null where a mapping that
+# is not nullable belongs aside), and so is a string with an envsubst placeholder (`${...}`: the
+# file is a template, rendered before it is applied); scalar fields are judged inside their
+# mapping's loop rather than in a call of their own each.
+Checker = Callable[[Any, tuple, list], None]
+_CHECKERS: dict[int, Checker] = {}  # by the id of the shape (shapes are module constants)
+
+
+def _checker(shape: Any) -> Checker:
+    made = _CHECKERS.get(id(shape))
+    if made is None:
+        kind = shape if isinstance(shape, str) else shape[0]
+        make = _MAKERS.get(kind, _scalar_checker)
+        made = _CHECKERS[id(shape)] = make(shape, kind)
+    return made
+
+
+def _object_checker(shape: Shape, kind: str) -> Checker:
+    _, fields, nullable = shape
+    # (name, the field's scalar kind or None, how any string or int fits it, its checker)
+    entries = [(name, field, field in _TEXTUAL, field in _WHOLE, _checker(field))
+               if isinstance(field, str) else (name, None, False, False, _checker(field))
+               for name, field in fields.items()]
+    expected = EXPECTED[OBJECT]
+
+    def check(value: Any, path: tuple, found: list) -> None:
+        if not isinstance(value, dict):
+            if value is None:
+                if not nullable:
+                    found.append((path, expected))
+            elif not (isinstance(value, str) and "${" in value):
+                found.append((path, expected))
+            return
+        for name, scalar, textual, whole, check_field in entries:
             if name in value:
                 item = value[name]
-                if isinstance(field_shape, str):
-                    if item is None or isinstance(item, str) and (
-                            field_shape in _TEXTUAL or "${" in item):
+                if scalar is not None:
+                    if item is None or isinstance(item, str) and (textual or "${" in item):
                         continue  # absent, or text where text fits (or a placeholder)
-                    if type(item) is int and field_shape in _WHOLE:
+                    if whole and type(item) is int:
                         continue
-                _check(item, field_shape, path + (name,), found)
-    elif kind == LIST:
-        item_shape = shape[1]
-        object_items = not isinstance(item_shape, str) and item_shape[0] == OBJECT
+                check_field(item, path + (name,), found)
+
+    return check
+
+
+def _list_checker(shape: Shape, kind: str) -> Checker:
+    item_shape = shape[1]
+    check_item = _checker(item_shape)
+    object_items = not isinstance(item_shape, str) and item_shape[0] == OBJECT
+    strings = item_shape == STRING
+    expected, expected_item = EXPECTED[LIST], EXPECTED[OBJECT]
+
+    def check(value: Any, path: tuple, found: list) -> None:
+        if not isinstance(value, list):
+            if value is not None and not (isinstance(value, str) and "${" in value):
+                found.append((path, expected))
+            return
         for index, item in enumerate(value):
             if item is None and object_items:
-                found.append((path + (index,), EXPECTED[OBJECT]))
-            elif item_shape == STRING and type(item) is str:
-                continue
-            else:
-                _check(item, item_shape, path + (index,), found)
-    elif kind in (STRING_MAP, QUANTITY_MAP):
-        scalar = STRING if kind == STRING_MAP else QUANTITY
+                found.append((path + (index,), expected_item))
+            elif not (strings and type(item) is str):
+                check_item(item, path + (index,), found)
+
+    return check
+
+
+def _map_checker(shape: str, kind: str) -> Checker:
+    scalar = STRING if kind == STRING_MAP else QUANTITY
+    expected, expected_item = EXPECTED[kind], EXPECTED[scalar]
+
+    def check(value: Any, path: tuple, found: list) -> None:
+        if not isinstance(value, dict):
+            if value is not None and not (isinstance(value, str) and "${" in value):
+                found.append((path, expected))
+            return
         for name, item in value.items():
             if item is not None and type(item) is not str and not _fits(item, scalar):
-                found.append((path + (name,), EXPECTED[scalar]))
+                found.append((path + (name,), expected_item))
+
+    return check
+
+
+def _scalar_checker(shape: str, kind: str) -> Checker:
+    expected = EXPECTED.get(kind)
+
+    def check(value: Any, path: tuple, found: list) -> None:
+        if value is not None and not (isinstance(value, str) and "${" in value) \
+                and not _fits(value, kind):
+            found.append((path, expected))
+
+    return check
+
+
+_MAKERS = {OBJECT: _object_checker, LIST: _list_checker, STRING_MAP: _map_checker,
+           QUANTITY_MAP: _map_checker}
 
 
 # Scalar kinds any string fits, and those any int fits (`_fits`): the common cases, decided
