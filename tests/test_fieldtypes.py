@@ -64,7 +64,8 @@ def _like(shape: Any) -> st.SearchStrategy:
     else:
         fitting = {STRING: st.text(max_size=3), INTEGER: st.integers(),
                    INT_OR_STRING: st.one_of(st.integers(), st.text(max_size=3)),
-                   QUANTITY: st.one_of(st.integers(), st.floats(), st.just("500m"))}.get(kind, SCALARS)
+                   QUANTITY: st.one_of(st.integers(), st.floats(), st.just("500m")),
+                   }.get(kind, SCALARS)
     return st.one_of(fitting, fitting, fitting, fitting, anything)
 
 

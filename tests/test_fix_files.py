@@ -326,10 +326,11 @@ def test_files_that_cannot_be_written_keep_their_findings_and_the_counts_say_so(
                           st.lists(st.sampled_from(["a: 1", "# note", "", "  ", "b: ---", "c: [x]",
                                                     "---x: 1", "d: |", "  --- in a block"]),
                                    max_size=4)),
-                min_size=1, max_size=5))
-def test_the_document_marker_lines_say_where_documents_start_as_libyaml_does(documents):
+                min_size=1, max_size=5), st.booleans())
+def test_the_document_marker_lines_say_where_documents_start_as_libyaml_does(documents, ended):
     text = "".join("".join(line + "\n" for line in ([marker] if marker else []) + body)
                    for marker, body in documents)
+    text = text if ended else text[:-1]  # the last line without its line break too
     try:
         read = [offset + line for offset, line in _read(text, _start_lines)]
     except YAMLError:

@@ -61,8 +61,8 @@ def unified_diff(name: str, original: list[tuple[str, str]], fixed: list[tuple[s
                  replaced: list[tuple[int, int, int, int]]) -> str:
     """A unified diff from the `original` lines to the `fixed` ones, where `replaced` holds the
     (start, end) of each edited document's original lines, where it starts in the fixed lines,
-    and how many lines it has there. Only the edited documents are compared line by line: difflib over a
-    whole file of thousands of similar documents takes quadratic time."""
+    and how many lines it has there. Only the edited documents are compared line by line:
+    difflib over a whole file of thousands of similar documents takes quadratic time."""
     old = [line + ending for line, ending in original]
     new = [line + ending for line, ending in fixed]
     opcodes: list[tuple[str, int, int, int, int]] = []
