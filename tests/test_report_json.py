@@ -24,7 +24,8 @@ ODD = {
                 False, None],
     "empty": [{}, [], (), {"": ""}],
     "nested": {"a": [{"b": [[{}]]}, ("tuple", 1)]},
-    1: "int key", 2.5: "float key", True: "true key", None: "null key",
+    1: "int key", 2.5: "float key", None: "null key",
+    "keys": {True: "true key", False: "false key"},  # apart from 1, which True would replace
 }
 
 
