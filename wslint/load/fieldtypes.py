@@ -155,7 +155,7 @@ def _object_checker(shape: Shape, kind: str) -> Checker:
             if value is None:
                 if not nullable:
                     found.append((path, expected))
-            elif not (isinstance(value, str) and "${" in value):
+            elif not _placeholder(value):
                 found.append((path, expected))
             return
         for name, scalar, textual, whole, check_field in entries:
@@ -180,7 +180,7 @@ def _list_checker(shape: Shape, kind: str) -> Checker:
 
     def check(value: Any, path: tuple, found: list) -> None:
         if not isinstance(value, list):
-            if value is not None and not (isinstance(value, str) and "${" in value):
+            if value is not None and not _placeholder(value):
                 found.append((path, expected))
             return
         for index, item in enumerate(value):
@@ -198,7 +198,7 @@ def _map_checker(shape: str, kind: str) -> Checker:
 
     def check(value: Any, path: tuple, found: list) -> None:
         if not isinstance(value, dict):
-            if value is not None and not (isinstance(value, str) and "${" in value):
+            if value is not None and not _placeholder(value):
                 found.append((path, expected))
             return
         for name, item in value.items():
@@ -212,11 +212,15 @@ def _scalar_checker(shape: str, kind: str) -> Checker:
     expected = EXPECTED.get(kind)
 
     def check(value: Any, path: tuple, found: list) -> None:
-        if value is not None and not (isinstance(value, str) and "${" in value) \
-                and not _fits(value, kind):
+        if value is not None and not _placeholder(value) and not _fits(value, kind):
             found.append((path, expected))
 
     return check
+
+
+def _placeholder(value: Any) -> bool:
+    """A string with an envsubst placeholder: what it becomes is not known until it is rendered."""
+    return isinstance(value, str) and "${" in value
 
 
 _MAKERS = {OBJECT: _object_checker, LIST: _list_checker, STRING_MAP: _map_checker,
