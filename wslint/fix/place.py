@@ -472,21 +472,29 @@ class Placer:
         after: dict[int, list[_Addition]] = {}
         for addition in self.additions.values():
             after.setdefault(addition.after, []).append(addition)
+        lines, ending, last = self.lines, self.ending, len(self.lines) - 1
         output: list[tuple[str, str]] = []
-        for number, (text, ending) in enumerate(self.lines):
+        done = 0  # the lines before it are in the output
+        kept_last = None  # where the last line went, where lines are added after it
+        for number in sorted({*self.replaced, *after}):
+            output += lines[done:number]
             if number in self.replaced:
-                output.append((self.replaced[number][0], self.ending))
+                output.append((self.replaced[number][0], ending))
             else:
-                output.append((text, ending))
+                kept_last = len(output) if number == last else None
+                output.append(lines[number])
             # ruamel.yaml ends the deeper mapping before it adds to the one around it.
             for addition in sorted(after.get(number, ()), key=lambda a: (-a.depth, a.order)):
-                output += [(line, self.ending) for line in self._render(addition)]
-        # A last line without a line break stays last or gets one.
-        for index, (text, ending) in enumerate(output[:-1]):
-            if not ending:
-                output[index] = (text, self.ending)
-        if output and self.lines and not self.lines[-1][1] and output[-1][1]:
-            output[-1] = (output[-1][0], "")
+                output += [(line, ending) for line in self._render(addition)]
+            done = number + 1
+        output += lines[done:]
+        # A last line without a line break (only the text's last line can lack one) stays last
+        # or gets one, and the line after it then goes without.
+        if lines and not lines[last][1]:
+            if kept_last is not None and kept_last < len(output) - 1:
+                output[kept_last] = (lines[last][0], ending)
+            if output[-1][1]:
+                output[-1] = (output[-1][0], "")
         return output
 
     def changed_comments(self) -> tuple[Counter, Counter]:
