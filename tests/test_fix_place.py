@@ -58,6 +58,10 @@ CASES = [
     ("merge-key-is-the-container", CONTAINER.replace(
         "      - name: chat\n        image: chat:1\n",
         "      - <<: *labels\n        name: chat\n        image: chat:1\n"), None, 1),
+    # The last line had no line break: it gets one, and the last added line goes without.
+    ("no-line-break-at-the-end", CONTAINER[:-1], (CONTAINER + PRESTOP)[:-1], 0),
+    ("a-comment-without-a-line-break-after", CONTAINER + "      # the end",
+     CONTAINER + PRESTOP + "      # the end", 0),
 ]
 
 
