@@ -19,10 +19,11 @@ from conftest import FIXTURES, shared_dir
 from wslint.engine import parallel
 from wslint.engine import Linter
 from wslint.settings import Settings
-from wslint.model import KObject
+from wslint.model import KObject, Source
 from wslint.load.yamltree import Map, Seq
 from wslint.engine.progress import Progress
 from wslint.fix import fix
+from wslint.load.sources import load_source
 from wslint.report import ReportSettings
 from wslint.report.json import JsonReporter
 from wslint.report.text import TextReporter
@@ -231,8 +232,8 @@ def test_a_finding_in_another_process_file_is_finished_with_the_others(tmp_path,
         "# wslint: disable-file=WS202\n" + SERVICE + "# " + "padding " * 200 + "\n")
     checks = Base.run_checks
 
-    def with_one_at_the_service(self, objects, graph, result):
-        found = checks(self, objects, graph, result)
+    def with_one_at_the_service(self, objects, graph, result, codes=None):
+        found = checks(self, objects, graph, result, codes)
         for finding in list(found):
             if finding.file.endswith("a-deployment.yaml"):
                 service = str(tmp_path / "b-service.yaml")
@@ -296,8 +297,8 @@ def test_a_finding_at_another_process_part_of_a_file_is_finished_together(tmp_pa
     first = next(f for f in lint([path], jobs=1).findings if f.object.name == "chat-0")
     checks = Base.run_checks
 
-    def also_the_first_apps(self, objects, graph, result):
-        found = checks(self, objects, graph, result)
+    def also_the_first_apps(self, objects, graph, result, codes=None):
+        found = checks(self, objects, graph, result, codes)
         return found + [dataclasses.replace(first, object=finding.object) for finding in found
                         if finding.object.name != "chat-0" and finding.code == first.code
                         and finding.object.kind == first.object.kind]
@@ -753,6 +754,55 @@ def test_fix_shared_out_over_processes_has_the_outcome_of_one(tmp_path, shared_f
     loaded, context = linter.load_inputs([str(cases)])
     fix(linter, loaded, context)
     assert shared_fixes == [2, 3, 2, 3]
+
+
+
+def _two_apps(name: str) -> str:
+    return "".join(f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {app}}}\n"
+                   f"spec:\n  template:\n    spec:\n      containers:\n      - name: web\n"
+                   f"        image: web:1\n        ports: [{{containerPort: 8080}}]\n"
+                   for app in (f"{name}-a", f"{name}-b"))
+
+
+def _lint_of_fixed_files(outcome, loaded, context, jobs):
+    """A lint, by a linter of its own, of the files as the outcome fixed them."""
+    fixed = {file.source.path: file.fixed for file in outcome.files}
+    as_fixed = [load_source(Source(item.source.path, fixed[item.source.path]))
+                if item.source.path in fixed else item for item in loaded]
+    return Linter(Settings(jobs=jobs, websocket_scope="all")).lint_loaded(as_fixed, context)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_fix_run_finds_what_a_lint_of_the_fixed_files_finds(tmp_path, shared_fixes,
+                                                             monkeypatch, jobs):
+    """Rounds of fixes run only the rules whose fixes may apply, and the other rules once at the
+    end: the run's findings are still those of a lint of the fixed files, and so are its
+    internal errors, here of rules of both kinds on the objects of one process, in the order
+    one pass over the objects gives."""
+    from wslint.checks.pods import checks
+    from wslint.engine.plugins import Plugins
+
+    Plugins(third_party=False).rules()  # the built-in checks are registered before the swap
+    # WS202's fixes may apply; WS401's never do (display-only).
+    for code, victim in (("WS202", "apps-b"), ("WS401", "apps-a")):
+        def failing(obj, context, check=checks.functions[code], victim=victim):
+            if obj.name == victim:
+                raise RuntimeError("boom")
+            return check(obj, context)
+
+        monkeypatch.setitem(checks.functions, code, failing)
+    cases = tmp_path / "cases"
+    assert _fixture_inputs(cases) > 100
+    (cases / "apps.yaml").write_text(_two_apps("apps"))
+    linter = Linter(Settings(jobs=jobs, websocket_scope="all"))
+    loaded, context = linter.load_inputs([str(cases)])
+    outcome = fix(linter, loaded, context, share=True)
+    assert outcome.fixed > 50 and outcome.rounds > 1
+    errors = [(error.rule, error.obj.split(" ")[0]) for error in outcome.result.internal_errors]
+    assert errors == [("WS401", "Deployment/apps-a"), ("WS202", "Deployment/apps-b")]
+    assert rendered(outcome.result) == rendered(_lint_of_fixed_files(outcome, loaded, context,
+                                                                     jobs))
+    assert shared_fixes == ([2] if jobs == 2 else [])
 
 
 NLB_DEPLOYMENT = """\

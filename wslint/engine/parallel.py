@@ -968,8 +968,9 @@ def _load_all(linter: "Linter", files: list[str]) -> list[LoadedSource]:
 
 
 def checks_in_processes(linter: "Linter", loaded: list[LoadedSource], objects: list[KObject],
-                        graph: "Graph", result: LintResult) -> list | None:
-    """What `linter.run_checks(objects, graph, result)` finds, in up to `linter.jobs`
+                        graph: "Graph", result: LintResult,
+                        codes: frozenset[str] | None = None) -> list | None:
+    """What `linter.run_checks(objects, graph, result, codes)` finds, in up to `linter.jobs`
     processes when the input is worth it: forked now, each has every object and the graph,
     and checks a run of `objects` (this one the first); their findings come back in order,
     naming the objects of `loaded` they point to. None when one process should run them."""
@@ -982,7 +983,7 @@ def checks_in_processes(linter: "Linter", loaded: list[LoadedSource], objects: l
     def check(number: int) -> tuple[list, LintResult]:
         part_result = result if number == 0 else LintResult()
         return linter.run_checks(objects[bounds[number]:bounds[number + 1]], graph,
-                                 part_result), part_result
+                                 part_result, codes), part_result
 
     runs = in_processes(workers, check, lambda found: dump(found, names_of(loaded)),
                         lambda data: load(data, loaded))

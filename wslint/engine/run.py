@@ -211,15 +211,19 @@ class Linter:
         everything, graph = self.graph_of(loaded)
         if checked is None:  # every object: shared out over processes when that pays
             objects = everything
-            findings = parallel.checks_in_processes(self, loaded, objects, graph, result)
+            findings = self.checks_of(loaded, objects, graph, result)
         else:
             objects = self._linted([obj for item in checked for obj in item.objects], everything)
-            findings = None
-        if findings is None:
             findings = self.run_checks(objects, graph, result)
         if checked is None or any(graph.relations_refused is obj for obj in objects):
             findings += self.relations_refused(graph)
         return findings
+
+    def checks_of(self, loaded: list[LoadedSource], objects: list[KObject], graph: Graph,
+                  result: LintResult, codes: frozenset[str] | None = None) -> list[Finding]:
+        """`run_checks`, shared out over processes when the input (`loaded`) is worth it."""
+        findings = parallel.checks_in_processes(self, loaded, objects, graph, result, codes)
+        return self.run_checks(objects, graph, result, codes) if findings is None else findings
 
     def graph_of(self, loaded: list[LoadedSource]) -> tuple[list[KObject], Graph]:
         """The objects of `loaded` that are linted (see `_linted`), and the graph relating them."""
@@ -319,12 +323,19 @@ class Linter:
                         by_kind[target][by_kind[target].index(listed[0])] = (rule, None)
         return by_kind
 
-    def run_checks(self, objects: list[KObject], graph: Graph, result: LintResult) -> list[Finding]:
-        """The findings of the selected rules on `objects` (in order), related by `graph`; what
-        checks collect besides (internal errors) goes into `result`."""
+    def run_checks(self, objects: list[KObject], graph: Graph, result: LintResult,
+                   codes: frozenset[str] | None = None) -> list[Finding]:
+        """The findings of the selected rules (of those, the ones in `codes` only, when given) on
+        `objects` (in order), related by `graph`; what checks collect besides (internal errors)
+        goes into `result`."""
         by_kind = self._rules_by_kind()
+        rules = self.rules
+        if codes is not None:
+            by_kind = {kind: [entry for entry in entries if entry[0].code in codes]
+                       for kind, entries in by_kind.items()}
+            rules = [rule for rule in rules if rule.code in codes]
         contexts = {rule.code: CheckContext(graph, rule, self.options[rule.code], self.settings)
-                    for rule in self.rules}
+                    for rule in rules}
         findings = []
         for obj in objects:
             # Asked once per object, by the first rule that needs to know.

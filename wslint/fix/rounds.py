@@ -1,18 +1,19 @@
 """The rounds of `--fix`: lint, apply the edits of the applicable fixes, re-lint, and repeat until no
 fix applies (at most `MAX_ROUNDS` rounds): one fix can call for another (a preStop sleep
-lengthens the shutdown, so the grace period may become too short)."""
+lengthens the shutdown, so the grace period may become too short). The lints of the rounds run
+only the rules whose fixes may apply; the last one then runs the others (`RoundLint`)."""
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from wslint.fix.errors import FixError
 from wslint.fix.file import FileFix
 from wslint.load.sources import LoadedSource, load_source
-from wslint.model import Finding, LintResult, Source, applicable
+from wslint.model import Applicability, Finding, LintResult, Source, applicable
 
 MAX_ROUNDS = 10
 WRITERS = 8  # threads writing files
@@ -49,6 +50,77 @@ class FixOutcome:
             self.session.write(self)
 
 
+def fixing_codes(linter: Any, unsafe: bool) -> frozenset[str]:
+    """The rules whose fixes `--fix` may apply (with `unsafe`, `--unsafe-fixes`): a fix is
+    never safer than its rule's `fix-safety` (`wslint.engine.run`), so the others' never do."""
+    allowed = (Applicability.SAFE, Applicability.UNSAFE) if unsafe else (Applicability.SAFE,)
+    return frozenset(rule.code for rule in linter.rules if rule.fix_safety in allowed)
+
+
+def every_rule(linter: Any, checks: list[Finding], codes: frozenset[str] | None,
+               run: Callable[[frozenset[str] | None], list[Finding]],
+               result: LintResult) -> list[Finding]:
+    """The findings of every rule's checks, given `checks`, those of the rules in `codes` (None:
+    of every rule already); `run(codes)` runs the checks of those rules (None: of all), with
+    their internal errors into `result`. Finishing findings sorts them, so those of some rules
+    and then the others' finish as one run's do; internal errors are not sorted, so where
+    checks of both kinds failed they are all run again, in one run's order."""
+    if codes is None:
+        return checks
+    others = frozenset(rule.code for rule in linter.rules) - codes
+    if not others:
+        return checks
+    failed = len(result.internal_errors)
+    more = run(others)
+    if failed and len(result.internal_errors) > failed:
+        del result.internal_errors[:]
+        return run(None)
+    return checks + more
+
+
+class RoundLint:
+    """A lint of the input as the rounds so far left it. A round needs only the findings whose
+    fixes may apply: the rules that can give them (`codes`) run first, for `findings`; `whole`
+    then runs the other rules over the same graph, for the findings of the run, those of
+    `Linter.lint_loaded`. Three lints (two rounds of fixes, and the one that finds nothing
+    left) run the other rules once."""
+
+    def __init__(self, linter: Any, loaded: list[LoadedSource], context: list[LoadedSource],
+                 codes: frozenset[str]) -> None:
+        self.linter, self.loaded, self.context, self.codes = linter, loaded, context, codes
+        self.everything = list(loaded) + list(context)
+        self.result = linter.new_result(loaded)
+        self.inputs = linter.input_findings(loaded)
+        self.objects, self.graph = linter.graph_of(self.everything)
+        self.checks = self._checks(codes)
+        self.findings = self._finish(self.checks, replace(self.result)).findings
+
+    def _checks(self, codes: frozenset[str] | None) -> list[Finding]:
+        return self.linter.checks_of(self.everything, self.objects, self.graph, self.result,
+                                     codes)
+
+    def _finish(self, checks: list[Finding], result: LintResult) -> LintResult:
+        findings = self.inputs + checks + self.linter.relations_refused(self.graph)
+        return self.linter.finish(self.loaded, findings, result, reported_only=bool(self.context))
+
+    def whole(self) -> LintResult:
+        checks = every_rule(self.linter, self.checks, self.codes, self._checks, self.result)
+        return self._finish(checks, self.result)
+
+
+class _LintLoaded:
+    """A lint of the input by the linter's own `lint_loaded` (a caller's linter may change
+    what that reports: an editor keeps one finding)."""
+
+    def __init__(self, linter: Any, loaded: list[LoadedSource],
+                 context: list[LoadedSource]) -> None:
+        self.result = linter.lint_loaded(loaded, context)
+        self.findings = self.result.findings
+
+    def whole(self) -> LintResult:
+        return self.result
+
+
 @dataclass
 class Session:
     """The state of one run of `--fix`. `run` is the whole run in this process; the steps it
@@ -62,6 +134,9 @@ class Session:
     max_rounds: int = MAX_ROUNDS
     # The places in `loaded` of the files this session fixes; None: all of them.
     owns: range | None = None
+    # Whether its lints may take the linter's steps (`Linter.new_result`, `run_checks`...)
+    # rather than its `lint_loaded`, and run only the rules whose fixes may apply.
+    steps: bool = False
     files: dict[str, FileFix] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
     notices: dict[str, None] = field(default_factory=dict)
@@ -73,6 +148,7 @@ class Session:
     def __post_init__(self) -> None:
         self.original = list(self.loaded)
         self.position = {item.source.path: index for index, item in enumerate(self.loaded)}
+        self.codes = fixing_codes(self.linter, self.unsafe)
 
     def _notice(self, message: str, at: tuple) -> None:
         self.notices[message] = None
@@ -80,9 +156,10 @@ class Session:
 
     def run(self) -> FixOutcome:
         for rounds in range(1, self.max_rounds + 1):
-            result = self.linter.lint_loaded(self.loaded, self.context)
-            if not self.round(result.findings):
-                return self.outcome(result, rounds)
+            lint = RoundLint(self.linter, self.loaded, self.context, self.codes) if self.steps \
+                else _LintLoaded(self.linter, self.loaded, self.context)
+            if not self.round(lint.findings):
+                return self.outcome(lint.whole(), rounds)
         return self.outcome(self.linter.lint_loaded(self.loaded, self.context), self.max_rounds + 1)
 
     def outcome(self, result: LintResult, rounds: int) -> FixOutcome:

@@ -5,16 +5,17 @@ Shared out, the processes fork once the files are loaded, so each has every file
 run of them (about equal in size) and fixes only those. A round is what one process does:
 
 1. every process lints the whole input as it is now, checking only its own objects (the graph
-   relates every object), and finishes its own findings as one process would (suppressions,
-   order);
+   relates every object) with the rules whose fixes may apply, and finishes its own findings
+   as one process would (suppressions, order);
 2. it applies their fixes to its own files and renders them;
 3. the first process gathers what each changed, with the notices each gave, and hands every
    process the files the others changed, loaded again; another round follows if any did.
 
-After the last round the first process puts that lint's findings together (input findings,
-then the checks', in input order, as one process finds them) and finishes the run over every
-file, with the files the others fixed and their notices in the order one process says them:
-fixes are applied in the order of the findings, and each notice goes with its finding or file.
+After the last round each process runs the other rules on its objects, over the same graph;
+the first puts that lint's findings together (input findings, then the checks', in input
+order, as one process finds them) and finishes the run over every file, with the files the
+others fixed and their notices in the order one process says them: fixes are applied in the
+order of the findings, and each notice goes with its finding or file.
 
 A fix that another process's file would have to take (an edit of an object in another file,
 or a finding a check reports at another file's object) hands the whole run to one process,
@@ -35,9 +36,9 @@ from wslint.engine.forked import fork
 from wslint.engine.parallel import (WorkerFailed, add_collected, bounds_by_size, dump,
                                     end_worker, load, names_of, worth_processes)
 from wslint.fix.file import FileFix
-from wslint.fix.rounds import MAX_ROUNDS, FixOutcome, Session, write_files
+from wslint.fix.rounds import MAX_ROUNDS, FixOutcome, Session, every_rule, write_files
 from wslint.load.sources import STDIN, LoadedSource, load_source
-from wslint.model import Finding, LintResult, Source, applicable
+from wslint.model import Finding, KObject, LintResult, Source, applicable
 
 
 def fix(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource] = (),
@@ -54,7 +55,8 @@ def fix(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource] = (
     real_roots = None if roots is None else [os.path.realpath(r) for r in roots if r != STDIN]
 
     def session(owns: range | None = None) -> Session:
-        return Session(linter, list(loaded), list(context), unsafe, real_roots, max_rounds, owns)
+        return Session(linter, list(loaded), list(context), unsafe, real_roots, max_rounds, owns,
+                       steps=share)
 
     outcome = _in_processes(linter, loaded, context, session, write) if share else None
     if outcome is None:
@@ -82,6 +84,17 @@ class _Lint:
     checks: list[Finding]  # the checks' findings on its objects, in input order
     result: LintResult  # what the checks collected besides (internal errors)
     graph: Any  # relating every object (wslint.graph.Graph)
+    objects: list[KObject]  # its objects
+    codes: frozenset[str] | None  # the rules `checks` are of (None: every rule)
+
+    def complete(self, linter: Any) -> None:
+        """Add the findings of the rules a round left out, for the run's findings (see
+        `wslint.fix.rounds.RoundLint`)."""
+        self.checks = every_rule(
+            linter, self.checks, self.codes,
+            lambda codes: linter.run_checks(self.objects, self.graph, self.result, codes),
+            self.result)
+        self.codes = None
 
 
 def _in_processes(linter: Any, loaded: list[LoadedSource], context: list[LoadedSource],
@@ -152,6 +165,7 @@ def _run(sessions: list[Session], write: bool) -> FixOutcome:
                 _take(this, update)
         for connection in connections:
             connection.send_bytes(dump(("final",)))
+        lint.complete(this.linter)  # as the others complete theirs
         parts = [(lint.inputs, lint.checks, lint.result, {}, [], set())]
         parts += [receive(child, this.loaded)[0] for child in range(len(children))]
         outcome = _outcome(this, parts, lint.graph, notices, rounds)
@@ -202,9 +216,9 @@ def _step(session: Session, rounds: int) -> tuple[_Lint, bytes, list, bool]:
     """This process's round `rounds`: lint; unless that is the lint after the last round,
     apply and render. Returns the lint, the files it changed (to send), its notices, and
     whether it changed any file."""
-    lint, reported = _lint(session)
     if rounds > session.max_rounds:
-        return lint, b"", [], False
+        return _lint(session, None)[0], b"", [], False
+    lint, reported = _lint(session, session.codes)
     owns, position = session.owns, session.position
 
     def theirs(path: str) -> bool:
@@ -222,18 +236,19 @@ def _step(session: Session, rounds: int) -> tuple[_Lint, bytes, list, bool]:
         bool(changed)
 
 
-def _lint(session: Session) -> tuple[_Lint, list[Finding]]:
-    """This process's part of a lint of the whole input, and its findings as one process
-    reports them (finished: suppressed, in order)."""
+def _lint(session: Session, codes: frozenset[str] | None) -> tuple[_Lint, list[Finding]]:
+    """This process's part of a lint of the whole input, of the rules in `codes` (None: every
+    rule), and its findings as one process reports them (finished: suppressed, in order)."""
     linter = session.linter
     own = session.loaded[session.owns.start:session.owns.stop]
     result = linter.new_result(own)
     inputs = linter.input_findings(own)
     everything, graph = linter.graph_of(session.loaded)
     mine = {id(obj) for item in own for obj in item.objects}
-    checks = linter.run_checks([obj for obj in everything if id(obj) in mine], graph, result)
+    objects = [obj for obj in everything if id(obj) in mine]
+    checks = linter.run_checks(objects, graph, result, codes)
     reported = linter.finish(own, inputs + checks, replace(result)).findings
-    return _Lint(inputs, checks, result, graph), reported
+    return _Lint(inputs, checks, result, graph, objects, codes), reported
 
 
 def _take(session: Session, update: bytes) -> None:
@@ -258,6 +273,7 @@ def _serve(session: Session, connection: Any) -> None:
             connection.send_bytes(dump(("round", update, said, changed)))
             message = load(connection.recv_bytes())
             if message[0] == "final":
+                lint.complete(session.linter)
                 break
             for update in message[1]:
                 _take(session, update)
