@@ -443,6 +443,18 @@ def test_fixing_guide_lists_each_rules_fix_safety():
         assert table.get(rule.code, "display-only") == str(rule.fix_safety), rule.code
 
 
+def test_a_fix_run_of_rules_whose_fixes_never_apply_reports_what_a_lint_does(tmp_path):
+    # Its rounds run only the rules whose fixes may apply: none here (WS201 and WS401 are
+    # display-only), so every rule runs once, at the end.
+    (tmp_path / "app.yaml").write_text(DEPLOYMENT)
+    options = ("--no-config", "--websocket-scope", "all", "--select", "WS201,WS401",
+               "--format", "json", tmp_path)
+    fixed, linted = invoke("--fix", *options), invoke(*options)
+    assert fixed.returncode == linted.returncode == 1
+    assert fixed.stdout == linted.stdout and b'"WS401"' in fixed.stdout
+    assert (tmp_path / "app.yaml").read_text() == DEPLOYMENT
+
+
 def test_diff_still_reports_a_check_that_raised(tmp_path, monkeypatch):
     from wslint.checks.pods import checks
 

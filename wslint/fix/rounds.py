@@ -92,7 +92,7 @@ class RoundLint:
         self.result = linter.new_result(loaded)
         self.inputs = linter.input_findings(loaded)
         self.objects, self.graph = linter.graph_of(self.everything)
-        self.checks = self._checks(codes)
+        self.checks = self._checks(codes) if codes else []
         self.findings = self._finish(self.checks, replace(self.result)).findings
 
     def _checks(self, codes: frozenset[str] | None) -> list[Finding]:
