@@ -82,8 +82,8 @@ class RoundLint:
     """A lint of the input as the rounds so far left it. A round needs only the findings whose
     fixes may apply: the rules that can give them (`codes`) run first, for `findings`; `whole`
     then runs the other rules over the same graph, for the findings of the run, those of
-    `Linter.lint_loaded`. Three lints (two rounds of fixes, and the one that finds nothing
-    left) run the other rules once."""
+    `Linter.lint_loaded`. Where a run takes three lints (two rounds of fixes, then the one that
+    finds nothing left), the other rules run once instead of three times."""
 
     def __init__(self, linter: Any, loaded: list[LoadedSource], context: list[LoadedSource],
                  codes: frozenset[str]) -> None:
