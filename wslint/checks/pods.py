@@ -7,6 +7,7 @@ import re
 from typing import Any, Iterator
 
 from wslint.api import CheckContext, CheckSet
+from wslint.controllers.registry import proxy_profile
 from wslint.k8s.objects import Container, Workload
 from wslint.k8s.signals import is_websocket_port_name
 from wslint.model import Applicability, Edit, Fix, KObject, Problem, dig, dig_list
@@ -39,19 +40,28 @@ def missing_readiness_probe(obj: KObject, ctx: CheckContext) -> Iterator[Problem
     for container in ctx.graph.target_containers(workload):
         if isinstance(container.data.get("readinessProbe"), dict):
             continue
-        port = _example_port(container)
         yield Problem(
             container.path + ("readinessProbe",),
             f'{obj.ref}: container "{container.name}" has no readinessProbe: it is sent '
             f"connections as soon as it starts, before it can accept them",
-            Fix(f'add a readinessProbe to container "{container.name}" that succeeds only when '
-                f"the server accepts connections",
-                "readinessProbe:\n"
-                "  httpGet:\n"
-                "    path: /healthz  # your server's readiness endpoint\n"
-                f"    port: {port}\n"
-                "  periodSeconds: 5\n"
-                "  failureThreshold: 2"))
+            _readiness_fix(container))
+
+
+def _readiness_fix(container: Container) -> Fix:
+    """A probe of the server's readiness endpoint; a controller's own proxy answers one of its
+    own (a guessed path on its traffic port would go through its routing, and fail)."""
+    proxy = proxy_profile(container.data.get("image"))
+    if proxy is not None and proxy.readiness_probe:
+        return Fix(f'add a readinessProbe to container "{container.name}" on {proxy.name}\'s '
+                   f"own health endpoint", proxy.readiness_probe)
+    return Fix(f'add a readinessProbe to container "{container.name}" that succeeds only when '
+               f"the server accepts connections",
+               "readinessProbe:\n"
+               "  httpGet:\n"
+               "    path: /healthz  # your server's readiness endpoint\n"
+               f"    port: {_example_port(container)}\n"
+               "  periodSeconds: 5\n"
+               "  failureThreshold: 2")
 
 
 # The preStop `sleep` action is on by default from Kubernetes 1.30 (beta; GA in 1.34).

@@ -140,6 +140,10 @@ def _section(profile: Profile) -> list[str]:
     for kind in profile.workload_kinds:
         lines.append(f"- **Workloads**: {kind.kind} (`{kind.api_group}`), pod template at "
                      f"`{'.'.join(kind.template_path)}`")
+    if profile.readiness_probe:
+        lines.append("- **Readiness probe of its own proxy** (WS201's fix):")
+        lines += ["", "  ```yaml", *(f"  {line}" for line in profile.readiness_probe.split("\n")),
+                  "  ```", ""]
     if profile.notes:
         lines.append(f"- **Note**: {profile.notes}")
     if profile.backend_protocols:

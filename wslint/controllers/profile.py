@@ -104,6 +104,9 @@ class Profile:
     platform_api_groups: tuple[str, ...] = ()
     # Images of the controller's own proxy: such a workload keeps no application session.
     proxy_images: tuple[str, ...] = ()
+    # The readinessProbe that proxy answers itself, with what it needs turned on (WS201's fix
+    # for a container of it, where a guessed endpoint would go through its own routing).
+    readiness_probe: str = ""
     # Route kinds this controller serves by their kind alone, and the kinds it reads beside them.
     route_kinds: tuple[RouteKind, ...] = ()
     attached_kinds: tuple[AttachedKind, ...] = ()

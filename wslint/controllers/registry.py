@@ -4,7 +4,7 @@ serves a route, which kinds are routes, which images are the controllers' own pr
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterator
+from typing import Any, Iterator
 
 from wslint.catalog.errors import OptionError
 from wslint.controllers import (aws_alb, azure_agic, cilium, contour, emissary, envoy_gateway,
@@ -92,6 +92,12 @@ def proxy_controllers(workload) -> list[str]:
     found = {controller for image in images if isinstance(image, str)
              for controller in _proxy_controllers_of(image)}
     return [profile.id for profile in PROFILES if profile.id in found]
+
+
+def proxy_profile(image: Any) -> Profile | None:
+    """The controller whose own proxy `image` runs, if any."""
+    found = _proxy_controllers_of(image) if isinstance(image, str) else ()
+    return BY_ID[found[0]] if found else None
 
 
 @lru_cache(maxsize=4096)

@@ -89,6 +89,14 @@ PROFILE = Profile(
     class_names=("traefik",),
     annotation_prefixes=("traefik.ingress.kubernetes.io/",),
     proxy_images=("traefik",),
+    # doc.traefik.io operations/ping: `--ping` serves /ping on the `traefik` entry point (:8080),
+    # answering 503 once Traefik is shutting down.
+    readiness_probe="readinessProbe:\n"
+                    "  httpGet:\n"
+                    "    path: /ping  # needs --ping; served on the traefik entry point\n"
+                    "    port: 8080\n"
+                    "  periodSeconds: 5\n"
+                    "  failureThreshold: 2",
     route_kinds=tuple(RouteKind(group, "IngressRoute", _ingressroute, INGRESSROUTE_READS,
                                 _ingressroute_stickiness)
                       for group in ("traefik.io", "traefik.containo.us")),
